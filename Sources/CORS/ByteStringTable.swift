@@ -1,0 +1,123 @@
+/// An immutable open-addressing hash set of short byte strings, each with a small tag, laid out
+/// flat (one array of slots, one array of bytes) so a lookup is a hash, one or two probes and a
+/// byte compare, with no allocation and no `String` bridging. The caller owns the hash scheme,
+/// which lets the origin matcher hash host suffixes incrementally while it scans right to left.
+struct ByteStringTable: Sendable {
+    struct Slot: Sendable {
+        var hash: UInt64 = 0
+        var start: UInt32 = 0
+        var length: UInt32 = 0
+        var tag: UInt8 = Slot.empty
+        static let empty: UInt8 = 0xFF
+    }
+
+    private var slots: [Slot]
+    private var bytes: [UInt8] = []
+    private var mask: Int
+    /// Number of distinct keys stored.
+    private(set) var count = 0
+    /// Bit `1 << tag` is set when some key carries `tag`: lets a lookup skip probes that cannot hit.
+    private(set) var tags: UInt32 = 0
+
+    init(expectedCount: Int) {
+        var capacity = 8
+        while capacity < expectedCount * 2 { capacity <<= 1 }
+        slots = Array(repeating: Slot(), count: capacity)
+        mask = capacity - 1
+    }
+
+    // MARK: Hashing (FNV-1a steps, then a final avalanche with the tag)
+
+    static let seed: UInt64 = 0xcbf2_9ce4_8422_2325
+    @inline(__always) static func step(_ hash: UInt64, _ byte: UInt8) -> UInt64 {
+        (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+    }
+    @inline(__always) static func finish(_ hash: UInt64, tag: UInt8) -> UInt64 {
+        var x = hash ^ (UInt64(tag) &* 0x9E37_79B9_7F4A_7C15)
+        x ^= x >> 31
+        x = x &* 0xBF58_476D_1CE4_E5B9
+        x ^= x >> 29
+        return x
+    }
+
+    /// Inserts `key` (already hashed by the caller's scheme and finished with `tag`).
+    /// Returns false when an equal key with the same tag is already present.
+    @discardableResult
+    mutating func insert(_ key: [UInt8], hash: UInt64, tag: UInt8) -> Bool {
+        if (count + 1) * 2 > slots.count { grow() }
+        var index = Int(truncatingIfNeeded: hash) & mask
+        while slots[index].tag != Slot.empty {
+            let slot = slots[index]
+            if slot.hash == hash, slot.tag == tag, Array(bytes[Int(slot.start)..<Int(slot.start + slot.length)]) == key {
+                return false
+            }
+            index = (index + 1) & mask
+        }
+        slots[index] = Slot(hash: hash, start: UInt32(bytes.count), length: UInt32(key.count), tag: tag)
+        bytes.append(contentsOf: key)
+        count += 1
+        tags |= 1 << UInt32(tag)
+        return true
+    }
+
+    private mutating func grow() {
+        let old = slots
+        slots = Array(repeating: Slot(), count: old.count * 2)
+        mask = slots.count - 1
+        for slot in old where slot.tag != Slot.empty {
+            var index = Int(truncatingIfNeeded: slot.hash) & mask
+            while slots[index].tag != Slot.empty { index = (index + 1) & mask }
+            slots[index] = slot
+        }
+    }
+
+    /// Whether a key equal to `key` (ASCII case-folded when `foldCase`, in which case stored keys
+    /// must be lowercase) with `tag` is present. `hash` must be finished with `tag`.
+    @inline(__always)
+    func contains(_ key: UnsafeBufferPointer<UInt8>, hash: UInt64, tag: UInt8, foldCase: Bool = false) -> Bool {
+        slots.withUnsafeBufferPointer { slots in
+            bytes.withUnsafeBufferPointer { bytes in
+                var index = Int(truncatingIfNeeded: hash) & mask
+                while true {
+                    let slot = slots[index]
+                    if slot.tag == Slot.empty { return false }
+                    if slot.hash == hash, slot.tag == tag, Int(slot.length) == key.count {
+                        let stored = UnsafeBufferPointer(rebasing: bytes[Int(slot.start)..<Int(slot.start) + key.count])
+                        if foldCase {
+                            var equal = true
+                            for offset in 0..<key.count where ASCII.lowercase(key[offset]) != stored[offset] {
+                                equal = false
+                                break
+                            }
+                            if equal { return true }
+                        } else if memoryEqual(stored, key) {
+                            return true
+                        }
+                    }
+                    index = (index + 1) & mask
+                }
+            }
+        }
+    }
+}
+
+@inline(__always)
+func memoryEqual(_ lhs: UnsafeBufferPointer<UInt8>, _ rhs: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard lhs.count == rhs.count else { return false }
+    var offset = 0
+    while offset < lhs.count {
+        if lhs[offset] != rhs[offset] { return false }
+        offset += 1
+    }
+    return true
+}
+
+/// ASCII helpers for the byte-level scans.
+enum ASCII {
+    @inline(__always) static func lowercase(_ byte: UInt8) -> UInt8 {
+        byte &- UInt8(ascii: "A") < 26 ? byte | 0x20 : byte
+    }
+    @inline(__always) static func isOptionalWhitespace(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t")
+    }
+}

@@ -1,0 +1,249 @@
+import HTTPTypes
+
+/// A validated policy compiled for answering requests: every header value the policy can produce
+/// is built once here, so a decision is a scan of the request's fields, one origin lookup, and
+/// copies of prebuilt fields, with no string joining and no heap allocation.
+public struct CORSResponder: Sendable {
+    let compiled: CompiledPolicy
+
+    /// Validates `policy` and compiles it; throws every error (with the warnings) when it is invalid.
+    public init(policy: CORSPolicy) throws(CORSPolicyValidationError) {
+        let (diagnostics, patterns) = policy.checked()
+        guard diagnostics.isValid else { throw CORSPolicyValidationError(diagnostics: diagnostics) }
+        compiled = CompiledPolicy(policy: policy, patterns: patterns, warnings: diagnostics.warnings)
+    }
+
+    /// The policy this responder answers for.
+    public var policy: CORSPolicy { compiled.policy }
+    /// The warnings validation found (the policy is usable regardless).
+    public var warnings: [CORSPolicyWarning] { compiled.warnings }
+
+    /// Decides `request`. When the policy's origin predicate is `.async` and the origin is not in
+    /// the static list, awaits it; otherwise never suspends.
+    public func decide(_ request: HTTPRequest) async -> CORSDecision {
+        switch evaluate(request, predicateVerdict: nil) {
+        case .decided(let decision): return decision
+        case .needsPredicate(let origin, let predicate):
+            let verdict = await predicate(origin)
+            guard case .decided(let decision) = evaluate(request, predicateVerdict: verdict) else {
+                preconditionFailure("a verdict was given")
+            }
+            return decision
+        }
+    }
+
+    /// Decides `request` without suspending; `nil` only when an `.async` origin predicate must be
+    /// consulted (use `decide(_:)` then).
+    public func decideSynchronously(_ request: HTTPRequest) -> CORSDecision? {
+        if case .decided(let decision) = evaluate(request, predicateVerdict: nil) { return decision }
+        return nil
+    }
+
+    enum Evaluation {
+        case decided(CORSDecision)
+        case needsPredicate(Origin, @Sendable (Origin) async -> Bool)
+    }
+
+    // Canonical (lowercase) names compared on the hot path.
+    private static let originName = HTTPField.Name.origin.canonicalName
+    private static let requestMethodName = HTTPField.Name.accessControlRequestMethod.canonicalName
+    private static let requestHeadersName = HTTPField.Name.accessControlRequestHeaders.canonicalName
+
+    /// The whole decision, given the async predicate's verdict when it has been awaited.
+    @inline(__always)
+    func evaluate(_ request: HTTPRequest, predicateVerdict: Bool?) -> Evaluation {
+        let compiled = self.compiled
+        let isOptions = request.method == .options
+        // One pass over the request fields, comparing canonical names by length first.
+        let fields = request.headerFields
+        var originIndex = -1
+        var methodIndex = -1
+        var headersIndex = -1
+        var duplicateOrigin = false
+        var duplicateMethod = false
+        var headerLines = 0
+        for index in fields.indices {
+            let name = fields[index].name.canonicalName
+            switch name.utf8.count {
+            case 6 where name == Self.originName:
+                if originIndex >= 0 { duplicateOrigin = true }
+                originIndex = index
+            case 29 where isOptions && name == Self.requestMethodName:
+                if methodIndex >= 0 { duplicateMethod = true }
+                methodIndex = index
+            case 30 where isOptions && name == Self.requestHeadersName:
+                headerLines += 1
+                headersIndex = index
+            default: continue
+            }
+        }
+        guard originIndex >= 0 else {
+            return .decided(CORSDecision(.notCORS, compiled: compiled, isOptions: isOptions))
+        }
+        let isPreflight = methodIndex >= 0
+        let originField = fields[originIndex]
+
+        func reject(_ reason: CORSRejection.Reason, _ field: HTTPField, _ range: Range<Int> = 0..<0) -> Evaluation {
+            .decided(
+                CORSDecision(
+                    isPreflight ? .preflightRejected : .actualRejected, compiled: compiled, isOptions: isOptions,
+                    rejection: CORSRejection(reason, field: field, range: range)))
+        }
+
+        // The origin.
+        if duplicateOrigin { return reject(.malformedOrigin, originField) }
+        let matched: Bool? = originField.withUnsafeBytesOfValue { bytes -> Bool? in
+            if bytes.count == 4, bytes[0] == UInt8(ascii: "n"), bytes[1] == UInt8(ascii: "u"),
+                bytes[2] == UInt8(ascii: "l"), bytes[3] == UInt8(ascii: "l")
+            {
+                return compiled.origins.allowsNull || compiled.origins.allowsAny
+            }
+            guard let layout = OriginLayout.scan(bytes) else { return nil }
+            return compiled.origins.matches(bytes, layout: layout)
+        }
+        guard let matched else { return reject(.malformedOrigin, originField) }
+        if !matched {
+            if let predicateVerdict {
+                if !predicateVerdict { return reject(.originNotAllowed, originField) }
+            } else if let predicate = compiled.policy.allowOriginPredicate, let origin = Origin(originField.value) {
+                switch predicate {
+                case .sync(let check):
+                    if !check(origin) { return reject(.originNotAllowed, originField) }
+                case .async(let check):
+                    return .needsPredicate(origin, check)
+                }
+            } else {
+                return reject(.originNotAllowed, originField)
+            }
+        }
+        guard isPreflight else {
+            return .decided(CORSDecision(.actualAllowed, compiled: compiled, isOptions: isOptions, origin: originField))
+        }
+
+        // The requested method: a token, compared case-sensitively (Fetch §4.8 step 7).
+        let methodField = fields[methodIndex]
+        if duplicateMethod { return reject(.malformedRequestMethod, methodField) }
+        let methodVerdict = methodField.withUnsafeBytesOfValue { compiled.methods.check($0) }
+        switch methodVerdict {
+        case .malformed: return reject(.malformedRequestMethod, methodField)
+        case .notAllowed: return reject(.methodNotAllowed, methodField)
+        case .allowed: break
+        }
+
+        // The requested headers, over however many lines they came in.
+        var requestedAny = false
+        if headerLines > 0 {
+            var progress = RequestedHeaderNames.Progress()
+            var line = 0
+            // Usually one line: start at it. Several lines (from gateways) need a second scan.
+            for index in (headerLines == 1 ? headersIndex : 0)...headersIndex {
+                guard index == headersIndex || fields[index].name.canonicalName == Self.requestHeadersName else {
+                    continue
+                }
+                let field = fields[index]
+                let verdict = field.withUnsafeBytesOfValue {
+                    RequestedHeaderNames.check($0, line: line, allowance: compiled.headers, progress: &progress)
+                }
+                switch verdict {
+                case .allowed(let any): requestedAny = any
+                case .malformed: return reject(.malformedRequestHeaders, field)
+                case .tooLarge: return reject(.requestHeadersTooLarge, field)
+                case .notAllowed(_, let start, let end): return reject(.headerNotAllowed, field, start..<end)
+                }
+                line += 1
+            }
+        }
+        return .decided(
+            CORSDecision(
+                .preflightAllowed, compiled: compiled, isOptions: isOptions, origin: originField,
+                requestedHeaders: requestedAny))
+    }
+}
+
+/// The compiled policy shared by every decision (a class, so a decision carries one reference).
+final class CompiledPolicy: Sendable {
+    let policy: CORSPolicy
+    let warnings: [CORSPolicyWarning]
+    let origins: OriginMatcher
+    let methods: AllowedMethods
+    let headers: RequestedHeaderNames.Allowance
+    /// Whether responses never depend on the request's Origin (any origin, no credentials).
+    let originIndependent: Bool
+    let preflightStatus: HTTPResponse.Status
+
+    // Prebuilt fields.
+    let allowOriginAny: HTTPField
+    let allowCredentials: HTTPField?
+    let allowMethods: HTTPField?
+    let allowHeaders: HTTPField?
+    let maxAge: HTTPField?
+    let exposeHeaders: HTTPField?
+    let varyActual: VaryNames
+    let varyOptions: VaryNames
+
+    init(policy: CORSPolicy, patterns: [OriginPattern], warnings: [CORSPolicyWarning]) {
+        self.policy = policy
+        self.warnings = warnings
+        origins = OriginMatcher(patterns: patterns, allowsAny: policy.allowsAnyOrigin)
+        methods = AllowedMethods(policy.allowMethods)
+        headers = RequestedHeaderNames.Allowance(policy.allowHeaders)
+        originIndependent = policy.allowsAnyOrigin && !policy.allowCredentials
+        preflightStatus = HTTPResponse.Status(code: policy.preflightStatus)
+        allowOriginAny = HTTPField(name: .accessControlAllowOrigin, value: "*")
+        allowCredentials = policy.allowCredentials ? HTTPField(name: .accessControlAllowCredentials, value: "true") : nil
+        allowMethods =
+            policy.allowMethods.isEmpty
+            ? nil : HTTPField(name: .accessControlAllowMethods, value: policy.allowMethods.joined(separator: ", "))
+        if headers.any {
+            // `*` never covers Authorization (Fetch §4.8 step 8), so it is named when allowed.
+            allowHeaders = HTTPField(
+                name: .accessControlAllowHeaders, value: headers.authorization ? "*, Authorization" : "*")
+        } else {
+            allowHeaders =
+                policy.allowHeaders.isEmpty
+                ? nil : HTTPField(name: .accessControlAllowHeaders, value: policy.allowHeaders.joined(separator: ", "))
+        }
+        maxAge = policy.maxAge.map { HTTPField(name: .accessControlMaxAge, value: String($0)) }
+        exposeHeaders =
+            policy.exposeHeaders.isEmpty
+            ? nil : HTTPField(name: .accessControlExposeHeaders, value: policy.exposeHeaders.joined(separator: ", "))
+        varyActual = originIndependent ? VaryNames([]) : VaryNames([.origin])
+        varyOptions = VaryNames(
+            (originIndependent ? [] : [.origin]) + [.accessControlRequestMethod, .accessControlRequestHeaders])
+    }
+}
+
+/// `allowMethods`, compiled: case-sensitive lookup of a requested method token.
+struct AllowedMethods: Sendable {
+    enum Verdict { case allowed, notAllowed, malformed }
+    let any: Bool
+    let names: ByteStringTable
+
+    init(_ methods: [String]) {
+        any = methods.contains("*")
+        var names = ByteStringTable(expectedCount: methods.count + 3)
+        for method in methods + ["GET", "HEAD", "POST"] where method != "*" {
+            let bytes = Array(method.utf8)
+            names.insert(bytes, hash: RequestedHeaderNames.hash(bytes), tag: 0)
+        }
+        self.names = names
+    }
+
+    @inline(__always)
+    func check(_ method: UnsafeBufferPointer<UInt8>) -> Verdict {
+        guard !method.isEmpty, method.count <= 64 else { return .malformed }
+        var hash = ByteStringTable.seed
+        let isToken = HTTPToken.isTokenByte
+        let valid = isToken.withUnsafeBufferPointer { isToken -> Bool in
+            for byte in method {
+                guard isToken[Int(byte)] else { return false }
+                hash = ByteStringTable.step(hash, byte)
+            }
+            return true
+        }
+        guard valid else { return .malformed }
+        if names.contains(method, hash: ByteStringTable.finish(hash, tag: 0), tag: 0) { return .allowed }
+        // `*` allows any method (a lone `*` without credentials, as validation ensures).
+        return any ? .allowed : .notAllowed
+    }
+}

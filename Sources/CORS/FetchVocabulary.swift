@@ -1,0 +1,59 @@
+/// The fixed vocabulary of the Fetch Standard that both sides of CORS share:
+/// which methods and request headers are forbidden, which are CORS-safelisted.
+public enum FetchVocabulary {
+    /// CORS-safelisted methods: a browser never preflights these (Fetch §2.2.1 "CORS-safelisted method").
+    public static let safelistedMethods: Set<String> = ["GET", "HEAD", "POST"]
+
+    /// Methods a script can never send: `fetch()` throws before any request (Fetch §2.2.1 "forbidden method").
+    /// Compared case-insensitively, as the standard says.
+    public static let forbiddenMethods: Set<String> = ["CONNECT", "TRACE", "TRACK"]
+
+    /// Methods `fetch()` uppercases before sending (Fetch §2.2.1 "normalize a method"); every other
+    /// method goes on the wire exactly as the script wrote it, so `patch` is not `PATCH`.
+    public static let normalizedMethods: Set<String> = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"]
+
+    /// Request headers a script can never set (Fetch §2.2.2 "forbidden request-header"), lowercased.
+    /// Listing them in `allowHeaders` has no effect: the browser never asks for them.
+    public static let forbiddenRequestHeaders: Set<String> = [
+        "accept-charset", "accept-encoding", "access-control-request-headers",
+        "access-control-request-method", "connection", "content-length", "cookie", "cookie2", "date", "dnt",
+        "expect", "host", "keep-alive", "origin", "referer", "set-cookie", "te", "trailer",
+        "transfer-encoding", "upgrade", "via",
+    ]
+
+    /// Prefixes of forbidden request-header names (Fetch §2.2.2): `proxy-` and `sec-`.
+    public static let forbiddenRequestHeaderPrefixes: [String] = ["proxy-", "sec-"]
+
+    /// Whether a script may never set this request header, by name alone (lowercased compare).
+    public static func isForbiddenRequestHeaderName(_ name: String) -> Bool {
+        let lower = name.lowercased()
+        return forbiddenRequestHeaders.contains(lower) || forbiddenRequestHeaderPrefixes.contains { lower.hasPrefix($0) }
+    }
+
+    /// Response headers every script may read without them being exposed
+    /// (Fetch §2.2.6 "CORS-safelisted response-header name"), lowercased.
+    public static let safelistedResponseHeaders: Set<String> = [
+        "cache-control", "content-language", "content-length", "content-type", "expires", "last-modified", "pragma",
+    ]
+
+    /// Response headers a script can never read, exposed or not (Fetch §2.2.6 "forbidden response-header name").
+    public static let forbiddenResponseHeaders: Set<String> = ["set-cookie", "set-cookie2"]
+}
+
+/// RFC 9110 §5.6.2 token characters: what method names and header names are made of.
+enum HTTPToken {
+    /// `tchar` as a 256-entry lookup, so the hot path does one load per byte.
+    static let isTokenByte: [Bool] = {
+        var table = [Bool](repeating: false, count: 256)
+        for byte in UInt8(ascii: "0")...UInt8(ascii: "9") { table[Int(byte)] = true }
+        for byte in UInt8(ascii: "a")...UInt8(ascii: "z") { table[Int(byte)] = true }
+        for byte in UInt8(ascii: "A")...UInt8(ascii: "Z") { table[Int(byte)] = true }
+        for character in "!#$%&'*+-.^_`|~".utf8 { table[Int(character)] = true }
+        return table
+    }()
+
+    /// Whether `string` is a non-empty token.
+    static func isToken(_ string: String) -> Bool {
+        !string.isEmpty && string.utf8.allSatisfy { isTokenByte[Int($0)] }
+    }
+}

@@ -1,0 +1,131 @@
+/// The compiled form of `allowOrigins`: decides in one right-to-left pass over the origin's host
+/// whether it is allowed, in time independent of how many origins and patterns are configured.
+///
+/// Keys live in one hash table per scheme. An exact origin is keyed by `host[:port]`; a subdomain
+/// pattern by the text after `*.` (with or without its port); a port pattern by its host. The scan
+/// hashes the host from its last byte backwards, so at every `.` the hash of the suffix to its right
+/// is already known and one probe answers "is this suffix a configured subdomain base?".
+struct OriginMatcher: Sendable {
+    private enum Tag {
+        static let exact: UInt8 = 0
+        static let anyPortHost: UInt8 = 1
+        static let subdomainsWithPort: UInt8 = 2
+        static let subdomainsAnyPort: UInt8 = 3
+    }
+
+    private struct SchemeTable: Sendable {
+        var scheme: [UInt8]
+        var table: ByteStringTable
+    }
+
+    /// `allowOrigins` is `*`.
+    let allowsAny: Bool
+    /// `null` is listed (and was opted into).
+    let allowsNull: Bool
+    private var schemes: [SchemeTable] = []
+
+    init(patterns: [OriginPattern], allowsAny: Bool) {
+        self.allowsAny = allowsAny
+        var allowsNull = false
+        for pattern in patterns {
+            let scheme: String
+            let key: String
+            let tag: UInt8
+            switch pattern {
+            case .null:
+                allowsNull = true
+                continue
+            case .exact(let origin):
+                scheme = String(origin.scheme)
+                key = String(origin.serialized.utf8.dropFirst(origin.layout.hostStart))!
+                tag = Tag.exact
+            case .anyPort(let patternScheme, let host):
+                (scheme, key, tag) = (patternScheme, host, Tag.anyPortHost)
+            case .subdomains(let patternScheme, let base, let port, let anyPort):
+                scheme = patternScheme
+                if anyPort {
+                    (key, tag) = (base, Tag.subdomainsAnyPort)
+                } else {
+                    (key, tag) = (base + (port.map { ":\($0)" } ?? ""), Tag.subdomainsWithPort)
+                }
+            }
+            let bytes = Array(key.utf8)
+            var hash = ByteStringTable.seed
+            for byte in bytes.reversed() { hash = ByteStringTable.step(hash, byte) }
+            let schemeBytes = Array(scheme.utf8)
+            if let index = schemes.firstIndex(where: { $0.scheme == schemeBytes }) {
+                schemes[index].table.insert(bytes, hash: ByteStringTable.finish(hash, tag: tag), tag: tag)
+            } else {
+                var table = ByteStringTable(expectedCount: patterns.count)
+                table.insert(bytes, hash: ByteStringTable.finish(hash, tag: tag), tag: tag)
+                schemes.append(SchemeTable(scheme: schemeBytes, table: table))
+            }
+        }
+        self.allowsNull = allowsNull
+    }
+
+    /// Whether the origin whose bytes are `origin`, already scanned into `layout`, is configured.
+    @inline(__always)
+    func matches(_ origin: UnsafeBufferPointer<UInt8>, layout: OriginLayout) -> Bool {
+        if allowsAny { return true }
+        let scheme = UnsafeBufferPointer(rebasing: origin[0..<layout.schemeEnd])
+        for entry in schemes where entry.scheme.withUnsafeBufferPointer({ memoryEqual($0, scheme) }) {
+            return Self.probe(entry.table, origin, layout)
+        }
+        return false
+    }
+
+    @inline(__always)
+    private static func probe(_ table: ByteStringTable, _ origin: UnsafeBufferPointer<UInt8>, _ layout: OriginLayout) -> Bool {
+        let tags = table.tags
+        let end = layout.length
+        let hostStart = layout.hostStart
+        let hostEnd = layout.hostEnd
+        let wantsSubdomains = tags & (1 << 2 | 1 << 3) != 0 && !layout.hostIsIPv4 && !layout.hostIsIPv6
+        // Hash of the reversed bytes of `suffix[:port]` and of `suffix` alone, grown leftwards.
+        var withPort = ByteStringTable.seed
+        var index = end - 1
+        while index >= hostEnd {
+            withPort = ByteStringTable.step(withPort, origin[index])
+            index -= 1
+        }
+        var hostOnly = ByteStringTable.seed
+        while index >= hostStart {
+            let byte = origin[index]
+            if byte == UInt8(ascii: "."), wantsSubdomains {
+                if tags & (1 << 2) != 0,
+                    table.contains(
+                        UnsafeBufferPointer(rebasing: origin[(index + 1)..<end]),
+                        hash: ByteStringTable.finish(withPort, tag: Tag.subdomainsWithPort), tag: Tag.subdomainsWithPort)
+                {
+                    return true
+                }
+                if tags & (1 << 3) != 0,
+                    table.contains(
+                        UnsafeBufferPointer(rebasing: origin[(index + 1)..<hostEnd]),
+                        hash: ByteStringTable.finish(hostOnly, tag: Tag.subdomainsAnyPort), tag: Tag.subdomainsAnyPort)
+                {
+                    return true
+                }
+            }
+            withPort = ByteStringTable.step(withPort, byte)
+            hostOnly = ByteStringTable.step(hostOnly, byte)
+            index -= 1
+        }
+        if tags & (1 << 0) != 0,
+            table.contains(
+                UnsafeBufferPointer(rebasing: origin[hostStart..<end]),
+                hash: ByteStringTable.finish(withPort, tag: Tag.exact), tag: Tag.exact)
+        {
+            return true
+        }
+        if tags & (1 << 1) != 0,
+            table.contains(
+                UnsafeBufferPointer(rebasing: origin[hostStart..<hostEnd]),
+                hash: ByteStringTable.finish(hostOnly, tag: Tag.anyPortHost), tag: Tag.anyPortHost)
+        {
+            return true
+        }
+        return false
+    }
+}
