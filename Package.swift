@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "swift-cors",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         // The framework-agnostic core: policy, validation, responder. Depends on swift-http-types only.
         .library(name: "CORS", targets: ["CORS"]),

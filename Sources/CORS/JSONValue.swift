@@ -1,0 +1,245 @@
+/// A JSON value read from a policy file, keeping where each value started so errors can say
+/// `line:column`. The core has no Foundation, so it reads RFC 8259 JSON itself.
+indirect enum JSONValue: Sendable, Equatable {
+    case object([Member])
+    case array([JSONValue])
+    case string(String)
+    case number(String)
+    case bool(Bool)
+    case null
+
+    struct Member: Sendable, Equatable {
+        var key: String
+        var value: JSONValue
+        var line: Int
+        var column: Int
+    }
+
+    /// A description of the kind of value, for "expected a list of strings, found a number".
+    var kindName: String {
+        switch self {
+        case .object: return "an object"
+        case .array: return "a list"
+        case .string: return "a string"
+        case .number: return "a number"
+        case .bool: return "true or false"
+        case .null: return "null"
+        }
+    }
+}
+
+/// Where and why a policy file is not JSON.
+public struct JSONSyntaxError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let line: Int
+    public let column: Int
+    public let message: String
+    public var description: String { "\(line):\(column): \(message)" }
+
+    public init(line: Int, column: Int, message: String) {
+        self.line = line
+        self.column = column
+        self.message = message
+    }
+}
+
+/// A recursive-descent reader over UTF-8 bytes, bounded in depth.
+struct JSONReader {
+    private let bytes: [UInt8]
+    private var index = 0
+    private var line = 1
+    private var lineStart = 0
+    private static let maximumDepth = 32
+
+    init(_ text: String) { bytes = Array(text.utf8) }
+
+    static func parse(_ text: String) throws(JSONSyntaxError) -> JSONValue {
+        var reader = JSONReader(text)
+        reader.skipWhitespace()
+        let value = try reader.readValue(depth: 0)
+        reader.skipWhitespace()
+        if reader.index < reader.bytes.count { throw reader.error("unexpected \(reader.describeCurrent()) after the end of the JSON value") }
+        return value
+    }
+
+    private var column: Int { index - lineStart + 1 }
+
+    private func error(_ message: String) -> JSONSyntaxError {
+        JSONSyntaxError(line: line, column: column, message: message)
+    }
+
+    private func describeCurrent() -> String {
+        guard index < bytes.count else { return "end of file" }
+        let byte = bytes[index]
+        if byte >= 0x21 && byte < 0x7F { return "'\(Character(Unicode.Scalar(byte)))'" }
+        return "byte 0x\(String(byte, radix: 16))"
+    }
+
+    private mutating func skipWhitespace() {
+        while index < bytes.count {
+            switch bytes[index] {
+            case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"): index += 1
+            case UInt8(ascii: "\n"):
+                index += 1
+                line += 1
+                lineStart = index
+            default: return
+            }
+        }
+    }
+
+    private mutating func readValue(depth: Int) throws(JSONSyntaxError) -> JSONValue {
+        guard depth < Self.maximumDepth else { throw error("nesting deeper than \(Self.maximumDepth) levels") }
+        guard index < bytes.count else { throw error("unexpected end of file, expected a value") }
+        switch bytes[index] {
+        case UInt8(ascii: "{"): return try readObject(depth: depth)
+        case UInt8(ascii: "["): return try readArray(depth: depth)
+        case UInt8(ascii: "\""): return .string(try readString())
+        case UInt8(ascii: "t"): try expectWord("true"); return .bool(true)
+        case UInt8(ascii: "f"): try expectWord("false"); return .bool(false)
+        case UInt8(ascii: "n"): try expectWord("null"); return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try readNumber())
+        case UInt8(ascii: "'"): throw error("strings must use double quotes, not single quotes")
+        default: throw error("unexpected \(describeCurrent()), expected a value")
+        }
+    }
+
+    private mutating func expectWord(_ word: String) throws(JSONSyntaxError) {
+        let wordBytes = Array(word.utf8)
+        guard bytes.count - index >= wordBytes.count, Array(bytes[index..<index + wordBytes.count]) == wordBytes else {
+            throw error("unexpected \(describeCurrent()), expected a value")
+        }
+        index += wordBytes.count
+    }
+
+    private mutating func readObject(depth: Int) throws(JSONSyntaxError) -> JSONValue {
+        index += 1
+        var members: [JSONValue.Member] = []
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+            index += 1
+            return .object(members)
+        }
+        while true {
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
+                throw error("unexpected \(describeCurrent()), expected a key in double quotes")
+            }
+            let keyLine = line
+            let keyColumn = column
+            let key = try readString()
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else {
+                throw error("unexpected \(describeCurrent()), expected ':' after \"\(key)\"")
+            }
+            index += 1
+            skipWhitespace()
+            let value = try readValue(depth: depth + 1)
+            members.append(JSONValue.Member(key: key, value: value, line: keyLine, column: keyColumn))
+            skipWhitespace()
+            guard index < bytes.count else { throw error("unexpected end of file, expected ',' or '}'") }
+            if bytes[index] == UInt8(ascii: ",") {
+                index += 1
+                skipWhitespace()
+                if index < bytes.count, bytes[index] == UInt8(ascii: "}") { throw error("trailing comma before '}'") }
+                continue
+            }
+            if bytes[index] == UInt8(ascii: "}") {
+                index += 1
+                return .object(members)
+            }
+            throw error("unexpected \(describeCurrent()), expected ',' or '}'")
+        }
+    }
+
+    private mutating func readArray(depth: Int) throws(JSONSyntaxError) -> JSONValue {
+        index += 1
+        var elements: [JSONValue] = []
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
+            index += 1
+            return .array(elements)
+        }
+        while true {
+            skipWhitespace()
+            elements.append(try readValue(depth: depth + 1))
+            skipWhitespace()
+            guard index < bytes.count else { throw error("unexpected end of file, expected ',' or ']'") }
+            if bytes[index] == UInt8(ascii: ",") {
+                index += 1
+                skipWhitespace()
+                if index < bytes.count, bytes[index] == UInt8(ascii: "]") { throw error("trailing comma before ']'") }
+                continue
+            }
+            if bytes[index] == UInt8(ascii: "]") {
+                index += 1
+                return .array(elements)
+            }
+            throw error("unexpected \(describeCurrent()), expected ',' or ']'")
+        }
+    }
+
+    private mutating func readString() throws(JSONSyntaxError) -> String {
+        let opening = JSONSyntaxError(line: line, column: column, message: "unterminated string")
+        index += 1
+        var scalars: [UInt8] = []
+        while index < bytes.count {
+            let byte = bytes[index]
+            switch byte {
+            case UInt8(ascii: "\""):
+                index += 1
+                return String(decoding: scalars, as: UTF8.self)
+            case UInt8(ascii: "\\"):
+                index += 1
+                guard index < bytes.count else { break }
+                let escape = bytes[index]
+                index += 1
+                switch escape {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): scalars.append(escape)
+                case UInt8(ascii: "n"): scalars.append(0x0A)
+                case UInt8(ascii: "t"): scalars.append(0x09)
+                case UInt8(ascii: "r"): scalars.append(0x0D)
+                case UInt8(ascii: "b"): scalars.append(0x08)
+                case UInt8(ascii: "f"): scalars.append(0x0C)
+                case UInt8(ascii: "u"):
+                    guard bytes.count - index >= 4,
+                        let code = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16)
+                    else { throw error("invalid \\u escape") }
+                    index += 4
+                    // Surrogates are replaced: policy values are ASCII, and validation says so.
+                    let scalar = Unicode.Scalar(code) ?? "\u{FFFD}"
+                    scalars.append(contentsOf: Array(String(Character(scalar)).utf8))
+                default:
+                    index -= 1
+                    throw error("invalid escape '\\\(Character(Unicode.Scalar(escape)))'")
+                }
+            case 0x0A:
+                throw opening
+            case 0x00..<0x20:
+                throw error("control character inside a string")
+            default:
+                scalars.append(byte)
+                index += 1
+            }
+        }
+        throw opening
+    }
+
+    private mutating func readNumber() throws(JSONSyntaxError) -> String {
+        let start = index
+        if bytes[index] == UInt8(ascii: "-") { index += 1 }
+        let digitsStart = index
+        while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
+        guard index > digitsStart else { throw error("a number needs digits") }
+        if bytes[digitsStart] == UInt8(ascii: "0"), index - digitsStart > 1 {
+            throw error("numbers cannot have leading zeros")
+        }
+        while index < bytes.count,
+            (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) || bytes[index] == UInt8(ascii: ".")
+                || bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E")
+                || bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-")
+        {
+            index += 1
+        }
+        return String(decoding: bytes[start..<index], as: UTF8.self)
+    }
+}
