@@ -1,0 +1,61 @@
+import CORS
+import Hummingbird
+import Logging
+
+/// Hummingbird 2 middleware that applies a `CORSPolicy`: answers preflights before routing (so
+/// routes need no OPTIONS handler), decorates every other response, errors included.
+///
+/// Add it to the router (`router.add(middleware:)`) so it also sees requests for unknown paths.
+public struct CORSPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
+    enum Source: Sendable {
+        case fixed(CORSResponder)
+        case store(CORSResponderStore)
+    }
+
+    let source: Source
+    let observer: (@Sendable (CORSDecision, Request, Logger) -> Void)?
+
+    /// Applies `policy`; throws its validation errors.
+    public init(policy: CORSPolicy) throws(CORSPolicyValidationError) {
+        source = .fixed(try CORSResponder(policy: policy))
+        observer = nil
+    }
+
+    /// Applies whatever policy `store` holds at each request, so it can be swapped while serving.
+    /// `observer` sees every decision (for logging); without it, rejections are logged at debug.
+    public init(store: CORSResponderStore, observer: (@Sendable (CORSDecision, Request, Logger) -> Void)? = nil) {
+        source = .store(store)
+        self.observer = observer
+    }
+
+    public func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        let responder: CORSResponder
+        switch source {
+        case .fixed(let fixed): responder = fixed
+        case .store(let store): responder = store.responder
+        }
+        let decision = await responder.decide(request.head)
+        if let observer {
+            observer(decision, request, context.logger)
+        } else if decision.rejection != nil, context.logger.logLevel <= .debug {
+            context.logger.debug(
+                "CORS \(decision.outcome): \(decision.explanation ?? "")",
+                metadata: ["cors_reason": "\(decision.rejection?.reason.rawValue ?? "")"])
+        }
+        if decision.answersWithoutApplication {
+            let head = decision.preflightResponse()
+            return Response(status: head.status, headers: head.headerFields)
+        }
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let error as HTTPResponseError {
+            // Decorate the error's response too, so a browser can read why the request failed.
+            response = try error.response(from: request, context: context)
+        }
+        decision.apply(to: &response.headers)
+        return response
+    }
+}

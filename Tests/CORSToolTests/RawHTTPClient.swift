@@ -1,0 +1,80 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A minimal HTTP/1.1 client over a POSIX socket, so tests see exactly the bytes a server sends
+/// (every header line, duplicates included) without a client library normalizing them.
+struct RawHTTPResponse {
+    var status: Int
+    var headers: [(name: String, value: String)]
+    var body: String
+
+    func values(_ name: String) -> [String] {
+        headers.filter { $0.name.lowercased() == name.lowercased() }.map(\.value)
+    }
+}
+
+enum RawHTTPError: Error { case connect(Int32), malformed(String) }
+
+func rawRequest(
+    port: Int, method: String, path: String, headers: [(String, String)] = []
+) throws -> RawHTTPResponse {
+    #if canImport(Glibc)
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    #else
+    let fd = socket(AF_INET, SOCK_STREAM, 0)
+    #endif
+    guard fd >= 0 else { throw RawHTTPError.connect(errno) }
+    defer { close(fd) }
+    var timeout = timeval(tv_sec: 10, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let connected = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        }
+    }
+    guard connected == 0 else { throw RawHTTPError.connect(errno) }
+    var text = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
+    for (name, value) in headers { text += "\(name): \(value)\r\n" }
+    text += "\r\n"
+    let bytes = Array(text.utf8)
+    var sent = 0
+    while sent < bytes.count {
+        let result = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+        guard result > 0 else { throw RawHTTPError.connect(errno) }
+        sent += result
+    }
+    var received: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        if count <= 0 { break }
+        received.append(contentsOf: buffer[0..<count])
+    }
+    let response = String(decoding: received, as: UTF8.self)
+    guard let split = response.firstRange(of: "\r\n\r\n") else { throw RawHTTPError.malformed(response) }
+    let lines = response[..<split.lowerBound].split(separator: "\r\n", omittingEmptySubsequences: false)
+    guard let statusLine = lines.first, statusLine.hasPrefix("HTTP/1.1 "),
+        let status = Int(statusLine.dropFirst(9).prefix(3))
+    else { throw RawHTTPError.malformed(response) }
+    let fields = lines.dropFirst().map { line -> (String, String) in
+        let colon = line.firstIndex(of: ":") ?? line.endIndex
+        return (String(line[..<colon]), String(line[colon...].dropFirst()).trimmingCharacters(in: " "))
+    }
+    return RawHTTPResponse(status: status, headers: fields, body: String(response[split.upperBound...]))
+}
+
+extension String {
+    func trimmingCharacters(in character: Character) -> String {
+        var view = Substring(self)
+        while view.first == character { view.removeFirst() }
+        while view.last == character { view.removeLast() }
+        return String(view)
+    }
+}
