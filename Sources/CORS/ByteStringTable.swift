@@ -71,33 +71,59 @@ struct ByteStringTable: Sendable {
         }
     }
 
-    /// Whether a key equal to `key` (ASCII case-folded when `foldCase`, in which case stored keys
-    /// must be lowercase) with `tag` is present. `hash` must be finished with `tag`.
-    @inline(__always)
-    func contains(_ key: UnsafeBufferPointer<UInt8>, hash: UInt64, tag: UInt8, foldCase: Bool = false) -> Bool {
-        slots.withUnsafeBufferPointer { slots in
-            bytes.withUnsafeBufferPointer { bytes in
-                var index = Int(truncatingIfNeeded: hash) & mask
-                while true {
-                    let slot = slots[index]
-                    if slot.tag == Slot.empty { return false }
-                    if slot.hash == hash, slot.tag == tag, Int(slot.length) == key.count {
-                        let stored = UnsafeBufferPointer(rebasing: bytes[Int(slot.start)..<Int(slot.start) + key.count])
-                        if foldCase {
-                            var equal = true
-                            for offset in 0..<key.count where ASCII.lowercase(key[offset]) != stored[offset] {
-                                equal = false
-                                break
-                            }
-                            if equal { return true }
-                        } else if memoryEqual(stored, key) {
-                            return true
+    /// Copies the table into memory owned by `arena`, for lookups that touch no reference counts.
+    func freeze(into arena: Arena) -> Frozen {
+        Frozen(slots: arena.copy(slots), bytes: arena.copy(bytes), mask: mask, count: count, tags: tags)
+    }
+
+    /// The table for lookups: plain pointers into an `Arena`, so copying it costs nothing.
+    struct Frozen: @unchecked Sendable {
+        let slots: UnsafeBufferPointer<Slot>
+        let bytes: UnsafeBufferPointer<UInt8>
+        let mask: Int
+        let count: Int
+        let tags: UInt32
+
+        /// Whether a key equal to `key` (ASCII case-folded when `foldCase`, in which case stored keys
+        /// must be lowercase) with `tag` is present. `hash` must be finished with `tag`.
+        @inline(__always)
+        func contains(_ key: UnsafeBufferPointer<UInt8>, hash: UInt64, tag: UInt8, foldCase: Bool = false) -> Bool {
+            var index = Int(truncatingIfNeeded: hash) & mask
+            while true {
+                let slot = slots[index]
+                if slot.tag == Slot.empty { return false }
+                if slot.hash == hash, slot.tag == tag, Int(slot.length) == key.count {
+                    let stored = UnsafeBufferPointer(rebasing: bytes[Int(slot.start)..<Int(slot.start) + key.count])
+                    if foldCase {
+                        var equal = true
+                        for offset in 0..<key.count where ASCII.lowercase(key[offset]) != stored[offset] {
+                            equal = false
+                            break
                         }
+                        if equal { return true }
+                    } else if memoryEqual(stored, key) {
+                        return true
                     }
-                    index = (index + 1) & mask
                 }
+                index = (index + 1) & mask
             }
         }
+    }
+}
+
+/// Owns the memory of frozen lookup tables and frees it with the compiled policy that holds it.
+final class Arena: @unchecked Sendable {
+    private var allocations: [UnsafeMutableRawPointer] = []
+
+    func copy<Element>(_ elements: [Element]) -> UnsafeBufferPointer<Element> {
+        let buffer = UnsafeMutableBufferPointer<Element>.allocate(capacity: max(elements.count, 1))
+        _ = buffer.initialize(from: elements)
+        allocations.append(UnsafeMutableRawPointer(buffer.baseAddress!))
+        return UnsafeBufferPointer(rebasing: buffer[0..<elements.count])
+    }
+
+    deinit {
+        for allocation in allocations { allocation.deallocate() }
     }
 }
 
@@ -119,5 +145,17 @@ enum ASCII {
     }
     @inline(__always) static func isOptionalWhitespace(_ byte: UInt8) -> Bool {
         byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t")
+    }
+}
+
+extension String {
+    /// The string's UTF-8 bytes, read in place when it is stored contiguously (always, for header
+    /// values read off the wire); measured about four times cheaper than
+    /// `HTTPField.withUnsafeBytesOfValue`, which copies the value to call a mutating method.
+    @inline(__always)
+    func withUTF8Bytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        if let result = utf8.withContiguousStorageIfAvailable(body) { return result }
+        var copy = self
+        return copy.withUTF8(body)
     }
 }

@@ -17,25 +17,39 @@ public struct CORSDecision: Sendable {
     }
 
     public let outcome: Outcome
-    /// Why, for the two rejected outcomes.
-    public let rejection: CORSRejection?
+    let reason: CORSRejection.Reason?
     let compiled: CompiledPolicy
+    /// Allowed: the request's Origin, echoed as Access-Control-Allow-Origin. Rejected: the value of
+    /// the field the rejection concerns. One string serves both, which keeps the decision small.
+    let subject: String?
+    /// For `headerNotAllowed`: where the refused name lies in `subject`'s value.
+    let rangeStart: Int32
+    let rangeEnd: Int32
     let isOptions: Bool
-    /// The request's Origin field, echoed as Access-Control-Allow-Origin.
-    let origin: HTTPField?
     /// Whether the preflight asked for any header (Access-Control-Allow-Headers is sent only then).
     let requestedHeaders: Bool
+    /// The origin is not in the list and the `.async` predicate must decide (`subject` is the Origin).
+    let awaitsPredicate: Bool
 
     init(
-        _ outcome: Outcome, compiled: CompiledPolicy, isOptions: Bool, origin: HTTPField? = nil,
-        requestedHeaders: Bool = false, rejection: CORSRejection? = nil
+        _ outcome: Outcome, compiled: CompiledPolicy, isOptions: Bool, subject: String? = nil,
+        requestedHeaders: Bool = false, reason: CORSRejection.Reason? = nil, range: Range<Int> = 0..<0,
+        awaitsPredicate: Bool = false
     ) {
         self.outcome = outcome
         self.compiled = compiled
         self.isOptions = isOptions
-        self.origin = origin
+        self.subject = subject
         self.requestedHeaders = requestedHeaders
-        self.rejection = rejection
+        self.reason = reason
+        self.rangeStart = Int32(truncatingIfNeeded: range.lowerBound)
+        self.rangeEnd = Int32(truncatingIfNeeded: range.upperBound)
+        self.awaitsPredicate = awaitsPredicate
+    }
+
+    /// Why, for the two rejected outcomes: the reason and the part of the request it concerns.
+    public var rejection: CORSRejection? {
+        reason.map { CORSRejection($0, value: subject ?? "", range: Int(rangeStart)..<Int(rangeEnd)) }
     }
 
     /// Whether the adapter answers with `preflightResponse()` instead of calling the application:
@@ -94,9 +108,8 @@ public struct CORSDecision: Sendable {
     private func appendOrigin(to fields: inout HTTPFields) {
         if compiled.originIndependent {
             fields.append(compiled.allowOriginAny)
-        } else if var echoed = origin {
-            echoed.name = .accessControlAllowOrigin
-            fields.append(echoed)
+        } else if let origin = subject {
+            fields.append(HTTPField(name: .accessControlAllowOrigin, value: origin))
         }
     }
 

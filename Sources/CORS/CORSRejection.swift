@@ -22,26 +22,22 @@ public struct CORSRejection: Sendable, Equatable {
     }
 
     public let reason: Reason
-    /// The request field the reason concerns (Origin, or the Access-Control-Request-* field).
-    let field: HTTPField?
-    /// For `headerNotAllowed`: the byte range of the refused name within `field`'s value.
+    /// The value of the request field the reason concerns (Origin, or an Access-Control-Request-* field).
+    let value: String
+    /// For `headerNotAllowed`: the byte range of the refused name within `value`.
     let range: Range<Int>
 
-    init(_ reason: Reason, field: HTTPField?, range: Range<Int> = 0..<0) {
+    init(_ reason: Reason, value: String, range: Range<Int> = 0..<0) {
         self.reason = reason
-        self.field = field
+        self.value = value
         self.range = range
     }
 
     /// What was asked, as far as it bears on the reason: the origin, the method, or the header name.
     public var subject: String {
-        guard let field else { return "" }
         if reason == .headerNotAllowed {
-            return field.withUnsafeBytesOfValue { bytes in
-                String(decoding: bytes[range], as: UTF8.self)
-            }
+            return value.withUTF8Bytes { bytes in String(decoding: bytes[range], as: UTF8.self) }
         }
-        let value = field.value
         return value.utf8.count > 80 ? String(value.prefix(80)) + "…" : value
     }
 

@@ -21,27 +21,19 @@ public struct CORSResponder: Sendable {
     /// Decides `request`. When the policy's origin predicate is `.async` and the origin is not in
     /// the static list, awaits it; otherwise never suspends.
     public func decide(_ request: HTTPRequest) async -> CORSDecision {
-        switch evaluate(request, predicateVerdict: nil) {
-        case .decided(let decision): return decision
-        case .needsPredicate(let origin, let predicate):
-            let verdict = await predicate(origin)
-            guard case .decided(let decision) = evaluate(request, predicateVerdict: verdict) else {
-                preconditionFailure("a verdict was given")
-            }
-            return decision
-        }
+        let decision = evaluate(request, predicateVerdict: nil)
+        guard decision.awaitsPredicate, case .async(let predicate) = compiled.policy.allowOriginPredicate,
+            let value = decision.subject, let origin = Origin(value)
+        else { return decision }
+        return evaluate(request, predicateVerdict: await predicate(origin))
     }
 
     /// Decides `request` without suspending; `nil` only when an `.async` origin predicate must be
     /// consulted (use `decide(_:)` then).
+    @inline(__always)
     public func decideSynchronously(_ request: HTTPRequest) -> CORSDecision? {
-        if case .decided(let decision) = evaluate(request, predicateVerdict: nil) { return decision }
-        return nil
-    }
-
-    enum Evaluation {
-        case decided(CORSDecision)
-        case needsPredicate(Origin, @Sendable (Origin) async -> Bool)
+        let decision = evaluate(request, predicateVerdict: nil)
+        return decision.awaitsPredicate ? nil : decision
     }
 
     // Canonical (lowercase) names compared on the hot path.
@@ -51,7 +43,7 @@ public struct CORSResponder: Sendable {
 
     /// The whole decision, given the async predicate's verdict when it has been awaited.
     @inline(__always)
-    func evaluate(_ request: HTTPRequest, predicateVerdict: Bool?) -> Evaluation {
+    func evaluate(_ request: HTTPRequest, predicateVerdict: Bool?) -> CORSDecision {
         let compiled = self.compiled
         let isOptions = request.method == .options
         // One pass over the request fields, comparing canonical names by length first.
@@ -64,8 +56,10 @@ public struct CORSResponder: Sendable {
         var headerLines = 0
         for index in fields.indices {
             let name = fields[index].name.canonicalName
-            switch name.utf8.count {
-            case 6 where name == Self.originName:
+            // Length, then first byte, then the whole name: most fields fail at the first test.
+            let utf8 = name.utf8
+            switch utf8.count {
+            case 6 where utf8.first == UInt8(ascii: "o") && name == Self.originName:
                 if originIndex >= 0 { duplicateOrigin = true }
                 originIndex = index
             case 29 where isOptions && name == Self.requestMethodName:
@@ -78,21 +72,20 @@ public struct CORSResponder: Sendable {
             }
         }
         guard originIndex >= 0 else {
-            return .decided(CORSDecision(.notCORS, compiled: compiled, isOptions: isOptions))
+            return CORSDecision(.notCORS, compiled: compiled, isOptions: isOptions)
         }
         let isPreflight = methodIndex >= 0
-        let originField = fields[originIndex]
+        let originField = fields[originIndex].value
 
-        func reject(_ reason: CORSRejection.Reason, _ field: HTTPField, _ range: Range<Int> = 0..<0) -> Evaluation {
-            .decided(
-                CORSDecision(
-                    isPreflight ? .preflightRejected : .actualRejected, compiled: compiled, isOptions: isOptions,
-                    rejection: CORSRejection(reason, field: field, range: range)))
+        func reject(_ reason: CORSRejection.Reason, _ value: String, _ range: Range<Int> = 0..<0) -> CORSDecision {
+            CORSDecision(
+                isPreflight ? .preflightRejected : .actualRejected, compiled: compiled, isOptions: isOptions,
+                subject: value, reason: reason, range: range)
         }
 
         // The origin.
         if duplicateOrigin { return reject(.malformedOrigin, originField) }
-        let matched: Bool? = originField.withUnsafeBytesOfValue { bytes -> Bool? in
+        let matched: Bool? = originField.withUTF8Bytes { bytes -> Bool? in
             if bytes.count == 4, bytes[0] == UInt8(ascii: "n"), bytes[1] == UInt8(ascii: "u"),
                 bytes[2] == UInt8(ascii: "l"), bytes[3] == UInt8(ascii: "l")
             {
@@ -105,25 +98,29 @@ public struct CORSResponder: Sendable {
         if !matched {
             if let predicateVerdict {
                 if !predicateVerdict { return reject(.originNotAllowed, originField) }
-            } else if let predicate = compiled.policy.allowOriginPredicate, let origin = Origin(originField.value) {
+            } else if compiled.hasPredicate, let predicate = compiled.policy.allowOriginPredicate,
+                let origin = Origin(originField)
+            {
                 switch predicate {
                 case .sync(let check):
                     if !check(origin) { return reject(.originNotAllowed, originField) }
-                case .async(let check):
-                    return .needsPredicate(origin, check)
+                case .async:
+                    return CORSDecision(
+                        isPreflight ? .preflightRejected : .actualRejected, compiled: compiled, isOptions: isOptions,
+                        subject: originField, reason: .originNotAllowed, awaitsPredicate: true)
                 }
             } else {
                 return reject(.originNotAllowed, originField)
             }
         }
         guard isPreflight else {
-            return .decided(CORSDecision(.actualAllowed, compiled: compiled, isOptions: isOptions, origin: originField))
+            return CORSDecision(.actualAllowed, compiled: compiled, isOptions: isOptions, subject: originField)
         }
 
         // The requested method: a token, compared case-sensitively (Fetch §4.8 step 7).
-        let methodField = fields[methodIndex]
+        let methodField = fields[methodIndex].value
         if duplicateMethod { return reject(.malformedRequestMethod, methodField) }
-        let methodVerdict = methodField.withUnsafeBytesOfValue { compiled.methods.check($0) }
+        let methodVerdict = methodField.withUTF8Bytes { compiled.methods.check($0) }
         switch methodVerdict {
         case .malformed: return reject(.malformedRequestMethod, methodField)
         case .notAllowed: return reject(.methodNotAllowed, methodField)
@@ -140,8 +137,8 @@ public struct CORSResponder: Sendable {
                 guard index == headersIndex || fields[index].name.canonicalName == Self.requestHeadersName else {
                     continue
                 }
-                let field = fields[index]
-                let verdict = field.withUnsafeBytesOfValue {
+                let field = fields[index].value
+                let verdict = field.withUTF8Bytes {
                     RequestedHeaderNames.check($0, line: line, allowance: compiled.headers, progress: &progress)
                 }
                 switch verdict {
@@ -153,10 +150,9 @@ public struct CORSResponder: Sendable {
                 line += 1
             }
         }
-        return .decided(
-            CORSDecision(
-                .preflightAllowed, compiled: compiled, isOptions: isOptions, origin: originField,
-                requestedHeaders: requestedAny))
+        return CORSDecision(
+            .preflightAllowed, compiled: compiled, isOptions: isOptions, subject: originField,
+            requestedHeaders: requestedAny)
     }
 }
 
@@ -170,6 +166,10 @@ final class CompiledPolicy: Sendable {
     /// Whether responses never depend on the request's Origin (any origin, no credentials).
     let originIndependent: Bool
     let preflightStatus: HTTPResponse.Status
+    /// Whether there is an origin predicate (checked before the optional closure is copied).
+    let hasPredicate: Bool
+    /// Owns the lookup tables' memory.
+    private let arena = Arena()
 
     // Prebuilt fields.
     let allowOriginAny: HTTPField
@@ -184,10 +184,11 @@ final class CompiledPolicy: Sendable {
     init(policy: CORSPolicy, patterns: [OriginPattern], warnings: [CORSPolicyWarning]) {
         self.policy = policy
         self.warnings = warnings
-        origins = OriginMatcher(patterns: patterns, allowsAny: policy.allowsAnyOrigin)
-        methods = AllowedMethods(policy.allowMethods)
-        headers = RequestedHeaderNames.Allowance(policy.allowHeaders)
+        origins = OriginMatcher(patterns: patterns, allowsAny: policy.allowsAnyOrigin, arena: arena)
+        methods = AllowedMethods(policy.allowMethods, arena: arena)
+        headers = RequestedHeaderNames.Allowance(policy.allowHeaders, arena: arena)
         originIndependent = policy.allowsAnyOrigin && !policy.allowCredentials
+        hasPredicate = policy.allowOriginPredicate != nil
         preflightStatus = HTTPResponse.Status(code: policy.preflightStatus)
         allowOriginAny = HTTPField(name: .accessControlAllowOrigin, value: "*")
         allowCredentials = policy.allowCredentials ? HTTPField(name: .accessControlAllowCredentials, value: "true") : nil
@@ -217,16 +218,16 @@ final class CompiledPolicy: Sendable {
 struct AllowedMethods: Sendable {
     enum Verdict { case allowed, notAllowed, malformed }
     let any: Bool
-    let names: ByteStringTable
+    let names: ByteStringTable.Frozen
 
-    init(_ methods: [String]) {
+    init(_ methods: [String], arena: Arena) {
         any = methods.contains("*")
         var names = ByteStringTable(expectedCount: methods.count + 3)
         for method in methods + ["GET", "HEAD", "POST"] where method != "*" {
             let bytes = Array(method.utf8)
             names.insert(bytes, hash: RequestedHeaderNames.hash(bytes), tag: 0)
         }
-        self.names = names
+        self.names = names.freeze(into: arena)
     }
 
     @inline(__always)
@@ -234,14 +235,10 @@ struct AllowedMethods: Sendable {
         guard !method.isEmpty, method.count <= 64 else { return .malformed }
         var hash = ByteStringTable.seed
         let isToken = HTTPToken.isTokenByte
-        let valid = isToken.withUnsafeBufferPointer { isToken -> Bool in
-            for byte in method {
-                guard isToken[Int(byte)] else { return false }
-                hash = ByteStringTable.step(hash, byte)
-            }
-            return true
+        for byte in method {
+            guard isToken[Int(byte)] else { return .malformed }
+            hash = ByteStringTable.step(hash, byte)
         }
-        guard valid else { return .malformed }
         if names.contains(method, hash: ByteStringTable.finish(hash, tag: 0), tag: 0) { return .allowed }
         // `*` allows any method (a lone `*` without credentials, as validation ensures).
         return any ? .allowed : .notAllowed

@@ -42,14 +42,16 @@ public enum FetchVocabulary {
 
 /// RFC 9110 §5.6.2 token characters: what method names and header names are made of.
 enum HTTPToken {
-    /// `tchar` as a 256-entry lookup, so the hot path does one load per byte.
-    static let isTokenByte: [Bool] = {
-        var table = [Bool](repeating: false, count: 256)
+    /// `tchar` as a 256-entry lookup, so the hot path does one load per byte. Allocated once and
+    /// never freed, so reading it touches no reference count.
+    nonisolated(unsafe) static let isTokenByte: UnsafePointer<Bool> = {
+        let table = UnsafeMutablePointer<Bool>.allocate(capacity: 256)
+        table.initialize(repeating: false, count: 256)
         for byte in UInt8(ascii: "0")...UInt8(ascii: "9") { table[Int(byte)] = true }
         for byte in UInt8(ascii: "a")...UInt8(ascii: "z") { table[Int(byte)] = true }
         for byte in UInt8(ascii: "A")...UInt8(ascii: "Z") { table[Int(byte)] = true }
         for character in "!#$%&'*+-.^_`|~".utf8 { table[Int(character)] = true }
-        return table
+        return UnsafePointer(table)
     }()
 
     /// Whether `string` is a non-empty token.

@@ -73,16 +73,17 @@ struct OriginLayout: Sendable, Hashable {
     /// The whole serialization's length in bytes.
     var length: Int
 
-    /// Character classes for the scan, one load per byte.
-    private static let classes: [UInt8] = {
-        var table = [UInt8](repeating: 0, count: 256)
+    /// Character classes for the scan, one load per byte; allocated once, never freed.
+    nonisolated(unsafe) private static let classes: UnsafePointer<UInt8> = {
+        let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
+        table.initialize(repeating: 0, count: 256)
         for byte in UInt8(ascii: "a")...UInt8(ascii: "z") { table[Int(byte)] = schemeByte | hostByte | hexByte * (byte <= UInt8(ascii: "f") ? 1 : 0) }
         for byte in UInt8(ascii: "0")...UInt8(ascii: "9") { table[Int(byte)] = schemeByte | hostByte | digitByte | hexByte }
         table[Int(UInt8(ascii: "+"))] = schemeByte
         table[Int(UInt8(ascii: "."))] = schemeByte | hostByte
         table[Int(UInt8(ascii: "-"))] = schemeByte | hostByte
         table[Int(UInt8(ascii: "_"))] = hostByte
-        return table
+        return UnsafePointer(table)
     }()
     private static let schemeByte: UInt8 = 1
     private static let hostByte: UInt8 = 2
@@ -95,7 +96,7 @@ struct OriginLayout: Sendable, Hashable {
         let count = bytes.count
         guard count >= 4, count <= Origin.maximumLength else { return nil }
         let classes = Self.classes
-        return classes.withUnsafeBufferPointer { classes -> OriginLayout? in
+        do {
             // scheme = lowercase ALPHA *( lowercase ALPHA / DIGIT / "+" / "-" / "." )
             guard bytes[0] >= UInt8(ascii: "a"), bytes[0] <= UInt8(ascii: "z") else { return nil }
             var index = 1

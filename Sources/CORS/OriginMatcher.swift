@@ -5,7 +5,7 @@
 /// pattern by the text after `*.` (with or without its port); a port pattern by its host. The scan
 /// hashes the host from its last byte backwards, so at every `.` the hash of the suffix to its right
 /// is already known and one probe answers "is this suffix a configured subdomain base?".
-struct OriginMatcher: Sendable {
+struct OriginMatcher: @unchecked Sendable {
     private enum Tag {
         static let exact: UInt8 = 0
         static let anyPortHost: UInt8 = 1
@@ -13,20 +13,26 @@ struct OriginMatcher: Sendable {
         static let subdomainsAnyPort: UInt8 = 3
     }
 
-    private struct SchemeTable: Sendable {
+    private struct SchemeTable {
         var scheme: [UInt8]
         var table: ByteStringTable
+    }
+
+    private struct FrozenScheme {
+        var scheme: UnsafeBufferPointer<UInt8>
+        var table: ByteStringTable.Frozen
     }
 
     /// `allowOrigins` is `*`.
     let allowsAny: Bool
     /// `null` is listed (and was opted into).
     let allowsNull: Bool
-    private var schemes: [SchemeTable] = []
+    private let schemes: UnsafeBufferPointer<FrozenScheme>
 
-    init(patterns: [OriginPattern], allowsAny: Bool) {
+    init(patterns: [OriginPattern], allowsAny: Bool, arena: Arena) {
         self.allowsAny = allowsAny
         var allowsNull = false
+        var schemes: [SchemeTable] = []
         for pattern in patterns {
             let scheme: String
             let key: String
@@ -62,6 +68,8 @@ struct OriginMatcher: Sendable {
             }
         }
         self.allowsNull = allowsNull
+        self.schemes = arena.copy(
+            schemes.map { FrozenScheme(scheme: arena.copy($0.scheme), table: $0.table.freeze(into: arena)) })
     }
 
     /// Whether the origin whose bytes are `origin`, already scanned into `layout`, is configured.
@@ -69,14 +77,14 @@ struct OriginMatcher: Sendable {
     func matches(_ origin: UnsafeBufferPointer<UInt8>, layout: OriginLayout) -> Bool {
         if allowsAny { return true }
         let scheme = UnsafeBufferPointer(rebasing: origin[0..<layout.schemeEnd])
-        for entry in schemes where entry.scheme.withUnsafeBufferPointer({ memoryEqual($0, scheme) }) {
+        for entry in schemes where memoryEqual(entry.scheme, scheme) {
             return Self.probe(entry.table, origin, layout)
         }
         return false
     }
 
     @inline(__always)
-    private static func probe(_ table: ByteStringTable, _ origin: UnsafeBufferPointer<UInt8>, _ layout: OriginLayout) -> Bool {
+    private static func probe(_ table: ByteStringTable.Frozen, _ origin: UnsafeBufferPointer<UInt8>, _ layout: OriginLayout) -> Bool {
         let tags = table.tags
         let end = layout.length
         let hostStart = layout.hostStart

@@ -24,20 +24,21 @@ struct RequestedHeaderNames {
 
     /// What the policy allows.
     struct Allowance: Sendable {
-        var names: ByteStringTable
+        var names: ByteStringTable.Frozen
         /// `*` is listed: every name but `authorization`.
         var any: Bool
         /// `Authorization` is listed by name (only it passes `*`'s exception).
         var authorization: Bool
 
-        init(_ allowHeaders: [String]) {
-            names = ByteStringTable(expectedCount: allowHeaders.count)
+        init(_ allowHeaders: [String], arena: Arena) {
+            var names = ByteStringTable(expectedCount: allowHeaders.count)
             any = allowHeaders.contains("*")
             authorization = allowHeaders.contains { $0.lowercased() == "authorization" }
             for name in allowHeaders where name != "*" {
                 let bytes = Array(name.lowercased().utf8)
                 names.insert(bytes, hash: RequestedHeaderNames.hash(bytes), tag: 0)
             }
+            self.names = names.freeze(into: arena)
         }
     }
 
@@ -63,7 +64,7 @@ struct RequestedHeaderNames {
         progress.length += value.count
         if progress.length > maximumLength { return .tooLarge }
         let isToken = HTTPToken.isTokenByte
-        return isToken.withUnsafeBufferPointer { isToken -> Verdict in
+        do {
             var index = 0
             let count = value.count
             while index <= count {
