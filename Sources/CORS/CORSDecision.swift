@@ -68,69 +68,65 @@ public struct CORSDecision: Sendable {
     /// The answer to a preflight: the configured status with the Access-Control-Allow-* headers when
     /// allowed; 403 with none of them when refused. No body.
     public func preflightResponse() -> HTTPResponse {
-        var fields = HTTPFields()
-        fields.reserveCapacity(8)
-        let status: HTTPResponse.Status
-        if outcome == .preflightAllowed {
-            status = compiled.preflightStatus
-            appendPreflightHeaders(to: &fields)
-        } else {
-            status = .forbidden
+        guard outcome == .preflightAllowed else {
+            return HTTPResponse(status: .forbidden, headerFields: compiled.rejectedPreflightFields)
         }
-        fields.append(contentsOf: compiled.varyOptions.fields)
-        return HTTPResponse(status: status, headerFields: fields)
+        // A prebuilt field list; the echoed origin replaces its placeholder first field (one copy).
+        var fields = requestedHeaders ? compiled.preflightTemplateWithHeaders : compiled.preflightTemplateWithoutHeaders
+        if let origin = allowOriginField { fields[0] = origin }
+        return HTTPResponse(status: compiled.preflightStatus, headerFields: fields)
     }
 
     /// Decorates an application's response: Access-Control-Allow-Origin, -Credentials and
     /// -Expose-Headers when allowed (replacing any the application set), and the Vary this decision
     /// needs, merged into the application's. Apply it to error responses too.
     public func apply(to fields: inout HTTPFields) {
+        let vary = isOptions ? compiled.varyOptions : compiled.varyActual
+        // One scan: does the application's response already carry Vary or Access-Control-* fields?
+        var hasVary = false
+        var hasAccessControl = false
+        for index in fields.indices {
+            let utf8 = fields[index].name.canonicalName.utf8
+            if utf8.count == 4 {
+                if utf8.elementsEqual(VaryNames.varyName.utf8) { hasVary = true }
+            } else if utf8.count > 15, utf8.first == UInt8(ascii: "a"), utf8.starts(with: Self.accessControlPrefix) {
+                hasAccessControl = true
+            }
+        }
+        let tail: [HTTPField]
         switch outcome {
         case .actualAllowed:
-            removeAllowHeaders(from: &fields)
-            appendOrigin(to: &fields)
-            if let field = compiled.allowCredentials { fields.append(field) }
-            if let field = compiled.exposeHeaders { fields.append(field) }
+            tail = hasVary ? compiled.actualWithoutVary : compiled.actualWithVary
         case .preflightAllowed:
             // Passthrough: the application answered the preflight; add what the browser checks.
-            removeAllowHeaders(from: &fields)
-            appendPreflightHeaders(to: &fields)
+            tail = hasVary
+                ? (requestedHeaders ? compiled.preflightWithHeadersWithoutVary : compiled.preflightWithoutHeadersWithoutVary)
+                : (requestedHeaders ? compiled.preflightWithHeaders : compiled.preflightWithoutHeaders)
         case .notCORS, .actualRejected, .preflightRejected:
-            break
+            if hasVary { vary.mergeSlowly(into: &fields) } else { fields.append(contentsOf: vary.fields) }
+            return
         }
-        (isOptions ? compiled.varyOptions : compiled.varyActual).merge(into: &fields)
+        if hasAccessControl { Self.removeAccessControlFields(from: &fields) }
+        fields.reserveCapacity(fields.count + tail.count + 1)
+        if let origin = allowOriginField { fields.append(origin) }
+        fields.append(contentsOf: tail)
+        if hasVary { vary.mergeSlowly(into: &fields) }
     }
 
     /// `apply(to:)` on a whole response.
     public func apply(to response: inout HTTPResponse) { apply(to: &response.headerFields) }
 
+    /// The echoed origin, or `nil` when the prebuilt `*` is already at the head of the tail.
     @inline(__always)
-    private func appendOrigin(to fields: inout HTTPFields) {
-        if compiled.originIndependent {
-            fields.append(compiled.allowOriginAny)
-        } else if let origin = subject {
-            fields.append(HTTPField(name: .accessControlAllowOrigin, value: origin))
-        }
+    private var allowOriginField: HTTPField? {
+        if compiled.originIndependent { return nil }
+        return subject.map { HTTPField(name: .accessControlAllowOrigin, value: $0) }
     }
 
-    private func appendPreflightHeaders(to fields: inout HTTPFields) {
-        appendOrigin(to: &fields)
-        if let field = compiled.allowCredentials { fields.append(field) }
-        if let field = compiled.allowMethods { fields.append(field) }
-        if requestedHeaders, let field = compiled.allowHeaders { fields.append(field) }
-        if let field = compiled.maxAge { fields.append(field) }
-    }
+    private static let accessControlPrefix = Array("access-control-".utf8)
 
-    /// Drops Access-Control-Allow-*/-Expose-*/-Max-Age fields the application set itself, so the
-    /// browser sees exactly one, ours. Scans once; rebuilds only when there is one.
-    @inline(__always)
-    private func removeAllowHeaders(from fields: inout HTTPFields) {
-        var found = false
-        for index in fields.indices where fields[index].name.canonicalName.utf8.starts(with: "access-control-".utf8) {
-            found = true
-            break
-        }
-        guard found else { return }
+    /// Drops Access-Control-* fields the application set itself, so the browser sees exactly one, ours.
+    private static func removeAccessControlFields(from fields: inout HTTPFields) {
         var kept = HTTPFields()
         for field in fields where !field.name.canonicalName.hasPrefix("access-control-") { kept.append(field) }
         fields = kept

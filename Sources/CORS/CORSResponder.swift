@@ -171,15 +171,21 @@ final class CompiledPolicy: Sendable {
     /// Owns the lookup tables' memory.
     private let arena = Arena()
 
-    // Prebuilt fields.
-    let allowOriginAny: HTTPField
-    let allowCredentials: HTTPField?
-    let allowMethods: HTTPField?
-    let allowHeaders: HTTPField?
-    let maxAge: HTTPField?
-    let exposeHeaders: HTTPField?
+    // Prebuilt fields, in the order they are appended. Access-Control-Allow-Origin comes first:
+    // in the tails below when it is `*`, echoed from the request otherwise.
     let varyActual: VaryNames
     let varyOptions: VaryNames
+    let actualWithVary: [HTTPField]
+    let actualWithoutVary: [HTTPField]
+    let preflightWithHeaders: [HTTPField]
+    let preflightWithoutHeaders: [HTTPField]
+    let preflightWithHeadersWithoutVary: [HTTPField]
+    let preflightWithoutHeadersWithoutVary: [HTTPField]
+    let rejectedPreflightFields: HTTPFields
+    /// Whole preflight answers; the first field is Access-Control-Allow-Origin (`*`, or a placeholder
+    /// the echoed origin replaces).
+    let preflightTemplateWithHeaders: HTTPFields
+    let preflightTemplateWithoutHeaders: HTTPFields
 
     init(policy: CORSPolicy, patterns: [OriginPattern], warnings: [CORSPolicyWarning]) {
         self.policy = policy
@@ -190,27 +196,34 @@ final class CompiledPolicy: Sendable {
         originIndependent = policy.allowsAnyOrigin && !policy.allowCredentials
         hasPredicate = policy.allowOriginPredicate != nil
         preflightStatus = HTTPResponse.Status(code: policy.preflightStatus)
-        allowOriginAny = HTTPField(name: .accessControlAllowOrigin, value: "*")
-        allowCredentials = policy.allowCredentials ? HTTPField(name: .accessControlAllowCredentials, value: "true") : nil
-        allowMethods =
-            policy.allowMethods.isEmpty
-            ? nil : HTTPField(name: .accessControlAllowMethods, value: policy.allowMethods.joined(separator: ", "))
-        if headers.any {
-            // `*` never covers Authorization (Fetch §4.8 step 8), so it is named when allowed.
-            allowHeaders = HTTPField(
-                name: .accessControlAllowHeaders, value: headers.authorization ? "*, Authorization" : "*")
-        } else {
-            allowHeaders =
-                policy.allowHeaders.isEmpty
-                ? nil : HTTPField(name: .accessControlAllowHeaders, value: policy.allowHeaders.joined(separator: ", "))
+        let allowOriginAny: [HTTPField] =
+            originIndependent ? [HTTPField(name: .accessControlAllowOrigin, value: "*")] : []
+        let allowCredentials: [HTTPField] =
+            policy.allowCredentials ? [HTTPField(name: .accessControlAllowCredentials, value: "true")] : []
+        func list(_ name: HTTPField.Name, _ values: [String]) -> [HTTPField] {
+            values.isEmpty ? [] : [HTTPField(name: name, value: values.joined(separator: ", "))]
         }
-        maxAge = policy.maxAge.map { HTTPField(name: .accessControlMaxAge, value: String($0)) }
-        exposeHeaders =
-            policy.exposeHeaders.isEmpty
-            ? nil : HTTPField(name: .accessControlExposeHeaders, value: policy.exposeHeaders.joined(separator: ", "))
+        let allowMethods = list(.accessControlAllowMethods, policy.allowMethods)
+        // `*` never covers Authorization (Fetch §4.8 step 8), so it is named when allowed.
+        let allowHeaders =
+            headers.any
+            ? list(.accessControlAllowHeaders, headers.authorization ? ["*", "Authorization"] : ["*"])
+            : list(.accessControlAllowHeaders, policy.allowHeaders)
+        let maxAge = policy.maxAge.map { [HTTPField(name: .accessControlMaxAge, value: String($0))] } ?? []
+        let exposeHeaders = list(.accessControlExposeHeaders, policy.exposeHeaders)
         varyActual = originIndependent ? VaryNames([]) : VaryNames([.origin])
         varyOptions = VaryNames(
             (originIndependent ? [] : [.origin]) + [.accessControlRequestMethod, .accessControlRequestHeaders])
+        actualWithoutVary = allowOriginAny + allowCredentials + exposeHeaders
+        actualWithVary = actualWithoutVary + varyActual.fields
+        preflightWithoutHeadersWithoutVary = allowOriginAny + allowCredentials + allowMethods + maxAge
+        preflightWithHeadersWithoutVary = allowOriginAny + allowCredentials + allowMethods + allowHeaders + maxAge
+        preflightWithoutHeaders = preflightWithoutHeadersWithoutVary + varyOptions.fields
+        preflightWithHeaders = preflightWithHeadersWithoutVary + varyOptions.fields
+        rejectedPreflightFields = HTTPFields(varyOptions.fields)
+        let placeholder = originIndependent ? [] : [HTTPField(name: .accessControlAllowOrigin, value: "null")]
+        preflightTemplateWithHeaders = HTTPFields(placeholder + preflightWithHeaders)
+        preflightTemplateWithoutHeaders = HTTPFields(placeholder + preflightWithoutHeaders)
     }
 }
 

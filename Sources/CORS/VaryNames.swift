@@ -12,30 +12,12 @@ struct VaryNames: Sendable {
         fields = names.isEmpty ? [] : [HTTPField(name: .vary, value: names.map(\.rawName).joined(separator: ", "))]
     }
 
-    private static let varyName = HTTPField.Name.vary.canonicalName
+    static let varyName = HTTPField.Name.vary.canonicalName
 
-    /// Adds the names to `fields`' Vary: appends the prebuilt field when there is no Vary (the
-    /// common case, no allocation beyond the append); otherwise rewrites the application's Vary
-    /// into one field listing its names then the missing ones. `Vary: *` already covers everything.
-    @inline(__always)
-    func merge(into fields: inout HTTPFields) {
+    /// Adds the missing names to a response that already has a `Vary`: rewrites the application's
+    /// Vary into one field listing its names then the missing ones. `Vary: *` already covers all.
+    func mergeSlowly(into fields: inout HTTPFields) {
         guard !names.isEmpty else { return }
-        var hasVary = false
-        for index in fields.indices {
-            let name = fields[index].name.canonicalName
-            if name.utf8.count == 4 && name == Self.varyName {
-                hasVary = true
-                break
-            }
-        }
-        if !hasVary {
-            fields.append(contentsOf: self.fields)
-            return
-        }
-        mergeSlowly(into: &fields)
-    }
-
-    private func mergeSlowly(into fields: inout HTTPFields) {
         var listed: [String] = []
         for field in fields where field.name == .vary {
             for item in field.value.split(separator: ",") {
