@@ -113,6 +113,30 @@ public struct CORSDecision: Sendable {
         if hasVary { vary.mergeSlowly(into: &fields) }
     }
 
+    /// The Access-Control-* fields this decision puts on a response, in order, without Vary: for
+    /// adapters whose header containers are not `HTTPFields`. Decorating a response: set each,
+    /// replacing any of the same name, then merge `varyNames`. Answering a preflight: these, then
+    /// `varyField`, with `preflightStatus`.
+    public var accessControlFields: AccessControlFields {
+        let tail: [HTTPField]
+        switch outcome {
+        case .actualAllowed: tail = compiled.actualWithoutVary
+        case .preflightAllowed:
+            tail = requestedHeaders ? compiled.preflightWithHeadersWithoutVary : compiled.preflightWithoutHeadersWithoutVary
+        case .notCORS, .actualRejected, .preflightRejected: return AccessControlFields(head: nil, tail: [])
+        }
+        return AccessControlFields(head: allowOriginField, tail: tail)
+    }
+
+    /// The request headers the response varies on because of CORS (merge, never duplicate).
+    public var varyNames: [HTTPField.Name] { (isOptions ? compiled.varyOptions : compiled.varyActual).names }
+    /// `varyNames` as one prebuilt `Vary` field, for a response that has none; `nil` when there are none.
+    public var varyField: HTTPField? { (isOptions ? compiled.varyOptions : compiled.varyActual).fields.first }
+    /// The status of the preflight answer: the policy's for an allowed one, 403 for a refused one.
+    public var preflightStatus: HTTPResponse.Status {
+        outcome == .preflightAllowed ? compiled.preflightStatus : .forbidden
+    }
+
     /// `apply(to:)` on a whole response.
     public func apply(to response: inout HTTPResponse) { apply(to: &response.headerFields) }
 
@@ -131,4 +155,26 @@ public struct CORSDecision: Sendable {
         for field in fields where !field.name.canonicalName.hasPrefix("access-control-") { kept.append(field) }
         fields = kept
     }
+}
+
+/// The fields a decision adds, iterated without building an array: the echoed
+/// Access-Control-Allow-Origin (when not the prebuilt `*`), then prebuilt fields.
+public struct AccessControlFields: Sequence, Sendable {
+    let head: HTTPField?
+    let tail: [HTTPField]
+
+    public struct Iterator: IteratorProtocol {
+        var head: HTTPField?
+        var tail: IndexingIterator<[HTTPField]>
+        public mutating func next() -> HTTPField? {
+            if let field = head {
+                head = nil
+                return field
+            }
+            return tail.next()
+        }
+    }
+
+    public func makeIterator() -> Iterator { Iterator(head: head, tail: tail.makeIterator()) }
+    public var underestimatedCount: Int { tail.count + (head == nil ? 0 : 1) }
 }

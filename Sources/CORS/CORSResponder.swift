@@ -20,62 +20,43 @@ public struct CORSResponder: Sendable {
 
     /// Decides `request`. When the policy's origin predicate is `.async` and the origin is not in
     /// the static list, awaits it; otherwise never suspends.
+    @inline(__always)
     public func decide(_ request: HTTPRequest) async -> CORSDecision {
-        let decision = evaluate(request, predicateVerdict: nil)
+        await decide(CORSRequestHead(request))
+    }
+
+    /// Decides a request from the CORS-relevant parts an adapter gathered.
+    public func decide(_ head: CORSRequestHead) async -> CORSDecision {
+        let decision = evaluate(head, predicateVerdict: nil)
         guard decision.awaitsPredicate, case .async(let predicate) = compiled.policy.allowOriginPredicate,
             let value = decision.subject, let origin = Origin(value)
         else { return decision }
-        return evaluate(request, predicateVerdict: await predicate(origin))
+        return evaluate(head, predicateVerdict: await predicate(origin))
     }
 
     /// Decides `request` without suspending; `nil` only when an `.async` origin predicate must be
     /// consulted (use `decide(_:)` then).
     @inline(__always)
     public func decideSynchronously(_ request: HTTPRequest) -> CORSDecision? {
-        let decision = evaluate(request, predicateVerdict: nil)
+        decideSynchronously(CORSRequestHead(request))
+    }
+
+    /// `decideSynchronously(_:)` from the parts an adapter gathered.
+    @inline(__always)
+    public func decideSynchronously(_ head: CORSRequestHead) -> CORSDecision? {
+        let decision = evaluate(head, predicateVerdict: nil)
         return decision.awaitsPredicate ? nil : decision
     }
 
-    // Canonical (lowercase) names compared on the hot path.
-    private static let originName = HTTPField.Name.origin.canonicalName
-    private static let requestMethodName = HTTPField.Name.accessControlRequestMethod.canonicalName
-    private static let requestHeadersName = HTTPField.Name.accessControlRequestHeaders.canonicalName
-
     /// The whole decision, given the async predicate's verdict when it has been awaited.
     @inline(__always)
-    func evaluate(_ request: HTTPRequest, predicateVerdict: Bool?) -> CORSDecision {
+    func evaluate(_ head: CORSRequestHead, predicateVerdict: Bool?) -> CORSDecision {
         let compiled = self.compiled
-        let isOptions = request.method == .options
-        // One pass over the request fields, comparing canonical names by length first.
-        let fields = request.headerFields
-        var originIndex = -1
-        var methodIndex = -1
-        var headersIndex = -1
-        var duplicateOrigin = false
-        var duplicateMethod = false
-        var headerLines = 0
-        for index in fields.indices {
-            let name = fields[index].name.canonicalName
-            // Length, then first byte, then the whole name: most fields fail at the first test.
-            let utf8 = name.utf8
-            switch utf8.count {
-            case 6 where utf8.first == UInt8(ascii: "o") && name == Self.originName:
-                if originIndex >= 0 { duplicateOrigin = true }
-                originIndex = index
-            case 29 where isOptions && name == Self.requestMethodName:
-                if methodIndex >= 0 { duplicateMethod = true }
-                methodIndex = index
-            case 30 where isOptions && name == Self.requestHeadersName:
-                headerLines += 1
-                headersIndex = index
-            default: continue
-            }
-        }
-        guard originIndex >= 0 else {
+        let isOptions = head.isOptions
+        guard let originField = head.origin else {
             return CORSDecision(.notCORS, compiled: compiled, isOptions: isOptions)
         }
-        let isPreflight = methodIndex >= 0
-        let originField = fields[originIndex].value
+        let isPreflight = isOptions && head.requestMethod != nil
 
         func reject(_ reason: CORSRejection.Reason, _ value: String, _ range: Range<Int> = 0..<0) -> CORSDecision {
             CORSDecision(
@@ -84,7 +65,7 @@ public struct CORSResponder: Sendable {
         }
 
         // The origin.
-        if duplicateOrigin { return reject(.malformedOrigin, originField) }
+        if head.hasDuplicateOrigin { return reject(.malformedOrigin, originField) }
         let matched: Bool? = originField.withUTF8Bytes { bytes -> Bool? in
             if bytes.count == 4, bytes[0] == UInt8(ascii: "n"), bytes[1] == UInt8(ascii: "u"),
                 bytes[2] == UInt8(ascii: "l"), bytes[3] == UInt8(ascii: "l")
@@ -118,8 +99,8 @@ public struct CORSResponder: Sendable {
         }
 
         // The requested method: a token, compared case-sensitively (Fetch §4.8 step 7).
-        let methodField = fields[methodIndex].value
-        if duplicateMethod { return reject(.malformedRequestMethod, methodField) }
+        let methodField = head.requestMethod!
+        if head.hasDuplicateRequestMethod { return reject(.malformedRequestMethod, methodField) }
         let methodVerdict = methodField.withUTF8Bytes { compiled.methods.check($0) }
         switch methodVerdict {
         case .malformed: return reject(.malformedRequestMethod, methodField)
@@ -127,27 +108,18 @@ public struct CORSResponder: Sendable {
         case .allowed: break
         }
 
-        // The requested headers, over however many lines they came in.
+        // The requested headers (several lines arrive joined).
         var requestedAny = false
-        if headerLines > 0 {
+        if let headersField = head.requestHeaders {
             var progress = RequestedHeaderNames.Progress()
-            var line = 0
-            // Usually one line: start at it. Several lines (from gateways) need a second scan.
-            for index in (headerLines == 1 ? headersIndex : 0)...headersIndex {
-                guard index == headersIndex || fields[index].name.canonicalName == Self.requestHeadersName else {
-                    continue
-                }
-                let field = fields[index].value
-                let verdict = field.withUTF8Bytes {
-                    RequestedHeaderNames.check($0, line: line, allowance: compiled.headers, progress: &progress)
-                }
-                switch verdict {
-                case .allowed(let any): requestedAny = any
-                case .malformed: return reject(.malformedRequestHeaders, field)
-                case .tooLarge: return reject(.requestHeadersTooLarge, field)
-                case .notAllowed(_, let start, let end): return reject(.headerNotAllowed, field, start..<end)
-                }
-                line += 1
+            let verdict = headersField.withUTF8Bytes {
+                RequestedHeaderNames.check($0, line: 0, allowance: compiled.headers, progress: &progress)
+            }
+            switch verdict {
+            case .allowed(let any): requestedAny = any
+            case .malformed: return reject(.malformedRequestHeaders, headersField)
+            case .tooLarge: return reject(.requestHeadersTooLarge, headersField)
+            case .notAllowed(_, let start, let end): return reject(.headerNotAllowed, headersField, start..<end)
             }
         }
         return CORSDecision(
