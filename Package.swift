@@ -1,16 +1,27 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+// Each framework adapter sits behind a package trait, so an app that uses one adapter never
+// resolves, fetches or builds the other framework:
+//   .package(url: ".../swift-cors.git", from: "0.1.0", traits: ["Hummingbird"])
+// Both traits are on by default (the `cors` tool needs Hummingbird; the tests cover both).
 let package = Package(
     name: "swift-cors",
     platforms: [.macOS(.v15)],
     products: [
         // The framework-agnostic core: policy, validation, responder. Depends on swift-http-types only.
         .library(name: "CORS", targets: ["CORS"]),
-        // Hummingbird 2 middleware over the core responder.
+        // Hummingbird 2 middleware over the core responder (trait "Hummingbird").
         .library(name: "CORSHummingbird", targets: ["CORSHummingbird"]),
-        // The `cors` command line: lint, serve.
+        // Vapor 4 middleware over the core responder (trait "Vapor").
+        .library(name: "CORSVapor", targets: ["CORSVapor"]),
+        // The `cors` command line: lint, serve (trait "Hummingbird").
         .executable(name: "cors", targets: ["cors"]),
+    ],
+    traits: [
+        .trait(name: "Hummingbird", description: "The Hummingbird 2 middleware and the `cors` tool."),
+        .trait(name: "Vapor", description: "The Vapor 4 middleware."),
+        .default(enabledTraits: ["Hummingbird", "Vapor"]),
     ],
     dependencies: [
         // `traits: []` keeps Foundation out of the core: http-types' default trait imports it.
@@ -18,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/vapor.git", from: "4.122.3"),
     ],
     targets: [
         .target(
@@ -28,8 +40,15 @@ let package = Package(
             name: "CORSHummingbird",
             dependencies: [
                 "CORS",
-                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "CORSVapor",
+            dependencies: [
+                "CORS",
+                .product(name: "Vapor", package: "vapor", condition: .when(traits: ["Vapor"])),
             ]
         ),
         .executableTarget(
@@ -38,13 +57,30 @@ let package = Package(
                 "CORS",
                 "CORSHummingbird",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
             name: "CORSTests",
             dependencies: ["CORS", .product(name: "HTTPTypes", package: "swift-http-types")]
+        ),
+        .testTarget(
+            name: "CORSHummingbirdTests",
+            dependencies: [
+                "CORS", "CORSHummingbird",
+                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
+                .product(name: "HummingbirdTesting", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "CORSVaporTests",
+            dependencies: [
+                "CORS", "CORSVapor",
+                .product(name: "Vapor", package: "vapor", condition: .when(traits: ["Vapor"])),
+                .product(name: "VaporTesting", package: "vapor", condition: .when(traits: ["Vapor"])),
+            ]
         ),
         .testTarget(
             name: "CORSToolTests",

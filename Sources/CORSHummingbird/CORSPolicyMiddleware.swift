@@ -1,3 +1,4 @@
+#if Hummingbird
 import CORS
 import Hummingbird
 import Logging
@@ -7,12 +8,7 @@ import Logging
 ///
 /// Add it to the router (`router.add(middleware:)`) so it also sees requests for unknown paths.
 public struct CORSPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
-    enum Source: Sendable {
-        case fixed(CORSResponder)
-        case store(CORSResponderStore)
-    }
-
-    let source: Source
+    let source: CORSResponderSource
     let observer: (@Sendable (CORSDecision, Request, Logger) -> Void)?
 
     /// Applies `policy`; throws its validation errors.
@@ -28,13 +24,17 @@ public struct CORSPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
         self.observer = observer
     }
 
+    /// Applies per-route policies (see `CORSRoutes` for the nesting rules).
+    public init(routes: CORSRoutes) {
+        source = .routes(routes)
+        observer = nil
+    }
+
     public func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        let responder: CORSResponder
-        switch source {
-        case .fixed(let fixed): responder = fixed
-        case .store(let store): responder = store.responder
+        guard let responder = source.responder(forPath: request.uri.path) else {
+            return try await next(request, context)
         }
         let decision = await responder.decide(request.head)
         if let observer {
@@ -59,3 +59,4 @@ public struct CORSPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
         return response
     }
 }
+#endif

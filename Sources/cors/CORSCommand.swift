@@ -6,6 +6,12 @@ struct CORSCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cors",
         abstract: "Cross-Origin Resource Sharing, done right: lint a policy, serve an API under it.",
-        subcommands: [LintCommand.self, ServeCommand.self]
+        subcommands: subcommands
     )
 }
+
+#if Hummingbird
+private let subcommands: [any ParsableCommand.Type] = [LintCommand.self, ServeCommand.self]
+#else
+private let subcommands: [any ParsableCommand.Type] = [LintCommand.self]
+#endif

@@ -1,3 +1,4 @@
+#if Hummingbird
 import ArgumentParser
 import CORS
 import CORSHummingbird
@@ -106,3 +107,4 @@ struct EchoMiddleware<Context: RequestContext>: RouterMiddleware {
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
 }
+#endif

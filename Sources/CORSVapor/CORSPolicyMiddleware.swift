@@ -1,0 +1,103 @@
+#if Vapor
+import CORS
+import HTTPTypes
+import Vapor
+
+/// Vapor 4 middleware that applies a `CORSPolicy`: answers preflights before routing (so routes
+/// need no OPTIONS handler, and unknown paths get an answer too), decorates every other response.
+///
+/// Register it first, outside Vapor's `ErrorMiddleware`, so it sees every response, errors
+/// included: `app.middleware.use(try CORSPolicyMiddleware(policy: policy), at: .beginning)`.
+///
+/// A future-based `Middleware`, not an `AsyncMiddleware`: the async kind starts a task per
+/// request, which alone costs more than the whole CORS decision. Headers are read straight out
+/// of NIO's `HTTPHeaders` in one pass; nothing is converted.
+public final class CORSPolicyMiddleware: Middleware {
+    let source: CORSResponderSource
+
+    /// Applies `policy`; throws its validation errors.
+    public init(policy: CORSPolicy) throws(CORSPolicyValidationError) {
+        source = .fixed(try CORSResponder(policy: policy))
+    }
+
+    /// Applies whatever policy `store` holds at each request, so it can be swapped while serving.
+    public init(store: CORSResponderStore) {
+        source = .store(store)
+    }
+
+    /// Applies per-route policies (see `CORSRoutes` for the nesting rules).
+    public init(routes: CORSRoutes) {
+        source = .routes(routes)
+    }
+
+    public func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        guard let responder = source.responder(forPath: request.url.path) else {
+            return next.respond(to: request)
+        }
+        var head = CORSRequestHead(isOptions: request.method == .OPTIONS)
+        for (name, value) in request.headers { head.record(name: name, value: value) }
+        if let decision = responder.decideSynchronously(head) {
+            return handle(decision, request, next)
+        }
+        // An async origin predicate must decide: only then is a task started.
+        let promise = request.eventLoop.makePromise(of: CORSDecision.self)
+        promise.completeWithTask { await responder.decide(head) }
+        return promise.futureResult.flatMap { self.handle($0, request, next) }
+    }
+
+    private func handle(_ decision: CORSDecision, _ request: Request, _ next: any Responder) -> EventLoopFuture<Response> {
+        if decision.rejection != nil, request.logger.logLevel <= .debug {
+            request.logger.debug(
+                "CORS \(decision.outcome): \(decision.explanation ?? "")",
+                metadata: ["cors_reason": "\(decision.rejection?.reason.rawValue ?? "")"])
+        }
+        if decision.answersWithoutApplication {
+            var headers = HTTPHeaders()
+            for field in decision.accessControlFields { headers.add(name: field.name.rawName, value: field.value) }
+            if let vary = decision.varyField { headers.add(name: vary.name.rawName, value: vary.value) }
+            let response = Response(status: HTTPResponseStatus(statusCode: decision.preflightStatus.code), headers: headers)
+            return request.eventLoop.makeSucceededFuture(response)
+        }
+        return next.respond(to: request)
+            .flatMapErrorThrowing { error in
+                // Without an ErrorMiddleware inside this one, turn HTTP errors into responses here
+                // so the browser can read why the request failed.
+                guard let abort = error as? any AbortError else { throw error }
+                let response = Response(status: abort.status, headers: abort.headers)
+                response.body = .init(string: abort.reason)
+                return response
+            }
+            .map { response in
+                Self.decorate(response.headers, with: decision).map { response.headers = $0 }
+                return response
+            }
+    }
+
+    /// The response's headers with the decision's fields set (replacing any of the same name the
+    /// application set) and its Vary merged; `nil` when nothing changes.
+    static func decorate(_ original: HTTPHeaders, with decision: CORSDecision) -> HTTPHeaders? {
+        var headers = original
+        var changed = false
+        for field in decision.accessControlFields {
+            headers.replaceOrAdd(name: field.name.rawName, value: field.value)
+            changed = true
+        }
+        if let vary = decision.varyField {
+            let existing = headers[canonicalForm: "Vary"]
+            if existing.isEmpty {
+                headers.add(name: vary.name.rawName, value: vary.value)
+                changed = true
+            } else if !existing.contains("*") {
+                let listed = Set(existing.map { $0.lowercased() })
+                let missing = decision.varyNames.filter { !listed.contains($0.canonicalName) }
+                if !missing.isEmpty {
+                    let value = (existing.map(String.init) + missing.map(\.rawName)).joined(separator: ", ")
+                    headers.replaceOrAdd(name: "Vary", value: value)
+                    changed = true
+                }
+            }
+        }
+        return changed ? headers : nil
+    }
+}
+#endif
