@@ -1,0 +1,178 @@
+#if Vapor
+import CORS
+import CORSVapor
+import Vapor
+import VaporTesting
+import Testing
+
+/// The Vapor adapter, driven through Vapor's own responder chain in memory.
+@Suite struct VaporMiddlewareTests {
+    static let policy = CORSPolicy(
+        allowOrigins: ["https://app.example.com"], allowMethods: ["PUT", "DELETE"], allowHeaders: ["Content-Type"],
+        exposeHeaders: ["X-Request-Id"], allowCredentials: true, maxAge: 600)
+
+    struct Teapot: AbortError {
+        var status: HTTPResponseStatus { .imATeapot }
+        var reason: String { "short and stout" }
+    }
+
+    /// GET /items/:id only (no OPTIONS handler), routes that throw, one that sets Vary.
+    static func withCORSApp(
+        _ middleware: CORSPolicyMiddleware, at position: Middlewares.Position = .beginning,
+        _ test: (TestingApplicationTester) async throws -> Void
+    ) async throws {
+        try await withApp { app in
+            app.middleware.use(middleware, at: position)
+            app.get("items", ":id") { _ in "item" }
+            app.get("throws") { _ -> String in throw Teapot() }
+            app.get("http-error") { _ -> String in throw Abort(.unauthorized) }
+            app.get("varies") { _ in
+                Response(status: .ok, headers: ["Vary": "Accept-Encoding"], body: .init(string: "v"))
+            }
+            app.on(.OPTIONS, "passthrough") { _ in Response(status: .ok, headers: ["Allow": "GET, PUT"]) }
+            app.get("public", "data") { _ in "public" }
+            app.get("api", "me") { _ in "me" }
+            app.get("api", "admin", "users") { _ in "users" }
+            try await test(try app.testing())
+        }
+    }
+
+    static func send(
+        _ tester: TestingApplicationTester, _ method: HTTPMethod, _ path: String, _ headers: HTTPHeaders
+    ) async throws -> TestingHTTPResponse {
+        var captured: TestingHTTPResponse?
+        try await tester.test(method, path, headers: headers) { captured = $0 }
+        return try #require(captured)
+    }
+
+    static func preflight(_ origin: String, _ method: String, _ headers: String? = nil) -> HTTPHeaders {
+        var fields: HTTPHeaders = ["Origin": origin, "Access-Control-Request-Method": method]
+        if let headers { fields.add(name: "Access-Control-Request-Headers", value: headers) }
+        return fields
+    }
+
+    @Test func preflightSucceedsForARouteWithNoOptionsHandlerAndForUnknownPaths() async throws {
+        try await Self.withCORSApp(try CORSPolicyMiddleware(policy: Self.policy)) { tester in
+            for path in ["/items/1", "/nowhere"] {
+                let response = try await Self.send(
+                    tester, .OPTIONS, path, Self.preflight("https://app.example.com", "PUT", "content-type"))
+                #expect(response.status == .noContent, "\(path)")
+                #expect(response.headers.first(name: "Access-Control-Allow-Origin") == "https://app.example.com")
+                #expect(response.headers.first(name: "Access-Control-Allow-Credentials") == "true")
+                #expect(response.headers.first(name: "Access-Control-Allow-Methods") == "PUT, DELETE")
+                #expect(response.headers.first(name: "Access-Control-Allow-Headers") == "Content-Type")
+                #expect(response.headers.first(name: "Access-Control-Max-Age") == "600")
+                #expect(
+                    response.headers.first(name: "Vary")
+                        == "Origin, Access-Control-Request-Method, Access-Control-Request-Headers")
+            }
+        }
+    }
+
+    @Test(arguments: [
+        ("https://evil.example.com", "PUT", "content-type"), ("https://app.example.com", "PATCH", "content-type"),
+        ("https://app.example.com", "PUT", "x-secret"),
+    ])
+    func disallowedPreflightIs403WithoutAllowHeaders(_ origin: String, _ method: String, _ headers: String) async throws {
+        try await Self.withCORSApp(try CORSPolicyMiddleware(policy: Self.policy)) { tester in
+            let response = try await Self.send(tester, .OPTIONS, "/items/1", Self.preflight(origin, method, headers))
+            #expect(response.status == .forbidden)
+            #expect(!response.headers.contains { $0.name.lowercased().hasPrefix("access-control-allow") })
+        }
+    }
+
+    @Test func actualRequestsAreDecoratedAndRefusedOnesHandedOnUntouched() async throws {
+        try await Self.withCORSApp(try CORSPolicyMiddleware(policy: Self.policy)) { tester in
+            let allowed = try await Self.send(tester, .GET, "/items/1", ["Origin": "https://app.example.com"])
+            #expect(allowed.headers.first(name: "Access-Control-Allow-Origin") == "https://app.example.com")
+            #expect(allowed.headers.first(name: "Access-Control-Expose-Headers") == "X-Request-Id")
+            #expect(allowed.headers.first(name: "Vary") == "Origin")
+            let refused = try await Self.send(tester, .GET, "/items/1", ["Origin": "https://evil.example.com"])
+            #expect(refused.status == .ok)
+            #expect(refused.body.string == "item")
+            #expect(refused.headers.first(name: "Access-Control-Allow-Origin") == nil)
+            #expect(refused.headers.first(name: "Vary") == "Origin")
+        }
+    }
+
+    @Test(arguments: [true, false])
+    func errorsAnd404sCarryTheHeadersWhereverTheMiddlewareSits(_ outermost: Bool) async throws {
+        let position: Middlewares.Position = outermost ? .beginning : .end
+        try await Self.withCORSApp(try CORSPolicyMiddleware(policy: Self.policy), at: position) { tester in
+            for (path, status) in [("/throws", 418), ("/http-error", 401), ("/nowhere", 404)] {
+                let response = try await Self.send(tester, .GET, path, ["Origin": "https://app.example.com"])
+                #expect(response.status.code == UInt(status), "\(path)")
+                #expect(response.headers.first(name: "Access-Control-Allow-Origin") == "https://app.example.com", "\(path)")
+            }
+        }
+    }
+
+    @Test func varyIsMergedWithTheApplications() async throws {
+        try await Self.withCORSApp(try CORSPolicyMiddleware(policy: Self.policy)) { tester in
+            let response = try await Self.send(tester, .GET, "/varies", ["Origin": "https://app.example.com"])
+            #expect(response.headers["Vary"] == ["Accept-Encoding, Origin"])
+        }
+    }
+
+    @Test func passthroughLetsTheApplicationAnswerAllowedPreflights() async throws {
+        var policy = Self.policy
+        policy.preflightPassthrough = true
+        try await Self.withCORSApp(try CORSPolicyMiddleware(policy: policy)) { tester in
+            let response = try await Self.send(tester, .OPTIONS, "/passthrough", Self.preflight("https://app.example.com", "PUT"))
+            #expect(response.status == .ok)
+            #expect(response.headers.first(name: "Allow") == "GET, PUT")
+            #expect(response.headers.first(name: "Access-Control-Allow-Methods") == "PUT, DELETE")
+        }
+    }
+
+    @Test func perRoutePoliciesPickTheLongestPrefix() async throws {
+        let routes = try CORSRoutes([
+            "/public": CORSPolicy(allowOrigins: ["*"]),
+            "/api": CORSPolicy(allowOrigins: ["https://app.example.com"], allowCredentials: true),
+            "/api/admin": CORSPolicy(allowOrigins: ["https://admin.example.com"], allowCredentials: true),
+        ])
+        try await Self.withCORSApp(CORSPolicyMiddleware(routes: routes)) { tester in
+            func allowOrigin(_ path: String, _ origin: String) async throws -> String? {
+                try await Self.send(tester, .GET, path, ["Origin": origin]).headers.first(name: "Access-Control-Allow-Origin")
+            }
+            let publicData = try await allowOrigin("/public/data", "https://anyone.test")
+            let me = try await allowOrigin("/api/me", "https://app.example.com")
+            let adminByAdmin = try await allowOrigin("/api/admin/users", "https://admin.example.com")
+            let adminByApp = try await allowOrigin("/api/admin/users", "https://app.example.com")
+            let uncovered = try await allowOrigin("/items/1", "https://app.example.com")
+            #expect(publicData == "*")
+            #expect(me == "https://app.example.com")
+            #expect(adminByAdmin == "https://admin.example.com")
+            // The nested policy replaces its parent's whole.
+            #expect(adminByApp == nil)
+            #expect(uncovered == nil)
+        }
+    }
+
+    @Test func asyncPredicateDecidesAndItsCacheBoundsLookups() async throws {
+        let tenants = CachedOriginPredicate(capacity: 8, timeToLive: .seconds(60)) { origin in
+            try? await Task.sleep(for: .milliseconds(1))
+            return origin.host.hasSuffix(".tenant.test")
+        }
+        let policy = CORSPolicy(allowOriginPredicate: tenants.predicate, allowMethods: ["PUT"])
+        try await Self.withCORSApp(try CORSPolicyMiddleware(policy: policy)) { tester in
+            for _ in 0..<3 {
+                let response = try await Self.send(tester, .OPTIONS, "/items/1", Self.preflight("https://a.tenant.test", "PUT"))
+                #expect(response.headers.first(name: "Access-Control-Allow-Origin") == "https://a.tenant.test")
+            }
+            let refused = try await Self.send(tester, .GET, "/items/1", ["Origin": "https://b.other.test"])
+            #expect(refused.headers.first(name: "Access-Control-Allow-Origin") == nil)
+        }
+        #expect(tenants.lookupCount == 2)
+    }
+
+    @Test func mixedCaseHeaderNamesFromTheWireAreRecognized() async throws {
+        try await Self.withCORSApp(try CORSPolicyMiddleware(policy: Self.policy)) { tester in
+            let response = try await Self.send(
+                tester, .OPTIONS, "/items/1",
+                ["oRiGiN": "https://app.example.com", "access-control-request-METHOD": "PUT"])
+            #expect(response.status == .noContent)
+        }
+    }
+}
+#endif
