@@ -1,6 +1,8 @@
 // swift-tools-version:6.1
 // The benchmarks live in their own package so `swift test` on the main package never builds
-// ordo-one/benchmark. Run them with: swift package --package-path Benchmarks benchmark
+// ordo-one/benchmark. Run them with:
+//   swift package --package-path Benchmarks benchmark --target CORSBenchmarks        (decision alone)
+//   swift package --package-path Benchmarks benchmark --target FrameworkBenchmarks   (in a router)
 import PackageDescription
 
 let package = Package(
@@ -9,6 +11,8 @@ let package = Package(
     dependencies: [
         .package(name: "swift-cors", path: ".."),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0", traits: []),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/vapor.git", from: "4.122.3"),
         .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
@@ -21,7 +25,30 @@ let package = Package(
             ],
             path: "Benchmarks/CORSBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        )
+        ),
+        .executableTarget(
+            name: "FrameworkBenchmarks",
+            dependencies: [
+                .product(name: "CORS", package: "swift-cors"),
+                .product(name: "CORSHummingbird", package: "swift-cors"),
+                .product(name: "CORSVapor", package: "swift-cors"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/FrameworkBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // A Hummingbird server for the end-to-end load test (Scripts/load-test.sh runs wrk against it).
+        .executableTarget(
+            name: "LoadTestServer",
+            dependencies: [
+                .product(name: "CORS", package: "swift-cors"),
+                .product(name: "CORSHummingbird", package: "swift-cors"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Sources/LoadTestServer"
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
