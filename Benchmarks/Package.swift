@@ -32,6 +32,7 @@ let package = Package(
                 .product(name: "CORS", package: "swift-cors"),
                 .product(name: "CORSHummingbird", package: "swift-cors"),
                 .product(name: "CORSVapor", package: "swift-cors"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Benchmark", package: "benchmark"),

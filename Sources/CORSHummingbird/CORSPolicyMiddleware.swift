@@ -36,7 +36,14 @@ public struct CORSPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
         guard let responder = source.responder(forPath: request.uri.path) else {
             return try await next(request, context)
         }
-        let decision = await responder.decide(request.head)
+        // Decide without suspending unless an async origin predicate must be awaited.
+        let head = CORSRequestHead(request.head)
+        let decision: CORSDecision
+        if let decided = responder.decideSynchronously(head) {
+            decision = decided
+        } else {
+            decision = await responder.decide(head)
+        }
         if let observer {
             observer(decision, request, context.logger)
         } else if decision.rejection != nil, context.logger.logLevel <= .debug {
