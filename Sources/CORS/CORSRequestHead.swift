@@ -79,7 +79,8 @@ public struct CORSRequestHead: Sendable {
     static let requestHeadersName = HTTPField.Name.accessControlRequestHeaders.canonicalName
 
     @inline(__always)
-    static func equalsIgnoringCase(_ name: String.UTF8View, _ lowercase: String) -> Bool {
+    /// Whether `name` equals `lowercase` (given in lowercase) ignoring ASCII case, without allocating.
+    public static func equalsIgnoringCase(_ name: String.UTF8View, _ lowercase: String) -> Bool {
         var expected = lowercase.utf8.makeIterator()
         for byte in name where ASCII.lowercase(byte) != expected.next() { return false }
         return true

@@ -53,6 +53,7 @@ public final class CORSPolicyMiddleware: Middleware {
         }
         if decision.answersWithoutApplication {
             var headers = HTTPHeaders()
+            headers.reserveCapacity(decision.accessControlFields.underestimatedCount + 1)
             for field in decision.accessControlFields { headers.add(name: field.name.rawName, value: field.value) }
             if let vary = decision.varyField { headers.add(name: vary.name.rawName, value: vary.value) }
             let response = Response(status: HTTPResponseStatus(statusCode: decision.preflightStatus.code), headers: headers)
@@ -74,30 +75,52 @@ public final class CORSPolicyMiddleware: Middleware {
     }
 
     /// The response's headers with the decision's fields set (replacing any of the same name the
-    /// application set) and its Vary merged; `nil` when nothing changes.
+    /// application set) and its Vary merged; `nil` when nothing changes. One scan decides whether
+    /// the slow paths (replacing, merging) are needed; usually the fields are simply appended.
     static func decorate(_ original: HTTPHeaders, with decision: CORSDecision) -> HTTPHeaders? {
-        var headers = original
-        var changed = false
-        for field in decision.accessControlFields {
-            headers.replaceOrAdd(name: field.name.rawName, value: field.value)
-            changed = true
-        }
-        if let vary = decision.varyField {
-            let existing = headers[canonicalForm: "Vary"]
-            if existing.isEmpty {
-                headers.add(name: vary.name.rawName, value: vary.value)
-                changed = true
-            } else if !existing.contains("*") {
-                let listed = Set(existing.map { $0.lowercased() })
-                let missing = decision.varyNames.filter { !listed.contains($0.canonicalName) }
-                if !missing.isEmpty {
-                    let value = (existing.map(String.init) + missing.map(\.rawName)).joined(separator: ", ")
-                    headers.replaceOrAdd(name: "Vary", value: value)
-                    changed = true
-                }
+        let fields = decision.accessControlFields
+        let vary = decision.varyField
+        if vary == nil && fields.underestimatedCount == 0 { return nil }
+        var hasVary = false
+        var hasAccessControl = false
+        for (name, _) in original {
+            let utf8 = name.utf8
+            if utf8.count == 4, CORSRequestHead.equalsIgnoringCase(utf8, "vary") {
+                hasVary = true
+            } else if utf8.count > 15, let first = utf8.first, first | 0x20 == UInt8(ascii: "a"),
+                name.lowercased().hasPrefix("access-control-")
+            {
+                hasAccessControl = true
             }
         }
-        return changed ? headers : nil
+        var headers = original
+        headers.reserveCapacity(original.count + fields.underestimatedCount + 1)
+        for field in fields {
+            if hasAccessControl {
+                headers.replaceOrAdd(name: field.name.rawName, value: field.value)
+            } else {
+                headers.add(name: field.name.rawName, value: field.value)
+            }
+        }
+        if let vary {
+            if !hasVary {
+                headers.add(name: vary.name.rawName, value: vary.value)
+            } else {
+                mergeVary(decision.varyNames, into: &headers)
+            }
+        }
+        return headers
+    }
+
+    /// Adds the names the application's Vary lacks, in one field; `Vary: *` already covers all.
+    static func mergeVary(_ names: [HTTPField.Name], into headers: inout HTTPHeaders) {
+        let existing = headers[canonicalForm: "Vary"]
+        guard !existing.contains("*") else { return }
+        let listed = Set(existing.map { $0.lowercased() })
+        let missing = names.filter { !listed.contains($0.canonicalName) }
+        guard !missing.isEmpty else { return }
+        let value = (existing.map(String.init) + missing.map(\.rawName)).joined(separator: ", ")
+        headers.replaceOrAdd(name: "Vary", value: value)
     }
 }
 #endif

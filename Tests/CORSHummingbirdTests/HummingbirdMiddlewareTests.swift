@@ -33,6 +33,9 @@ import Testing
         router.get("/varies") { _, _ in
             Response(status: .ok, headers: [.vary: "Accept-Encoding"], body: .init(byteBuffer: ByteBuffer(string: "v")))
         }
+        router.get("/sets-cors") { _, _ in
+            Response(status: .ok, headers: [.accessControlAllowOrigin: "*", .vary: "*"], body: .init(byteBuffer: ByteBuffer(string: "s")))
+        }
         router.get("/public/data") { _, _ in "public" }
         router.get("/api/me") { _, _ in "me" }
         router.get("/api/admin/users") { _, _ in "users" }
@@ -120,6 +123,15 @@ import Testing
             let response = try await client.executeRequest(
                 uri: "/varies", method: .get, headers: [.origin: "https://app.example.com"], body: nil)
             #expect(response.headers[values: .vary] == ["Accept-Encoding, Origin"])
+        }
+    }
+
+    @Test func headersTheApplicationSetAreReplacedAndVaryStarKept() async throws {
+        try await Self.app(try CORSPolicyMiddleware(policy: Self.policy)).test(.router) { client in
+            let response = try await client.executeRequest(
+                uri: "/sets-cors", method: .get, headers: [.origin: "https://app.example.com"], body: nil)
+            #expect(response.headers[values: .accessControlAllowOrigin] == ["https://app.example.com"])
+            #expect(response.headers[values: .vary] == ["*"])
         }
     }
 

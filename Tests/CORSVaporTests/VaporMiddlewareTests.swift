@@ -29,6 +29,9 @@ import Testing
             app.get("varies") { _ in
                 Response(status: .ok, headers: ["Vary": "Accept-Encoding"], body: .init(string: "v"))
             }
+            app.get("sets-cors") { _ in
+                Response(status: .ok, headers: ["access-control-allow-origin": "*", "Vary": "*"], body: .init(string: "s"))
+            }
             app.on(.OPTIONS, "passthrough") { _ in Response(status: .ok, headers: ["Allow": "GET, PUT"]) }
             app.get("public", "data") { _ in "public" }
             app.get("api", "me") { _ in "me" }
@@ -111,6 +114,14 @@ import Testing
         try await Self.withCORSApp(try CORSPolicyMiddleware(policy: Self.policy)) { tester in
             let response = try await Self.send(tester, .GET, "/varies", ["Origin": "https://app.example.com"])
             #expect(response.headers["Vary"] == ["Accept-Encoding, Origin"])
+        }
+    }
+
+    @Test func headersTheApplicationSetAreReplacedAndVaryStarKept() async throws {
+        try await Self.withCORSApp(try CORSPolicyMiddleware(policy: Self.policy)) { tester in
+            let response = try await Self.send(tester, .GET, "/sets-cors", ["Origin": "https://app.example.com"])
+            #expect(response.headers["Access-Control-Allow-Origin"] == ["https://app.example.com"])
+            #expect(response.headers["Vary"] == ["*"])
         }
     }
 
