@@ -111,15 +111,12 @@ public struct CORSResponder: Sendable {
         // The requested headers (several lines arrive joined).
         var requestedAny = false
         if let headersField = head.requestHeaders {
-            var progress = RequestedHeaderNames.Progress()
-            let verdict = headersField.withUTF8Bytes {
-                RequestedHeaderNames.check($0, line: 0, allowance: compiled.headers, progress: &progress)
-            }
+            let verdict = headersField.withUTF8Bytes { RequestedHeaderNames.check($0, allowance: compiled.headers) }
             switch verdict {
             case .allowed(let any): requestedAny = any
             case .malformed: return reject(.malformedRequestHeaders, headersField)
             case .tooLarge: return reject(.requestHeadersTooLarge, headersField)
-            case .notAllowed(_, let start, let end): return reject(.headerNotAllowed, headersField, start..<end)
+            case .notAllowed(let start, let end): return reject(.headerNotAllowed, headersField, start..<end)
             }
         }
         return CORSDecision(

@@ -96,73 +96,71 @@ struct OriginLayout: Sendable, Hashable {
         let count = bytes.count
         guard count >= 4, count <= Origin.maximumLength else { return nil }
         let classes = Self.classes
-        do {
-            // scheme = lowercase ALPHA *( lowercase ALPHA / DIGIT / "+" / "-" / "." )
-            guard bytes[0] >= UInt8(ascii: "a"), bytes[0] <= UInt8(ascii: "z") else { return nil }
-            var index = 1
-            while index < count, classes[Int(bytes[index])] & schemeByte != 0 { index += 1 }
-            guard index + 2 < count, bytes[index] == UInt8(ascii: ":"),
-                bytes[index + 1] == UInt8(ascii: "/"), bytes[index + 2] == UInt8(ascii: "/")
-            else { return nil }
-            let schemeEnd = index
-            let hostStart = index + 3
-            index = hostStart
-            var isIPv6 = false
-            var isIPv4 = false
-            if index < count, bytes[index] == UInt8(ascii: "[") {
-                // A bracketed IPv6 address, serialized in lowercase hex.
-                index += 1
-                while index < count, bytes[index] != UInt8(ascii: "]") {
-                    let byte = bytes[index]
-                    guard classes[Int(byte)] & hexByte != 0 || byte == UInt8(ascii: ":") || byte == UInt8(ascii: ".")
-                    else { return nil }
-                    index += 1
-                }
-                guard index < count, index > hostStart + 2 else { return nil }
-                index += 1
-                isIPv6 = true
-            } else {
-                // A domain or IPv4 address: labels of [a-z0-9_-], no empty label.
-                var labelStart = index
-                var labelIsNumeric = true
-                while index < count {
-                    let byte = bytes[index]
-                    let byteClass = classes[Int(byte)]
-                    if byte == UInt8(ascii: ".") {
-                        guard index > labelStart else { return nil }
-                        labelStart = index + 1
-                        labelIsNumeric = true
-                    } else if byteClass & hostByte != 0 {
-                        if byteClass & digitByte == 0 { labelIsNumeric = false }
-                    } else {
-                        break
-                    }
-                    index += 1
-                }
-                guard index > labelStart else { return nil }
-                isIPv4 = labelIsNumeric
-            }
-            let hostEnd = index
-            var port: Int? = nil
-            if index < count {
-                guard bytes[index] == UInt8(ascii: ":") else { return nil }
-                index += 1
-                let portStart = index
-                var value = 0
-                while index < count, classes[Int(bytes[index])] & digitByte != 0, index - portStart < 5 {
-                    value = value * 10 + Int(bytes[index] &- UInt8(ascii: "0"))
-                    index += 1
-                }
-                // Serialized ports have no leading zero, fit 16 bits, and are never the default.
-                guard index == count, index > portStart, value <= 65535,
-                    !(bytes[portStart] == UInt8(ascii: "0") && index - portStart > 1),
-                    value != Origin.defaultPort(ofScheme: bytes[0..<schemeEnd])
+        // scheme = lowercase ALPHA *( lowercase ALPHA / DIGIT / "+" / "-" / "." )
+        guard bytes[0] >= UInt8(ascii: "a"), bytes[0] <= UInt8(ascii: "z") else { return nil }
+        var index = 1
+        while index < count, classes[Int(bytes[index])] & schemeByte != 0 { index += 1 }
+        guard index + 2 < count, bytes[index] == UInt8(ascii: ":"),
+            bytes[index + 1] == UInt8(ascii: "/"), bytes[index + 2] == UInt8(ascii: "/")
+        else { return nil }
+        let schemeEnd = index
+        let hostStart = index + 3
+        index = hostStart
+        var isIPv6 = false
+        var isIPv4 = false
+        if index < count, bytes[index] == UInt8(ascii: "[") {
+            // A bracketed IPv6 address, serialized in lowercase hex.
+            index += 1
+            while index < count, bytes[index] != UInt8(ascii: "]") {
+                let byte = bytes[index]
+                guard classes[Int(byte)] & hexByte != 0 || byte == UInt8(ascii: ":") || byte == UInt8(ascii: ".")
                 else { return nil }
-                port = value
+                index += 1
             }
-            return OriginLayout(
-                schemeEnd: schemeEnd, hostStart: hostStart, hostEnd: hostEnd, port: port,
-                hostIsIPv4: isIPv4, hostIsIPv6: isIPv6, length: count)
+            guard index < count, index > hostStart + 2 else { return nil }
+            index += 1
+            isIPv6 = true
+        } else {
+            // A domain or IPv4 address: labels of [a-z0-9_-], no empty label.
+            var labelStart = index
+            var labelIsNumeric = true
+            while index < count {
+                let byte = bytes[index]
+                let byteClass = classes[Int(byte)]
+                if byte == UInt8(ascii: ".") {
+                    guard index > labelStart else { return nil }
+                    labelStart = index + 1
+                    labelIsNumeric = true
+                } else if byteClass & hostByte != 0 {
+                    if byteClass & digitByte == 0 { labelIsNumeric = false }
+                } else {
+                    break
+                }
+                index += 1
+            }
+            guard index > labelStart else { return nil }
+            isIPv4 = labelIsNumeric
         }
+        let hostEnd = index
+        var port: Int? = nil
+        if index < count {
+            guard bytes[index] == UInt8(ascii: ":") else { return nil }
+            index += 1
+            let portStart = index
+            var value = 0
+            while index < count, classes[Int(bytes[index])] & digitByte != 0, index - portStart < 5 {
+                value = value * 10 + Int(bytes[index] &- UInt8(ascii: "0"))
+                index += 1
+            }
+            // Serialized ports have no leading zero, fit 16 bits, and are never the default.
+            guard index == count, index > portStart, value <= 65535,
+                !(bytes[portStart] == UInt8(ascii: "0") && index - portStart > 1),
+                value != Origin.defaultPort(ofScheme: bytes[0..<schemeEnd])
+            else { return nil }
+            port = value
+        }
+        return OriginLayout(
+            schemeEnd: schemeEnd, hostStart: hostStart, hostEnd: hostEnd, port: port,
+            hostIsIPv4: isIPv4, hostIsIPv6: isIPv6, length: count)
     }
 }

@@ -1,8 +1,8 @@
 /// Checks an `Access-Control-Request-Headers` value against the allowed header names in one
 /// bounded pass. Browsers write it lowercase, sorted and comma-separated without spaces
 /// (Fetch §4.8 "CORS-preflight fetch", step 5); other clients and gateways add whitespace, empty
-/// items or several lines, which are tolerated up to fixed limits so a hostile value costs a
-/// bounded number of byte reads, however large it is.
+/// items or several lines (joined with `,` by `CORSRequestHead`), which are tolerated up to fixed
+/// limits so a hostile value costs a bounded number of byte reads, however large it is.
 struct RequestedHeaderNames {
     /// Values longer than this, summed over all lines, are refused before any byte is read.
     static let maximumLength = 4096
@@ -14,8 +14,8 @@ struct RequestedHeaderNames {
     enum Verdict: Equatable {
         /// Every name is allowed; `any` is whether there was at least one name.
         case allowed(any: Bool)
-        /// The name at this byte range of this line is not allowed.
-        case notAllowed(line: Int, start: Int, end: Int)
+        /// The name at this byte range is not allowed.
+        case notAllowed(start: Int, end: Int)
         /// A name with non-token bytes, or more empty items than tolerated.
         case malformed
         /// Longer than `maximumLength` or more than `maximumNames` names.
@@ -49,55 +49,45 @@ struct RequestedHeaderNames {
         return ByteStringTable.finish(hash, tag: 0)
     }
 
-    /// State carried across several header lines.
-    struct Progress {
+    /// Checks the whole value.
+    @inline(__always)
+    static func check(_ value: UnsafeBufferPointer<UInt8>, allowance: Allowance) -> Verdict {
+        if value.count > maximumLength { return .tooLarge }
         var names = 0
         var emptyItems = 0
-        var length = 0
-    }
-
-    /// Checks one line of the header; call again for each further line with the same `progress`.
-    @inline(__always)
-    static func check(
-        _ value: UnsafeBufferPointer<UInt8>, line: Int, allowance: Allowance, progress: inout Progress
-    ) -> Verdict {
-        progress.length += value.count
-        if progress.length > maximumLength { return .tooLarge }
         let isToken = HTTPToken.isTokenByte
-        do {
-            var index = 0
-            let count = value.count
-            while index <= count {
-                // One item: optional whitespace, a token, optional whitespace, then `,` or the end.
-                while index < count, ASCII.isOptionalWhitespace(value[index]) { index += 1 }
-                let start = index
-                var hash = ByteStringTable.seed
-                while index < count, isToken[Int(value[index])] {
-                    hash = ByteStringTable.step(hash, ASCII.lowercase(value[index]))
-                    index += 1
-                }
-                let end = index
-                while index < count, ASCII.isOptionalWhitespace(value[index]) { index += 1 }
-                if index < count, value[index] != UInt8(ascii: ",") { return .malformed }
-                index += 1  // past the comma, or past the end
-                if start == end {
-                    progress.emptyItems += 1
-                    if progress.emptyItems > maximumEmptyItems { return .malformed }
-                    continue
-                }
-                progress.names += 1
-                if progress.names > maximumNames { return .tooLarge }
-                let name = UnsafeBufferPointer(rebasing: value[start..<end])
-                if allowance.names.count > 0,
-                    allowance.names.contains(name, hash: ByteStringTable.finish(hash, tag: 0), tag: 0, foldCase: true)
-                {
-                    continue
-                }
-                if allowance.any, !isAuthorization(name) { continue }
-                return .notAllowed(line: line, start: start, end: end)
+        var index = 0
+        let count = value.count
+        while index <= count {
+            // One item: optional whitespace, a token, optional whitespace, then `,` or the end.
+            while index < count, ASCII.isOptionalWhitespace(value[index]) { index += 1 }
+            let start = index
+            var hash = ByteStringTable.seed
+            while index < count, isToken[Int(value[index])] {
+                hash = ByteStringTable.step(hash, ASCII.lowercase(value[index]))
+                index += 1
             }
-            return .allowed(any: progress.names > 0)
+            let end = index
+            while index < count, ASCII.isOptionalWhitespace(value[index]) { index += 1 }
+            if index < count, value[index] != UInt8(ascii: ",") { return .malformed }
+            index += 1  // past the comma, or past the end
+            if start == end {
+                emptyItems += 1
+                if emptyItems > maximumEmptyItems { return .malformed }
+                continue
+            }
+            names += 1
+            if names > maximumNames { return .tooLarge }
+            let name = UnsafeBufferPointer(rebasing: value[start..<end])
+            if allowance.names.count > 0,
+                allowance.names.contains(name, hash: ByteStringTable.finish(hash, tag: 0), tag: 0, foldCase: true)
+            {
+                continue
+            }
+            if allowance.any, !isAuthorization(name) { continue }
+            return .notAllowed(start: start, end: end)
         }
+        return .allowed(any: names > 0)
     }
 
     @inline(__always)
