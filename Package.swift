@@ -11,6 +11,8 @@ let package = Package(
     products: [
         // The framework-agnostic core: policy, validation, responder. Depends on swift-http-types only.
         .library(name: "CORS", targets: ["CORS"]),
+        // The browser side: the Fetch Standard's CORS protocol as a browser applies it.
+        .library(name: "CORSBrowser", targets: ["CORSBrowser"]),
         // Hummingbird 2 middleware over the core responder (trait "Hummingbird").
         .library(name: "CORSHummingbird", targets: ["CORSHummingbird"]),
         // Vapor 4 middleware over the core responder (trait "Vapor").
@@ -35,6 +37,10 @@ let package = Package(
         .target(
             name: "CORS",
             dependencies: [.product(name: "HTTPTypes", package: "swift-http-types")]
+        ),
+        .target(
+            name: "CORSBrowser",
+            dependencies: ["CORS", .product(name: "HTTPTypes", package: "swift-http-types")]
         ),
         .target(
             name: "CORSHummingbird",
@@ -64,6 +70,10 @@ let package = Package(
         .testTarget(
             name: "CORSTests",
             dependencies: ["CORS", .product(name: "HTTPTypes", package: "swift-http-types")]
+        ),
+        .testTarget(
+            name: "CORSBrowserTests",
+            dependencies: ["CORSBrowser", "CORS", .product(name: "HTTPTypes", package: "swift-http-types")]
         ),
         .testTarget(
             name: "CORSHummingbirdTests",

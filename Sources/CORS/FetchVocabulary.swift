@@ -38,6 +38,9 @@ public enum FetchVocabulary {
 
     /// Response headers a script can never read, exposed or not (Fetch §2.2.6 "forbidden response-header name").
     public static let forbiddenResponseHeaders: Set<String> = ["set-cookie", "set-cookie2"]
+
+    /// Whether `string` is a non-empty HTTP token (RFC 9110 §5.6.2): what method and header names are made of.
+    public static func isToken(_ string: String) -> Bool { HTTPToken.isToken(string) }
 }
 
 /// RFC 9110 §5.6.2 token characters: what method names and header names are made of.

@@ -1,0 +1,106 @@
+import CORS
+import HTTPTypes
+
+/// The CORS-preflight request and the validation of its answer (Fetch §4.8 "CORS-preflight fetch").
+public enum CORSPreflight {
+    /// Whether a `cors`-mode request needs a preflight (Fetch §4.1 "main fetch", step 12.1 and
+    /// §4.8): a method that is not CORS-safelisted, or a header that is not.
+    public static func isNeeded(method: String, headers: [(name: String, value: String)]) -> Bool {
+        !FetchVocabulary.safelistedMethods.contains(method) || !CORSSafelist.unsafeNames(headers).isEmpty
+    }
+
+    /// The preflight's fields: Origin, Access-Control-Request-Method and, when any, the CORS-unsafe
+    /// request-header names lowercased, sorted and comma-separated without spaces (§4.8 steps 3-5).
+    /// No credentials go with it.
+    public static func requestFields(origin: String, method: String, headers: [(name: String, value: String)]) -> HTTPFields {
+        var fields: HTTPFields = [.origin: origin, .accessControlRequestMethod: method]
+        let unsafe = CORSSafelist.unsafeNames(headers)
+        if !unsafe.isEmpty { fields[.accessControlRequestHeaders] = unsafe.joined(separator: ",") }
+        return fields
+    }
+
+    /// What an allowed preflight grants, and for how long it may be cached.
+    public struct Grant: Sendable, Hashable {
+        public var methods: [String]
+        public var headerNames: [String]
+        /// Access-Control-Max-Age as sent, `nil` when absent or unparsable (browsers then use 5 s).
+        public var maxAge: Int?
+
+        public init(methods: [String], headerNames: [String], maxAge: Int?) {
+            self.methods = methods
+            self.headerNames = headerNames
+            self.maxAge = maxAge
+        }
+    }
+
+    /// Validates the preflight's answer in Chromium's order: a redirect is refused first; then the
+    /// CORS check; then the status (200-299); then Access-Control-Allow-Methods and -Headers must
+    /// parse as token lists; then the method, then each CORS-unsafe header must be allowed.
+    public static func validate(
+        status: Int, fields: HTTPFields, origin: String, method: String, headers: [(name: String, value: String)],
+        credentials: CredentialsMode
+    ) -> Result<Grant, CORSBlockReason> {
+        if redirectStatuses.contains(status) { return .failure(.preflightDisallowedRedirect) }
+        if let reason = CORSAccessCheck.check(fields, origin: origin, credentials: credentials, preflight: true) {
+            return .failure(reason)
+        }
+        guard (200...299).contains(status) else { return .failure(.preflightInvalidStatus(status)) }
+        let methodsValue = fields[values: .accessControlAllowMethods].joined(separator: ",")
+        guard let methods = tokenList(methodsValue) else {
+            return .failure(.invalidAllowMethodsPreflightResponse(methodsValue))
+        }
+        let headersValue = fields[values: .accessControlAllowHeaders].joined(separator: ",")
+        guard let headerNames = tokenList(headersValue) else {
+            return .failure(.invalidAllowHeadersPreflightResponse(headersValue))
+        }
+        let grant = Grant(methods: methods, headerNames: headerNames, maxAge: maxAge(fields))
+        if !grant.allows(method: method, credentials: credentials) {
+            return .failure(.methodDisallowedByPreflightResponse(method))
+        }
+        for name in CORSSafelist.unsafeNames(headers) where !grant.allows(headerName: name, credentials: credentials) {
+            return .failure(.headerDisallowedByPreflightResponse(name))
+        }
+        return .success(grant)
+    }
+
+    /// Fetch §2.2.6 "redirect status".
+    public static let redirectStatuses: Set<Int> = [301, 302, 303, 307, 308]
+
+    /// A comma-separated list of tokens, empty items skipped (as Chromium parses it); `nil` when an
+    /// item is not a token.
+    static func tokenList(_ value: String) -> [String]? {
+        var items: [String] = []
+        for item in value.split(separator: ",", omittingEmptySubsequences: false) {
+            let trimmed = item.trimmingHTTPWhitespace()
+            if trimmed.isEmpty { continue }
+            guard FetchVocabulary.isToken(trimmed) else { return nil }
+            items.append(trimmed)
+        }
+        return items
+    }
+
+    /// Access-Control-Max-Age as a non-negative integer of seconds, or `nil` (Fetch §4.8 step 7.7).
+    static func maxAge(_ fields: HTTPFields) -> Int? {
+        let values = fields[values: .accessControlMaxAge]
+        guard values.count == 1, let text = values.first, !text.isEmpty,
+            text.allSatisfy({ $0.isASCIIDigit }) || (text.first == "-" && text.dropFirst().allSatisfy(\.isASCIIDigit))
+        else { return nil }
+        return Int(text).map { max($0, 0) } ?? Int.max
+    }
+}
+
+extension CORSPreflight.Grant {
+    /// Fetch §4.8 step 7.5: a safelisted method, a listed one (case-sensitive), or `*` without credentials.
+    public func allows(method: String, credentials: CredentialsMode) -> Bool {
+        FetchVocabulary.safelistedMethods.contains(method) || methods.contains(method)
+            || (!credentials.includesCredentialsCrossOrigin && methods.contains("*"))
+    }
+
+    /// Fetch §4.8 steps 7.6-7.8: a listed name (case-insensitive), or `*` without credentials,
+    /// which never covers `authorization` (the CORS non-wildcard request-header name).
+    public func allows(headerName: String, credentials: CredentialsMode) -> Bool {
+        let lower = headerName.lowercased()
+        if headerNames.contains(where: { $0.lowercased() == lower }) { return true }
+        return !credentials.includesCredentialsCrossOrigin && headerNames.contains("*") && lower != "authorization"
+    }
+}

@@ -1,0 +1,78 @@
+import Synchronization
+
+/// The CORS-preflight cache (Fetch §4.9): what a preflight granted, reused until its max-age runs
+/// out, keyed by the page's origin, the URL and whether credentials were included.
+public final class PreflightCache: Sendable {
+    /// The longest a browser keeps an entry, whatever Access-Control-Max-Age says.
+    public enum Cap: Sendable {
+        case chromium, firefox, webkit
+        public var seconds: Int {
+            switch self {
+            case .chromium: return 7200
+            case .firefox: return 86400
+            case .webkit: return 600
+            }
+        }
+    }
+
+    /// Max-age when the preflight sent none (Fetch §4.8 step 7.7).
+    public static let defaultMaxAge = 5
+
+    struct Key: Hashable {
+        var origin: String
+        var url: String
+        var credentials: Bool
+    }
+
+    struct Entry {
+        var grant: CORSPreflight.Grant
+        var expires: ContinuousClock.Instant
+    }
+
+    private let entries = Mutex<[Key: Entry]>([:])
+    private let cap: Cap
+    private let now: @Sendable () -> ContinuousClock.Instant
+
+    /// - Parameters:
+    ///   - cap: the browser whose cap applies (Chromium by default).
+    ///   - now: the clock, injectable for tests.
+    public init(cap: Cap = .chromium, now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }) {
+        self.cap = cap
+        self.now = now
+    }
+
+    /// How long a grant stays: its max-age (5 s when absent, 0 when negative), capped.
+    public func lifetime(of grant: CORSPreflight.Grant) -> Int {
+        min(grant.maxAge ?? Self.defaultMaxAge, cap.seconds)
+    }
+
+    /// Remembers what a successful preflight granted (nothing when its lifetime is 0).
+    public func store(_ grant: CORSPreflight.Grant, origin: String, url: String, credentials: CredentialsMode) {
+        let seconds = lifetime(of: grant)
+        guard seconds > 0 else { return }
+        let key = Key(origin: origin, url: url, credentials: credentials.includesCredentialsCrossOrigin)
+        let entry = Entry(grant: grant, expires: now().advanced(by: .seconds(seconds)))
+        entries.withLock { $0[key] = entry }
+    }
+
+    /// Whether a fresh entry covers this method and these headers, so no preflight is sent (Fetch
+    /// §4.9 "method cache entry match" and "header-name cache entry match"). The key includes the
+    /// credentials mode, so a credentialed request never reuses a `*` granted without credentials
+    /// (Chromium refuses that explicitly).
+    public func covers(
+        origin: String, url: String, credentials: CredentialsMode, method: String, headers: [(name: String, value: String)]
+    ) -> Bool {
+        let key = Key(origin: origin, url: url, credentials: credentials.includesCredentialsCrossOrigin)
+        let instant = now()
+        guard let grant = entries.withLock({ entries -> CORSPreflight.Grant? in
+            guard let entry = entries[key] else { return nil }
+            if entry.expires <= instant {
+                entries[key] = nil
+                return nil
+            }
+            return entry.grant
+        }) else { return false }
+        guard grant.allows(method: method, credentials: credentials) else { return false }
+        return CORSSafelist.unsafeNames(headers).allSatisfy { grant.allows(headerName: $0, credentials: credentials) }
+    }
+}
