@@ -13,6 +13,8 @@ let package = Package(
         .library(name: "CORS", targets: ["CORS"]),
         // The browser side: the Fetch Standard's CORS protocol as a browser applies it.
         .library(name: "CORSBrowser", targets: ["CORSBrowser"]),
+        // A client that fetches as a browser would (AsyncHTTPClient underneath).
+        .library(name: "CORSFetch", targets: ["CORSFetch"]),
         // Hummingbird 2 middleware over the core responder (trait "Hummingbird").
         .library(name: "CORSHummingbird", targets: ["CORSHummingbird"]),
         // Vapor 4 middleware over the core responder (trait "Vapor").
@@ -32,6 +34,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/vapor/vapor.git", from: "4.122.3"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         .target(
@@ -41,6 +44,14 @@ let package = Package(
         .target(
             name: "CORSBrowser",
             dependencies: ["CORS", .product(name: "HTTPTypes", package: "swift-http-types")]
+        ),
+        .target(
+            name: "CORSFetch",
+            dependencies: [
+                "CORS", "CORSBrowser",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
         ),
         .target(
             name: "CORSHummingbird",
@@ -61,6 +72,8 @@ let package = Package(
             name: "cors",
             dependencies: [
                 "CORS",
+                "CORSBrowser",
+                "CORSFetch",
                 "CORSHummingbird",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
@@ -74,6 +87,15 @@ let package = Package(
         .testTarget(
             name: "CORSBrowserTests",
             dependencies: ["CORSBrowser", "CORS", .product(name: "HTTPTypes", package: "swift-http-types")]
+        ),
+        .testTarget(
+            name: "CORSFetchTests",
+            dependencies: [
+                "CORSBrowser", "CORSFetch",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
+                .product(name: "HummingbirdTesting", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
+            ]
         ),
         .testTarget(
             name: "CORSHummingbirdTests",

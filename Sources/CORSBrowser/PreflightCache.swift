@@ -75,4 +75,44 @@ public final class PreflightCache: Sendable {
         guard grant.allows(method: method, credentials: credentials) else { return false }
         return CORSSafelist.unsafeNames(headers).allSatisfy { grant.allows(headerName: $0, credentials: credentials) }
     }
+
+    /// An entry with its remaining lifetime, for keeping the cache between processes
+    /// (`cors check --preflight-cache FILE`).
+    public struct SavedEntry: Codable, Sendable, Hashable {
+        public var origin: String
+        public var url: String
+        public var credentials: Bool
+        public var methods: [String]
+        public var headerNames: [String]
+        public var maxAge: Int?
+        /// Seconds the entry had left when saved.
+        public var secondsLeft: Double
+    }
+
+    /// The fresh entries, with their remaining lifetimes.
+    public func saved() -> [SavedEntry] {
+        let instant = now()
+        return entries.withLock { entries in
+            entries.compactMap { key, entry in
+                let left = instant.duration(to: entry.expires)
+                guard left > .zero else { return nil }
+                let seconds = Double(left.components.seconds) + Double(left.components.attoseconds) / 1e18
+                return SavedEntry(
+                    origin: key.origin, url: key.url, credentials: key.credentials, methods: entry.grant.methods,
+                    headerNames: entry.grant.headerNames, maxAge: entry.grant.maxAge, secondsLeft: seconds)
+            }
+        }
+    }
+
+    /// Restores saved entries, `elapsed` seconds after they were saved.
+    public func restore(_ saved: [SavedEntry], elapsed: Double) {
+        let instant = now()
+        entries.withLock { entries in
+            for entry in saved where entry.secondsLeft - elapsed > 0 {
+                let key = Key(origin: entry.origin, url: entry.url, credentials: entry.credentials)
+                let grant = CORSPreflight.Grant(methods: entry.methods, headerNames: entry.headerNames, maxAge: entry.maxAge)
+                entries[key] = Entry(grant: grant, expires: instant.advanced(by: .milliseconds(Int((entry.secondsLeft - elapsed) * 1000))))
+            }
+        }
+    }
 }

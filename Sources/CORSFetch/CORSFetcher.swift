@@ -1,0 +1,229 @@
+import AsyncHTTPClient
+import CORS
+import CORSBrowser
+import HTTPTypes
+import NIOCore
+import NIOHTTP1
+
+/// Performs a `fetch()` as a browser would, against a real server: decides whether to preflight,
+/// sends and validates the preflight (or reuses the cache), sends the actual request with the
+/// page's Origin, follows redirects under CORS rules, and checks the answer.
+public final class CORSFetcher: Sendable {
+    /// One request sent and the response received.
+    public struct Exchange: Sendable {
+        public enum Stage: String, Sendable { case preflight, actual, redirect }
+        public var stage: Stage
+        public var method: String
+        public var url: String
+        public var requestHeaders: [(name: String, value: String)]
+        public var status: Int
+        public var responseHeaders: [(name: String, value: String)]
+    }
+
+    /// What the page would get.
+    public struct Outcome: Sendable {
+        /// Whether the script gets a readable response.
+        public var allowed: Bool
+        /// Why not, when the browser blocked it after sending.
+        public var blockReason: CORSBlockReason?
+        /// Why not, when `fetch()` refused to send anything.
+        public var typeError: FetchTypeError?
+        /// Whether a preflight went out, and its status.
+        public var preflightSent: Bool
+        public var preflightStatus: Int?
+        /// Whether the preflight cache made a preflight unnecessary.
+        public var preflightFromCache: Bool
+        /// Response header names a script could read.
+        public var readableHeaders: [String]
+        /// Headers the browser dropped because scripts may not set them.
+        public var droppedHeaders: [String]
+        /// Every request sent, in order.
+        public var trace: [Exchange]
+        /// The final response's status and body (only meaningful when allowed).
+        public var status: Int?
+        public var body: String?
+        /// The URL whose fetch failed (the last hop), for the message.
+        public var failedURL: String
+        public var origin: String
+
+        /// Chromium's console message, when blocked.
+        public var chromiumMessage: String? {
+            if let blockReason { return blockReason.chromiumMessage(url: failedURL, origin: origin) }
+            if let typeError { return "TypeError: \(typeError.message)" }
+            return nil
+        }
+    }
+
+    public enum FetchFailure: Error, Sendable, CustomStringConvertible {
+        /// The server could not be reached at all (connection refused, DNS, timeout).
+        case unreachable(url: String, reason: String)
+        public var description: String {
+            switch self {
+            case .unreachable(let url, let reason): return "cannot reach \(url): \(reason)"
+            }
+        }
+    }
+
+    private let client: HTTPClient
+    public let cache: PreflightCache
+    private static let maximumRedirects = 20
+
+    public init(cache: PreflightCache = PreflightCache()) {
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
+        configuration.timeout = .init(connect: .seconds(5), read: .seconds(30))
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        self.cache = cache
+    }
+
+    /// Must be called once done: the HTTP client's connections and threads are released here.
+    public func shutdown() async throws { try await client.shutdown() }
+
+    /// Runs `body` with a fetcher and shuts it down afterwards, whatever happens.
+    public static func with<Result>(
+        cache: PreflightCache = PreflightCache(), _ body: (CORSFetcher) async throws -> Result
+    ) async throws -> Result {
+        let fetcher = CORSFetcher(cache: cache)
+        do {
+            let result = try await body(fetcher)
+            try await fetcher.shutdown()
+            return result
+        } catch {
+            try? await fetcher.shutdown()
+            throw error
+        }
+    }
+
+    /// Runs `request` through the whole protocol. Throws only when the server cannot be reached.
+    public func fetch(_ request: FetchRequest) async throws(FetchFailure) -> Outcome {
+        var outcome = Outcome(
+            allowed: false, preflightSent: false, preflightFromCache: false, readableHeaders: [], droppedHeaders: [],
+            trace: [], failedURL: request.url, origin: request.origin)
+        let prepared: PreparedFetch
+        do {
+            prepared = try PreparedFetch.prepare(request)
+        } catch {
+            outcome.typeError = error
+            return outcome
+        }
+        outcome.droppedHeaders = prepared.droppedHeaders
+        let fetch = prepared.request
+        var url = fetch.url
+        var origin = fetch.origin
+        var method = fetch.method
+        var body = fetch.body
+        var crossOrigin = URLParts(url)?.origin != origin
+
+        if fetch.mode == .sameOrigin && crossOrigin {
+            outcome.typeError = .invalidURL(url)  // reported as a failed fetch; no request leaves
+            return outcome
+        }
+        // A cross-origin cors request is preflighted when it needs one and the cache does not cover it.
+        if fetch.mode == .cors && crossOrigin && CORSPreflight.isNeeded(method: method, headers: fetch.headers) {
+            if cache.covers(origin: origin, url: url, credentials: fetch.credentials, method: method, headers: fetch.headers) {
+                outcome.preflightFromCache = true
+            } else {
+                let fields = CORSPreflight.requestFields(origin: origin, method: method, headers: fetch.headers)
+                let pairs = fields.map { ($0.name.rawName, $0.value) }
+                let response = try await send("OPTIONS", url, pairs, body: nil)
+                outcome.trace.append(Exchange(stage: .preflight, method: "OPTIONS", url: url, requestHeaders: pairs, status: response.status, responseHeaders: response.headers))
+                outcome.preflightSent = true
+                outcome.preflightStatus = response.status
+                switch CORSPreflight.validate(
+                    status: response.status, fields: response.fields, origin: origin, method: method, headers: fetch.headers,
+                    credentials: fetch.credentials)
+                {
+                case .failure(let reason):
+                    outcome.blockReason = reason
+                    return outcome
+                case .success(let grant):
+                    cache.store(grant, origin: origin, url: url, credentials: fetch.credentials)
+                }
+            }
+        }
+
+        // The actual request, then redirects.
+        var stage = Exchange.Stage.actual
+        for _ in 0...Self.maximumRedirects {
+            var pairs = fetch.headers
+            if crossOrigin || method != "GET" && method != "HEAD" { pairs.append(("Origin", origin)) }
+            let response = try await send(method, url, pairs, body: body)
+            outcome.trace.append(Exchange(stage: stage, method: method, url: url, requestHeaders: pairs, status: response.status, responseHeaders: response.headers))
+            outcome.failedURL = url
+            let isRedirect = CORSPreflight.redirectStatuses.contains(response.status) && response.fields[.location] != nil
+            if crossOrigin && fetch.mode == .cors,
+                let reason = CORSAccessCheck.check(response.fields, origin: origin, credentials: fetch.credentials)
+            {
+                outcome.blockReason = reason
+                return outcome
+            }
+            guard isRedirect, fetch.redirect == .follow, let location = response.fields[.location] else {
+                if isRedirect && fetch.redirect == .error { return outcome }
+                outcome.allowed = true
+                outcome.status = response.status
+                outcome.body = response.body
+                outcome.readableHeaders =
+                    crossOrigin && fetch.mode == .cors
+                    ? ReadableResponseHeaders.names(of: response.fields, credentials: fetch.credentials)
+                    : (crossOrigin ? [] : response.fields.map { $0.name.canonicalName })
+                if fetch.mode == .noCORS && crossOrigin { outcome.body = nil }
+                return outcome
+            }
+            let next = Self.resolve(location, against: url)
+            guard let nextParts = URLParts(next) else { return outcome }
+            if nextParts.hasCredentials, crossOrigin || nextParts.origin != URLParts(url)?.origin {
+                outcome.blockReason = .redirectContainsCredentials(next)
+                return outcome
+            }
+            // Fetch §4.4 step 13: crossing origins after a cross-origin hop taints the origin to null.
+            if let current = URLParts(url), current.origin != nextParts.origin, crossOrigin { origin = "null" }
+            // 301/302 POST and 303 (not HEAD) become GET without body (§4.4 step 12).
+            if (response.status == 303 && method != "HEAD") || ((response.status == 301 || response.status == 302) && method == "POST") {
+                method = "GET"
+                body = nil
+            }
+            url = next
+            crossOrigin = crossOrigin || nextParts.origin != fetch.origin
+            stage = .redirect
+        }
+        return outcome
+    }
+
+    struct Received {
+        var status: Int
+        var headers: [(name: String, value: String)]
+        var fields: HTTPFields
+        var body: String
+    }
+
+    private func send(_ method: String, _ url: String, _ headers: [(name: String, value: String)], body: String?) async throws(FetchFailure) -> Received {
+        var request = HTTPClientRequest(url: url)
+        request.method = HTTPMethod(rawValue: method)
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body { request.body = .bytes(ByteBuffer(string: body)) }
+        do {
+            let response = try await client.execute(request, timeout: .seconds(30))
+            let collected = try await response.body.collect(upTo: 8 << 20)
+            var fields = HTTPFields()
+            var pairs: [(name: String, value: String)] = []
+            for (name, value) in response.headers {
+                pairs.append((name, value))
+                if let fieldName = HTTPField.Name(name) { fields.append(HTTPField(name: fieldName, value: value)) }
+            }
+            return Received(status: Int(response.status.code), headers: pairs, fields: fields, body: String(buffer: collected))
+        } catch {
+            throw .unreachable(url: url, reason: "\(error)")
+        }
+    }
+
+    /// Resolves a Location value against the current URL (absolute, scheme-relative, absolute-path or relative).
+    static func resolve(_ location: String, against base: String) -> String {
+        if location.contains("://") { return location }
+        guard let parts = URLParts(base) else { return location }
+        let root = parts.port.map { "\(parts.scheme)://\(parts.host):\($0)" } ?? "\(parts.scheme)://\(parts.host)"
+        if location.hasPrefix("//") { return "\(parts.scheme):\(location)" }
+        if location.hasPrefix("/") { return root + location }
+        let path = base.dropFirst(root.count)
+        let directory = path.lastIndex(of: "/").map { String(path[...$0]) } ?? "/"
+        return root + directory + location
+    }
+}

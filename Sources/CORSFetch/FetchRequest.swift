@@ -1,0 +1,145 @@
+import CORS
+import CORSBrowser
+
+/// A `fetch(url, {method, headers, body, credentials, mode, redirect})` call made by a page at
+/// `origin`, before the browser has looked at it.
+public struct FetchRequest: Sendable {
+    public enum Mode: String, Sendable, CaseIterable { case cors, noCORS = "no-cors", sameOrigin = "same-origin" }
+    public enum Redirect: String, Sendable, CaseIterable { case follow, error, manual }
+
+    public var url: String
+    /// The serialized origin of the page making the call.
+    public var origin: String
+    public var method: String
+    public var headers: [(name: String, value: String)]
+    public var body: String?
+    public var credentials: CredentialsMode
+    public var mode: Mode
+    public var redirect: Redirect
+
+    public init(
+        url: String, origin: String, method: String = "GET", headers: [(name: String, value: String)] = [],
+        body: String? = nil, credentials: CredentialsMode = .sameOrigin, mode: Mode = .cors, redirect: Redirect = .follow
+    ) {
+        self.url = url
+        self.origin = origin
+        self.method = method
+        self.headers = headers
+        self.body = body
+        self.credentials = credentials
+        self.mode = mode
+        self.redirect = redirect
+    }
+}
+
+/// What `fetch()` itself refuses before sending anything, with the exception text Chromium throws.
+public enum FetchTypeError: Error, Sendable, Hashable {
+    case forbiddenMethod(String)
+    case invalidMethod(String)
+    case invalidHeaderName(String)
+    case invalidHeaderValue(String)
+    case bodyWithGetOrHead
+    case credentialsInURL(String)
+    case methodUnsupportedInNoCORS(String)
+    case invalidURL(String)
+
+    /// The `TypeError` message, as Chromium words it.
+    public var message: String {
+        let prefix = "Failed to execute 'fetch' on 'Window': "
+        switch self {
+        case .forbiddenMethod(let method): return prefix + "'\(method)' HTTP method is unsupported."
+        case .invalidMethod(let method): return prefix + "'\(method)' is not a valid HTTP method."
+        case .invalidHeaderName: return prefix + "Invalid name"
+        case .invalidHeaderValue: return prefix + "Invalid value"
+        case .bodyWithGetOrHead: return prefix + "Request with GET/HEAD method cannot have body."
+        case .credentialsInURL(let url):
+            return prefix + "Request cannot be constructed from a URL that includes credentials: \(url)"
+        case .methodUnsupportedInNoCORS(let method): return prefix + "'\(method)' is unsupported in no-cors mode."
+        case .invalidURL(let url): return prefix + "Failed to parse URL from \(url)"
+        }
+    }
+}
+
+/// The request as the browser would send it: method normalized, forbidden headers dropped, the
+/// default Content-Type added for a string body.
+public struct PreparedFetch: Sendable {
+    public var request: FetchRequest
+    /// Headers the script set that the browser silently drops (Fetch §2.2.2 "forbidden request-header").
+    public var droppedHeaders: [String]
+
+    /// Applies what `new Request(url, init)` does (Fetch §5.4 "Request class"), or throws the TypeError.
+    public static func prepare(_ request: FetchRequest) throws(FetchTypeError) -> PreparedFetch {
+        var prepared = request
+        guard let url = URLParts(request.url) else { throw .invalidURL(request.url) }
+        if url.hasCredentials { throw .credentialsInURL(request.url) }
+        guard FetchVocabulary.isToken(request.method) else { throw .invalidMethod(request.method) }
+        if FetchVocabulary.forbiddenMethods.contains(request.method.uppercased()) { throw .forbiddenMethod(request.method) }
+        // "Normalize a method": the six well-known ones are uppercased, others kept as written.
+        if FetchVocabulary.normalizedMethods.contains(request.method.uppercased()) {
+            prepared.method = request.method.uppercased()
+        }
+        if request.body != nil, prepared.method == "GET" || prepared.method == "HEAD" { throw .bodyWithGetOrHead }
+        if request.mode == .noCORS, !FetchVocabulary.safelistedMethods.contains(prepared.method) {
+            throw .methodUnsupportedInNoCORS(prepared.method)
+        }
+        var kept: [(name: String, value: String)] = []
+        var dropped: [String] = []
+        for (name, value) in request.headers {
+            guard FetchVocabulary.isToken(name) else { throw .invalidHeaderName(name) }
+            guard value.utf8.allSatisfy({ $0 != 0x00 && $0 != 0x0A && $0 != 0x0D }) else { throw .invalidHeaderValue(value) }
+            let trimmed = value.trimmingHTTPWhitespaceForFetch()
+            if FetchVocabulary.isForbiddenRequestHeaderName(name) {
+                dropped.append(name)
+            } else {
+                kept.append((name, trimmed))
+            }
+        }
+        if request.body != nil, !kept.contains(where: { $0.name.lowercased() == "content-type" }) {
+            kept.append(("Content-Type", "text/plain;charset=UTF-8"))
+        }
+        prepared.headers = kept
+        return PreparedFetch(request: prepared, droppedHeaders: dropped)
+    }
+}
+
+/// The parts of an http(s) URL the CORS protocol needs.
+struct URLParts {
+    var scheme: String
+    var host: String
+    var port: Int?
+    var hasCredentials: Bool
+
+    init?(_ url: String) {
+        guard let separator = url.firstRange(of: "://") else { return nil }
+        scheme = url[..<separator.lowerBound].lowercased()
+        guard scheme == "http" || scheme == "https" else { return nil }
+        let rest = url[separator.upperBound...]
+        let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        hasCredentials = authority.contains("@")
+        let hostPort = authority.split(separator: "@").last.map(String.init) ?? ""
+        if let colon = hostPort.lastIndex(of: ":"), !hostPort.hasSuffix("]") {
+            host = String(hostPort[..<colon]).lowercased()
+            port = Int(hostPort[hostPort.index(after: colon)...])
+        } else {
+            host = hostPort.lowercased()
+            port = nil
+        }
+        guard !host.isEmpty else { return nil }
+    }
+
+    /// The URL's origin, serialized as browsers do (default port omitted).
+    var origin: String {
+        let defaultPort = scheme == "https" ? 443 : 80
+        if let port, port != defaultPort { return "\(scheme)://\(host):\(port)" }
+        return "\(scheme)://\(host)"
+    }
+}
+
+extension String {
+    func trimmingHTTPWhitespaceForFetch() -> String {
+        var view = Substring(self)
+        while let first = view.first, first == " " || first == "\t" { view.removeFirst() }
+        while let last = view.last, last == " " || last == "\t" { view.removeLast() }
+        return String(view)
+    }
+}

@@ -1,0 +1,171 @@
+import ArgumentParser
+import CORSBrowser
+import CORSFetch
+import Foundation
+
+/// `cors check URL --origin ORIGIN`: what a browser would do with `fetch(URL, ...)` from a page at ORIGIN.
+struct CheckCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Fetch a URL as a browser page at --origin would, and say whether CORS lets the page read it.",
+        discussion: """
+            Options read like curl's. Exit status: 0 when the browser would allow the request, 1 when it \
+            would block it, 2 for a usage error or when the server cannot be reached.
+            """
+    )
+
+    @Argument(help: "The URL to fetch.")
+    var url: String
+
+    @Option(help: "The origin of the page making the request, e.g. http://localhost:3000.")
+    var origin: String
+
+    @Option(name: [.customShort("X"), .customLong("request")], help: "The method (default GET, or POST with -d).")
+    var method: String?
+
+    @Option(name: [.customShort("H"), .customLong("header")], help: "A request header, 'Name: value' ('Name:' sends it empty).")
+    var headers: [String] = []
+
+    @Option(name: [.customShort("d"), .customLong("data")], parsing: .unconditional, help: "The request body (a string, as fetch sends it).")
+    var data: String?
+
+    @Option(help: "omit, same-origin (fetch's default) or include.")
+    var credentials: String = "same-origin"
+
+    @Option(help: "cors (default), no-cors or same-origin.")
+    var mode: String = "cors"
+
+    @Option(help: "follow (default), error or manual.")
+    var redirect: String = "follow"
+
+    @Option(name: .customLong("preflight-cache"), help: "A file that keeps the preflight cache between calls.")
+    var preflightCache: String?
+
+    @Flag(help: "Print one JSON object instead of the human report.")
+    var json = false
+
+    func run() async throws {
+        guard let credentialsMode = CredentialsMode(rawValue: credentials) else {
+            throw ValidationError("--credentials must be omit, same-origin or include, not '\(credentials)'")
+        }
+        guard let fetchMode = FetchRequest.Mode(rawValue: mode) else {
+            throw ValidationError("--mode must be cors, no-cors or same-origin, not '\(mode)'")
+        }
+        guard let redirectMode = FetchRequest.Redirect(rawValue: redirect) else {
+            throw ValidationError("--redirect must be follow, error or manual, not '\(redirect)'")
+        }
+        var pairs: [(name: String, value: String)] = []
+        for header in headers {
+            guard let colon = header.firstIndex(of: ":") else {
+                throw ValidationError("-H '\(header)': write a header as 'Name: value'")
+            }
+            pairs.append((String(header[..<colon]), String(header[header.index(after: colon)...]).trimmingCharacters(in: .whitespaces)))
+        }
+        let request = FetchRequest(
+            url: url, origin: origin, method: method ?? (data == nil ? "GET" : "POST"), headers: pairs, body: data,
+            credentials: credentialsMode, mode: fetchMode, redirect: redirectMode)
+
+        let cache = PreflightCache()
+        if let preflightCache { Self.loadCache(cache, from: preflightCache) }
+        let fetcher = CORSFetcher(cache: cache)
+        let outcome: CORSFetcher.Outcome
+        do {
+            outcome = try await fetcher.fetch(request)
+        } catch {
+            try? await fetcher.shutdown()
+            FileHandle.standardError.write(Data("cors check: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        try? await fetcher.shutdown()
+        if let preflightCache { Self.saveCache(cache, to: preflightCache) }
+
+        if json {
+            let data = try JSONSerialization.data(withJSONObject: Self.json(outcome, request), options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print(Self.report(outcome, request), terminator: "")
+        }
+        if !outcome.allowed { throw ExitCode(1) }
+    }
+
+    // MARK: Output
+
+    static let highlighted: Set<String> = [
+        "origin", "access-control-request-method", "access-control-request-headers", "access-control-allow-origin",
+        "access-control-allow-credentials", "access-control-allow-methods", "access-control-allow-headers",
+        "access-control-expose-headers", "access-control-max-age", "vary", "location",
+    ]
+
+    static func report(_ outcome: CORSFetcher.Outcome, _ request: FetchRequest) -> String {
+        var out = ""
+        for header in outcome.droppedHeaders {
+            out += "warning: the browser drops '\(header)': scripts may not set it\n"
+        }
+        for exchange in outcome.trace {
+            out += "\n\(exchange.stage.rawValue): \(exchange.method) \(exchange.url)\n"
+            for (name, value) in exchange.requestHeaders { out += "  > \(name): \(value)\(mark(name))\n" }
+            out += "  < \(exchange.status)\n"
+            for (name, value) in exchange.responseHeaders { out += "  < \(name): \(value)\(mark(name))\n" }
+        }
+        if outcome.preflightFromCache { out += "\npreflight: skipped, the preflight cache covers this request\n" }
+        out += "\n"
+        if outcome.allowed {
+            out += "ALLOWED: the page can read the response (status \(outcome.status ?? 0)).\n"
+            out += "readable headers: \(outcome.readableHeaders.joined(separator: ", "))\n"
+        } else {
+            out += "BLOCKED\n"
+            if let message = outcome.chromiumMessage { out += "Chromium: \(message)\n" }
+            if let reason = outcome.blockReason {
+                out += "Firefox:  Reason: \(reason.firefoxReason)\n"
+                out += "fix:      \(reason.fix(origin: request.origin))\n"
+            }
+        }
+        return out
+    }
+
+    private static func mark(_ name: String) -> String { highlighted.contains(name.lowercased()) ? "   <--" : "" }
+
+    static func json(_ outcome: CORSFetcher.Outcome, _ request: FetchRequest) -> [String: Any] {
+        var error: Any = NSNull()
+        if let reason = outcome.blockReason {
+            error = ["kind": reason.kind, "message": outcome.chromiumMessage ?? "", "firefox": reason.firefoxReason,
+                     "fix": reason.fix(origin: request.origin)]
+        } else if let typeError = outcome.typeError {
+            error = ["kind": "TypeError", "message": typeError.message, "fix": "Change the fetch() call: the browser refuses to send it."]
+        }
+        let trace: [[String: Any]] = outcome.trace.map { exchange in
+            [
+                "stage": exchange.stage.rawValue, "method": exchange.method, "url": exchange.url,
+                "requestHeaders": exchange.requestHeaders.map { ["name": $0.name, "value": $0.value] },
+                "status": exchange.status,
+                "responseHeaders": exchange.responseHeaders.map { ["name": $0.name, "value": $0.value] },
+            ]
+        }
+        var preflight: [String: Any] = ["sent": outcome.preflightSent, "fromCache": outcome.preflightFromCache]
+        preflight["status"] = outcome.preflightStatus ?? NSNull()
+        return [
+            "allowed": outcome.allowed, "preflight": preflight, "error": error,
+            "readableHeaders": outcome.readableHeaders, "droppedHeaders": outcome.droppedHeaders, "trace": trace,
+            "status": outcome.status ?? NSNull(),
+        ]
+    }
+
+    // MARK: The preflight cache file
+
+    struct CacheFile: Codable {
+        var savedAt: Double
+        var entries: [PreflightCache.SavedEntry]
+    }
+
+    static func loadCache(_ cache: PreflightCache, from path: String) {
+        guard let data = FileManager.default.contents(atPath: path),
+            let file = try? JSONDecoder().decode(CacheFile.self, from: data)
+        else { return }
+        cache.restore(file.entries, elapsed: Date().timeIntervalSince1970 - file.savedAt)
+    }
+
+    static func saveCache(_ cache: PreflightCache, to path: String) {
+        let file = CacheFile(savedAt: Date().timeIntervalSince1970, entries: cache.saved())
+        if let data = try? JSONEncoder().encode(file) { FileManager.default.createFile(atPath: path, contents: data) }
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+
+/// `cors check` as a black box, against `cors serve` on 127.0.0.1.
+@Suite(.serialized) struct CheckCommandTests {
+    static let policy = """
+        {
+          "allowOrigins": ["http://localhost:3000"],
+          "allowMethods": ["PUT"],
+          "allowHeaders": ["Content-Type"],
+          "exposeHeaders": ["X-Request-Id"],
+          "allowCredentials": true,
+          "maxAge": 600
+        }
+        """
+
+    func json(_ output: String) throws -> [String: Any] {
+        try #require(JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])
+    }
+
+    @Test func reportsWhatTheBrowserWouldDoWithExitCodes() throws {
+        let server = try CORSTool.Server(policyFile: try temporaryPolicyFile(Self.policy))
+        let url = "http://127.0.0.1:\(server.port)/items/1"
+
+        let allowed = try CORSTool.run([
+            "check", url, "--origin", "http://localhost:3000", "-X", "PUT", "-H", "Content-Type: application/json",
+            "-d", "-starts-with-dash", "--credentials", "include", "--json",
+        ])
+        #expect(allowed.status == 0, "\(allowed.output)")
+        let allowedJSON = try json(allowed.output)
+        #expect(allowedJSON["allowed"] as? Bool == true)
+        #expect((allowedJSON["preflight"] as? [String: Any])?["sent"] as? Bool == true)
+        #expect((allowedJSON["preflight"] as? [String: Any])?["status"] as? Int == 204)
+        #expect(allowedJSON["error"] is NSNull)
+        let trace = try #require(allowedJSON["trace"] as? [[String: Any]])
+        #expect(trace.count == 2)
+        #expect(trace.last?["method"] as? String == "PUT")
+
+        let blocked = try CORSTool.run(["check", url, "--origin", "http://localhost:3000", "-X", "PUT", "-H", "X-Secret: 1", "--json"])
+        #expect(blocked.status == 1)
+        let error = try #require(try json(blocked.output)["error"] as? [String: Any])
+        #expect(error["kind"] as? String == "PreflightMissingAllowOriginHeader")
+        #expect((error["message"] as? String)?.hasPrefix("Access to fetch at '\(url)' from origin 'http://localhost:3000' has been blocked by CORS policy") == true)
+
+        let human = try CORSTool.run(["check", url, "--origin", "https://evil.test"])
+        #expect(human.status == 1)
+        #expect(human.output.contains("BLOCKED"))
+        #expect(human.output.contains("No 'Access-Control-Allow-Origin' header is present on the requested resource."))
+        #expect(human.output.contains("fix:"))
+
+        let dropped = try CORSTool.run(["check", url, "--origin", "http://localhost:3000", "-H", "Cookie: a=b", "--json"])
+        #expect(try json(dropped.output)["droppedHeaders"] as? [String] == ["Cookie"])
+
+        let typeError = try CORSTool.run(["check", url, "--origin", "http://localhost:3000", "-X", "TRACE", "--json"])
+        #expect(typeError.status == 1)
+        #expect((try json(typeError.output)["error"] as? [String: Any])?["kind"] as? String == "TypeError")
+    }
+
+    @Test func unreachableServerAndUsageErrorsExitTwo() throws {
+        let unreachable = try CORSTool.run(["check", "http://127.0.0.1:1/x", "--origin", "http://localhost:3000"])
+        #expect(unreachable.status == 2)
+        #expect(unreachable.output.contains("cannot reach http://127.0.0.1:1/x"))
+        let usage = try CORSTool.run(["check", "http://127.0.0.1:1/x", "--origin", "http://localhost:3000", "--credentials", "sometimes"])
+        #expect(usage.status == 2, "\(usage.output)")
+        #expect(usage.output.contains("--credentials must be omit, same-origin or include"))
+    }
+}
