@@ -2,9 +2,8 @@
 /// `network::mojom::CorsError`, reported by DevTools as `corsErrorStatus.corsError`), each with the
 /// value it failed on, rendered as Chromium's console text, as Firefox's reason, and as the fix.
 ///
-/// The console wording follows Chromium's `cors_error_string.cc`; it is checked word for word
-/// against the installed Chromium by the browser suite (issue #5), which is where any version
-/// difference gets documented.
+/// The console wording is Chromium 156's, read off its console (`--enable-logging=stderr`) for
+/// each kind, and checked again by `ChromiumAgreementTests` whenever Chromium is installed.
 public enum CORSBlockReason: Error, Sendable, Hashable {
     // The CORS check (Fetch §4.10), on the actual response or on the preflight's.
     case missingAllowOriginHeader(preflight: Bool)
@@ -45,31 +44,27 @@ public enum CORSBlockReason: Error, Sendable, Hashable {
     private static func name(_ base: String, _ preflight: Bool) -> String { preflight ? "Preflight" + base : base }
 
     private static let preflightPrefix = "Response to preflight request doesn't pass access control check: "
-    private static let noCORSHint =
-        " If an opaque response serves your needs, set the request's mode to 'no-cors' to fetch the resource with CORS disabled."
-    private static let validValueHint =
-        " Have the server send the header with a valid value, or, if an opaque response serves your needs, set the request's mode to 'no-cors' to fetch the resource with CORS disabled."
+    private static let validValueHint = " Have the server send the header with a valid value."
 
     /// What Chromium's console says after "has been blocked by CORS policy: ".
     public var chromiumDetail: String {
         func access(_ text: String, _ preflight: Bool) -> String { preflight ? Self.preflightPrefix + text : text }
         switch self {
         case .missingAllowOriginHeader(let preflight):
-            let text = "No 'Access-Control-Allow-Origin' header is present on the requested resource."
-            return preflight ? access(text, true) : text + Self.noCORSHint
+            return access("No 'Access-Control-Allow-Origin' header is present on the requested resource.", preflight)
         case .wildcardOriginNotAllowed(let preflight):
             return access(
                 "The value of the 'Access-Control-Allow-Origin' header in the response must not be the wildcard '*' when the request's credentials mode is 'include'.",
                 preflight)
         case .multipleAllowOriginValues(let value, let preflight):
             let text = "The 'Access-Control-Allow-Origin' header contains multiple values '\(value)', but only one is allowed."
-            return preflight ? access(text, true) : text + Self.validValueHint
+            return access(text + Self.validValueHint, preflight)
         case .invalidAllowOriginValue(let value, let preflight):
             let text = "The 'Access-Control-Allow-Origin' header contains the invalid value '\(value)'."
-            return preflight ? access(text, true) : text + Self.validValueHint
+            return access(text + Self.validValueHint, preflight)
         case .allowOriginMismatch(let value, let preflight):
             let text = "The 'Access-Control-Allow-Origin' header has a value '\(value)' that is not equal to the supplied origin."
-            return preflight ? access(text, true) : text + Self.validValueHint
+            return access(text + Self.validValueHint, preflight)
         case .invalidAllowCredentials(let value, let preflight):
             return access(
                 "The value of the 'Access-Control-Allow-Credentials' header in the response is '\(value)' which must be 'true' when the request's credentials mode is 'include'.",
@@ -86,14 +81,17 @@ public enum CORSBlockReason: Error, Sendable, Hashable {
             return "Method \(method) is not allowed by Access-Control-Allow-Methods in preflight response."
         case .headerDisallowedByPreflightResponse(let name):
             return "Request header field \(name) is not allowed by Access-Control-Allow-Headers in preflight response."
-        case .redirectContainsCredentials(let location):
-            return "Redirect location '\(location)' contains a username and password, which is disallowed for cross-origin requests."
+        case .redirectContainsCredentials:
+            // Chromium 156 leaves the location out of the message (it prints '').
+            return "Redirect location '' contains a username and password, which is disallowed for cross-origin requests."
         }
     }
 
-    /// Chromium's whole console message for a `fetch()` of `url` from a page at `origin`.
-    public func chromiumMessage(url: String, origin: String) -> String {
-        "Access to fetch at '\(url)' from origin '\(origin)' has been blocked by CORS policy: \(chromiumDetail)"
+    /// Chromium's whole console message for a `fetch()` from a page at `origin` that failed at
+    /// `url`, after redirects from `redirectedFrom` when there were any.
+    public func chromiumMessage(url: String, origin: String, redirectedFrom: String? = nil) -> String {
+        let redirect = redirectedFrom.map { " (redirected from '\($0)')" } ?? ""
+        return "Access to fetch at '\(url)'\(redirect) from origin '\(origin)' has been blocked by CORS policy: \(chromiumDetail)"
     }
 
     /// Firefox's "Reason:" line for the same failure (its CORS error pages on MDN).
@@ -141,7 +139,7 @@ public enum CORSBlockReason: Error, Sendable, Hashable {
         case .methodDisallowedByPreflightResponse(let method):
             return "Add `\(method)` to Access-Control-Allow-Methods in the preflight answer (methods are case-sensitive)."
         case .headerDisallowedByPreflightResponse(let name):
-            let authorization = name == "authorization" ? " (`*` never covers Authorization: name it)" : ""
+            let authorization = name == "authorization" ? " (name it: by the Fetch Standard, and for credentialed requests, `*` does not cover Authorization)" : ""
             return "Add `\(name)` to Access-Control-Allow-Headers in the preflight answer\(authorization)."
         case .redirectContainsCredentials:
             return "Redirect to a URL without `user:password@`."

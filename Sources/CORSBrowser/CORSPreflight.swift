@@ -96,11 +96,13 @@ extension CORSPreflight.Grant {
             || (!credentials.includesCredentialsCrossOrigin && methods.contains("*"))
     }
 
-    /// Fetch §4.8 steps 7.6-7.8: a listed name (case-insensitive), or `*` without credentials,
-    /// which never covers `authorization` (the CORS non-wildcard request-header name).
+    /// Fetch §4.8 steps 7.6-7.8: a listed name (case-insensitive), or `*` without credentials.
+    /// The standard says `*` never covers `authorization`; Chromium 156 lets it (a preflight
+    /// answered `Access-Control-Allow-Headers: *` lets a non-credentialed fetch send
+    /// Authorization), and this models Chromium. Servers should still name Authorization.
     public func allows(headerName: String, credentials: CredentialsMode) -> Bool {
         let lower = headerName.lowercased()
         if headerNames.contains(where: { $0.lowercased() == lower }) { return true }
-        return !credentials.includesCredentialsCrossOrigin && headerNames.contains("*") && lower != "authorization"
+        return !credentials.includesCredentialsCrossOrigin && headerNames.contains("*")
     }
 }

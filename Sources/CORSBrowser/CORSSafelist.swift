@@ -49,9 +49,8 @@ public enum CORSSafelist {
             guard !bytes.contains(where: isUnsafeByte), let essence = MIMEType.essence(of: value) else { return false }
             return safelistedContentTypes.contains(essence)
         case "range":
-            // Chromium lowercases the value before parsing (so `Bytes=0-` passes); the Fetch
-            // Standard's parse is case-sensitive.
-            return SingleRange(value.lowercased()) != nil
+            // Case-sensitive, as the Fetch Standard parses it: Chromium 156 preflights `Bytes=0-`.
+            return SingleRange(value) != nil
         default:
             return false
         }

@@ -44,11 +44,15 @@ public final class CORSFetcher: Sendable {
         public var body: String?
         /// The URL whose fetch failed (the last hop), for the message.
         public var failedURL: String
+        /// The URL first asked for, when a redirect led elsewhere.
+        public var redirectedFrom: String?
         public var origin: String
 
         /// Chromium's console message, when blocked.
         public var chromiumMessage: String? {
-            if let blockReason { return blockReason.chromiumMessage(url: failedURL, origin: origin) }
+            if let blockReason {
+                return blockReason.chromiumMessage(url: failedURL, origin: origin, redirectedFrom: redirectedFrom)
+            }
             if let typeError { return "TypeError: \(typeError.message)" }
             return nil
         }
@@ -182,6 +186,7 @@ public final class CORSFetcher: Sendable {
                 body = nil
             }
             url = next
+            outcome.redirectedFrom = fetch.url
             crossOrigin = crossOrigin || nextParts.origin != fetch.origin
             stage = .redirect
         }

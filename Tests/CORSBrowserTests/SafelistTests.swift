@@ -7,7 +7,7 @@ import Testing
         ("Accept", "application/json"), ("Accept", "*/*"), ("Accept-Language", "en-US,en;q=0.9"),
         ("Content-Language", "de-DE"), ("Content-Type", "text/plain"), ("Content-Type", "text/plain;charset=UTF-8"),
         ("Content-Type", "application/x-www-form-urlencoded"), ("Content-Type", "multipart/form-data; boundary=x"),
-        ("Content-Type", " TEXT/Plain "), ("Range", "bytes=0-"), ("Range", "bytes=0-499"), ("Range", "Bytes=10-20"),
+        ("Content-Type", " TEXT/Plain "), ("Range", "bytes=0-"), ("Range", "bytes=0-499")
     ])
     func safelistedValues(_ name: String, _ value: String) {
         #expect(CORSSafelist.isSafelisted(name: name, value: value))
@@ -17,7 +17,7 @@ import Testing
         ("Content-Type", "application/json"), ("Content-Type", "text/plain\"x"), ("Content-Type", "text/"),
         ("Content-Type", "text/plain; charset=(x)"), ("Accept", "text/html{"), ("Accept-Language", "en_US"),
         ("Content-Language", "de@x"), ("Range", "bytes=-500"), ("Range", "bytes=5-1"), ("Range", "bytes=0-1,5-6"),
-        ("Range", "bytes = 0-"), ("X-Custom", "1"), ("Authorization", "Bearer x"),
+        ("Range", "bytes = 0-"), ("Range", "Bytes=10-20"), ("X-Custom", "1"), ("Authorization", "Bearer x"),
         ("Accept", String(repeating: "a", count: 129)),
     ])
     func unsafeValues(_ name: String, _ value: String) {
