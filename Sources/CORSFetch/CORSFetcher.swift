@@ -28,6 +28,8 @@ public final class CORSFetcher: Sendable {
         public var blockReason: CORSBlockReason?
         /// Why not, when `fetch()` refused to send anything.
         public var typeError: FetchTypeError?
+        /// Why not, when the fetch failed for a reason other than CORS (it rejects with "Failed to fetch").
+        public var networkError: String?
         /// Whether a preflight went out, and its status.
         public var preflightSent: Bool
         public var preflightStatus: Int?
@@ -54,6 +56,7 @@ public final class CORSFetcher: Sendable {
                 return blockReason.chromiumMessage(url: failedURL, origin: origin, redirectedFrom: redirectedFrom)
             }
             if let typeError { return "TypeError: \(typeError.message)" }
+            if networkError != nil { return "TypeError: Failed to fetch" }
             return nil
         }
     }
@@ -160,8 +163,18 @@ public final class CORSFetcher: Sendable {
                 outcome.blockReason = reason
                 return outcome
             }
-            guard isRedirect, fetch.redirect == .follow, let location = response.fields[.location] else {
-                if isRedirect && fetch.redirect == .error { return outcome }
+            if isRedirect && fetch.redirect == .error {
+                // Fetch §4.4 step 3: a network error; fetch() rejects, with no CORS message.
+                outcome.networkError = "the server redirected and the request's redirect mode is 'error'"
+                return outcome
+            }
+            if isRedirect && fetch.redirect == .manual {
+                // An opaque-redirect response: fetch() resolves, with status 0 and nothing readable.
+                outcome.allowed = true
+                outcome.status = 0
+                return outcome
+            }
+            guard isRedirect, let location = response.fields[.location] else {
                 outcome.allowed = true
                 outcome.status = response.status
                 outcome.body = response.body

@@ -115,9 +115,14 @@ struct CheckCommand: AsyncParsableCommand {
         } else {
             out += "BLOCKED\n"
             if let message = outcome.chromiumMessage { out += "Chromium: \(message)\n" }
+            if let networkError = outcome.networkError { out += "why:      \(networkError) (not a CORS failure)\n" }
             if let reason = outcome.blockReason {
                 out += "Firefox:  Reason: \(reason.firefoxReason)\n"
                 out += "fix:      \(reason.fix(origin: request.origin))\n"
+                if let framework = ServerFramework.detect(outcome.trace.last?.responseHeaders ?? []) {
+                    out += "in \(framework.rawValue):\n"
+                    for line in framework.snippet(for: reason, origin: request.origin).split(separator: "\n") { out += "    \(line)\n" }
+                }
             }
         }
         return out
@@ -128,10 +133,19 @@ struct CheckCommand: AsyncParsableCommand {
     static func json(_ outcome: CORSFetcher.Outcome, _ request: FetchRequest) -> [String: Any] {
         var error: Any = NSNull()
         if let reason = outcome.blockReason {
-            error = ["kind": reason.kind, "message": outcome.chromiumMessage ?? "", "firefox": reason.firefoxReason,
-                     "fix": reason.fix(origin: request.origin)]
+            var object: [String: Any] = [
+                "kind": reason.kind, "message": outcome.chromiumMessage ?? "", "firefox": reason.firefoxReason,
+                "fix": reason.fix(origin: request.origin),
+            ]
+            if let framework = ServerFramework.detect(outcome.trace.last?.responseHeaders ?? []) {
+                object["framework"] = framework.rawValue
+                object["frameworkFix"] = framework.snippet(for: reason, origin: request.origin)
+            }
+            error = object
         } else if let typeError = outcome.typeError {
             error = ["kind": "TypeError", "message": typeError.message, "fix": "Change the fetch() call: the browser refuses to send it."]
+        } else if let networkError = outcome.networkError {
+            error = ["kind": "NetworkError", "message": "TypeError: Failed to fetch", "fix": "Not a CORS failure: \(networkError)."]
         }
         let trace: [[String: Any]] = outcome.trace.map { exchange in
             [

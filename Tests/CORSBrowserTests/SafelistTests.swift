@@ -55,3 +55,16 @@ import Testing
         #expect(CORSPreflight.requestFields(origin: "https://app.test", method: "PUT", headers: [])[.accessControlRequestHeaders] == nil)
     }
 }
+
+@Suite struct ServerFrameworkTests {
+    @Test func detectsTheServerAndWritesTheFixInItsTerms() {
+        #expect(ServerFramework.detect([("X-Powered-By", "Express")]) == .express)
+        #expect(ServerFramework.detect([("Server", "nginx/1.22.1")]) == .nginx)
+        #expect(ServerFramework.detect([("Server", "cors serve")]) == .hummingbird)
+        #expect(ServerFramework.detect([("Server", "unknown")]) == nil)
+        let reason = CORSBlockReason.headerDisallowedByPreflightResponse("x-request-id")
+        #expect(ServerFramework.express.snippet(for: reason, origin: "https://app.test") == "app.use(cors({ origin: 'https://app.test', allowedHeaders: ['x-request-id'] }))   // npm package cors")
+        #expect(ServerFramework.nginx.snippet(for: reason, origin: "https://app.test").contains("add_header Access-Control-Allow-Headers \"x-request-id\" always;"))
+        #expect(ServerFramework.vapor.snippet(for: .wildcardOriginNotAllowed(preflight: false), origin: "https://app.test").contains("allowCredentials: true"))
+    }
+}

@@ -26,6 +26,7 @@ import Testing
         var body: String?
         var credentials: String = "same-origin"
         var mode: String = "cors"
+        var redirect: String = "follow"
     }
 
     /// One case per shape of request and server answer; every path is distinct, so Chromium's
@@ -33,8 +34,10 @@ import Testing
     static func cases(page: String) -> [Case] {
         var cases: [Case] = []
         func add(_ query: String, _ method: String = "GET", headers: [String: String] = [:], body: String? = nil,
-                 credentials: String = "same-origin", mode: String = "cors") {
-            cases.append(Case(path: "/c\(cases.count)?\(query)", method: method, headers: headers, body: body, credentials: credentials, mode: mode))
+                 credentials: String = "same-origin", mode: String = "cors", redirect: String = "follow") {
+            cases.append(Case(
+                path: "/c\(cases.count)?\(query)", method: method, headers: headers, body: body, credentials: credentials,
+                mode: mode, redirect: redirect))
         }
         let p = page
         add("acao=*")
@@ -80,6 +83,9 @@ import Testing
         add("acao=*&status=302&location=/final%3Facao%3D*")
         add("status=302&location=/final%3Facao%3D*")
         add("acao=*&status=302&location=/final")
+        add("acao=*&status=302&location=/final%3Facao%3D*", redirect: "error")
+        add("acao=*&status=302&location=/final%3Facao%3D*", redirect: "manual")
+        add("status=302&location=/final%3Facao%3D*", redirect: "manual")
         add("", "TRACE")
         add("", "GET", body: "x")
         add("acao=*", "PUT", mode: "no-cors")
@@ -95,7 +101,7 @@ import Testing
         (async () => {
           const results = [];
           for (const c of cases) {
-            const init = {method: c.method, headers: c.headers, credentials: c.credentials, mode: c.mode};
+            const init = {method: c.method, headers: c.headers, credentials: c.credentials, mode: c.mode, redirect: c.redirect};
             if (c.body !== null && c.body !== undefined) init.body = c.body;
             try {
               const r = await fetch(api + c.path, init);
@@ -140,7 +146,8 @@ import Testing
                             url: api + testCase.path, origin: page, method: testCase.method,
                             headers: testCase.headers.map { ($0.key, $0.value) }.sorted { $0.0 < $1.0 }, body: testCase.body,
                             credentials: CredentialsMode(rawValue: testCase.credentials)!,
-                            mode: FetchRequest.Mode(rawValue: testCase.mode)!)
+                            mode: FetchRequest.Mode(rawValue: testCase.mode)!,
+                            redirect: FetchRequest.Redirect(rawValue: testCase.redirect)!)
                         let ours = try await fetcher.fetch(request)
                         let theirs = results[index]
                         var problems: [String] = []
@@ -151,6 +158,8 @@ import Testing
                             if Set(ours.readableHeaders) != readable {
                                 problems.append("readable headers: ours \(ours.readableHeaders.sorted()), Chromium \(readable.sorted())")
                             }
+                        } else if ours.networkError != nil {
+                            if theirs.error != "TypeError: Failed to fetch" { problems.append("network error: Chromium \(theirs.error ?? "none")") }
                         } else if let error = theirs.error, error != "TypeError: Failed to fetch" {
                             if ours.chromiumMessage != error { problems.append("TypeError: ours \(ours.chromiumMessage ?? "none"), Chromium \(error)") }
                         } else {

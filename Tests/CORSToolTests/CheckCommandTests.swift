@@ -47,6 +47,8 @@ import Testing
         #expect(human.output.contains("BLOCKED"))
         #expect(human.output.contains("No 'Access-Control-Allow-Origin' header is present on the requested resource."))
         #expect(human.output.contains("fix:"))
+        #expect(human.output.contains("in hummingbird:"))
+        #expect(human.output.contains("CORSPolicyMiddleware(policy: CORSPolicy(allowOrigins: [\"https://evil.test\"]))"))
 
         let dropped = try CORSTool.run(["check", url, "--origin", "http://localhost:3000", "-H", "Cookie: a=b", "--json"])
         #expect(try json(dropped.output)["droppedHeaders"] as? [String] == ["Cookie"])
