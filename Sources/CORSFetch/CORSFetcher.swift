@@ -73,9 +73,11 @@ public final class CORSFetcher: Sendable {
 
     private let client: HTTPClient
     public let cache: PreflightCache
+    public let cookies: CookieJar
     private static let maximumRedirects = 20
 
-    public init(cache: PreflightCache = PreflightCache()) {
+    public init(cache: PreflightCache = PreflightCache(), cookies: CookieJar = CookieJar()) {
+        self.cookies = cookies
         var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
         configuration.timeout = .init(connect: .seconds(5), read: .seconds(30))
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
@@ -87,9 +89,10 @@ public final class CORSFetcher: Sendable {
 
     /// Runs `body` with a fetcher and shuts it down afterwards, whatever happens.
     public static func with<Result>(
-        cache: PreflightCache = PreflightCache(), _ body: (CORSFetcher) async throws -> Result
+        cache: PreflightCache = PreflightCache(), cookies: CookieJar = CookieJar(),
+        _ body: (CORSFetcher) async throws -> Result
     ) async throws -> Result {
-        let fetcher = CORSFetcher(cache: cache)
+        let fetcher = CORSFetcher(cache: cache, cookies: cookies)
         do {
             let result = try await body(fetcher)
             try await fetcher.shutdown()
@@ -153,7 +156,14 @@ public final class CORSFetcher: Sendable {
         for _ in 0...Self.maximumRedirects {
             var pairs = fetch.headers
             if crossOrigin || method != "GET" && method != "HEAD" { pairs.append(("Origin", origin)) }
+            // The credentials flag (Fetch §4.5 step 8): include, or same-origin for a same-origin request.
+            let sendsCredentials = fetch.credentials == .include || (fetch.credentials == .sameOrigin && !crossOrigin)
+            let host = URLParts(url)?.host ?? ""  // cookies ignore the port
+            if sendsCredentials, let cookie = cookies.header(for: host) { pairs.append(("Cookie", cookie)) }
             let response = try await send(method, url, pairs, body: body)
+            if sendsCredentials {
+                cookies.store(setCookie: response.headers.filter { $0.name.lowercased() == "set-cookie" }.map(\.value), host: host)
+            }
             outcome.trace.append(Exchange(stage: stage, method: method, url: url, requestHeaders: pairs, status: response.status, responseHeaders: response.headers))
             outcome.failedURL = url
             let isRedirect = CORSPreflight.redirectStatuses.contains(response.status) && response.fields[.location] != nil

@@ -41,6 +41,9 @@ struct CheckCommand: AsyncParsableCommand {
     @Option(name: .customLong("preflight-cache"), help: "A file that keeps the preflight cache between calls.")
     var preflightCache: String?
 
+    @Option(name: .customLong("cookie-jar"), help: "A file that keeps cookies between calls (read and written).")
+    var cookieJar: String?
+
     @Flag(help: "Print one JSON object instead of the human report.")
     var json = false
 
@@ -67,7 +70,12 @@ struct CheckCommand: AsyncParsableCommand {
 
         let cache = PreflightCache()
         if let preflightCache { Self.loadCache(cache, from: preflightCache) }
-        let fetcher = CORSFetcher(cache: cache)
+        var savedCookies: [String: [String: String]] = [:]
+        if let cookieJar, let data = FileManager.default.contents(atPath: cookieJar) {
+            savedCookies = (try? JSONDecoder().decode([String: [String: String]].self, from: data)) ?? [:]
+        }
+        let jar = CookieJar(savedCookies)
+        let fetcher = CORSFetcher(cache: cache, cookies: jar)
         let outcome: CORSFetcher.Outcome
         do {
             outcome = try await fetcher.fetch(request)
@@ -78,6 +86,9 @@ struct CheckCommand: AsyncParsableCommand {
         }
         try? await fetcher.shutdown()
         if let preflightCache { Self.saveCache(cache, to: preflightCache) }
+        if let cookieJar, let data = try? JSONEncoder().encode(jar.contents) {
+            FileManager.default.createFile(atPath: cookieJar, contents: data)
+        }
 
         if json {
             let data = try JSONSerialization.data(withJSONObject: Self.json(outcome, request), options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])

@@ -150,3 +150,34 @@ import Testing
     }
 }
 #endif
+
+#if Hummingbird
+@Suite struct CookieJarTests {
+    @Test func cookiesGoOnlyWithCredentialedRequestsAndComeBackFromSetCookie() async throws {
+        let router = Router()
+        router.get("/login") { _, _ in
+            Response(status: .ok, headers: [.setCookie: "session=abc; Path=/; HttpOnly", .accessControlAllowOrigin: CORSFetcherTests.page, .accessControlAllowCredentials: "true"])
+        }
+        router.get("/me") { request, _ in
+            Response(
+                status: .ok, headers: [.accessControlAllowOrigin: CORSFetcherTests.page, .accessControlAllowCredentials: "true"],
+                body: .init(byteBuffer: ByteBuffer(string: request.headers[.cookie] ?? "none")))
+        }
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.live) { client in
+            let base = "http://127.0.0.1:\(client.port!)"
+            let jar = CookieJar()
+            try await CORSFetcher.with(cookies: jar) { fetcher in
+                _ = try await fetcher.fetch(FetchRequest(url: base + "/login", origin: CORSFetcherTests.page, credentials: .omit))
+                #expect(jar.header(for: "127.0.0.1") == nil)
+                _ = try await fetcher.fetch(FetchRequest(url: base + "/login", origin: CORSFetcherTests.page, credentials: .include))
+                #expect(jar.header(for: "127.0.0.1") == "session=abc")
+                let omitted = try await fetcher.fetch(FetchRequest(url: base + "/me", origin: CORSFetcherTests.page, credentials: .omit))
+                #expect(omitted.body == "none")
+                let included = try await fetcher.fetch(FetchRequest(url: base + "/me", origin: CORSFetcherTests.page, credentials: .include))
+                #expect(included.body == "session=abc")
+            }
+        }
+    }
+}
+#endif
