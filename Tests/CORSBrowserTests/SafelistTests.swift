@@ -17,7 +17,7 @@ import Testing
         ("Content-Type", "application/json"), ("Content-Type", "text/plain\"x"), ("Content-Type", "text/"),
         ("Content-Type", "text/plain; charset=(x)"), ("Accept", "text/html{"), ("Accept-Language", "en_US"),
         ("Content-Language", "de@x"), ("Range", "bytes=-500"), ("Range", "bytes=5-1"), ("Range", "bytes=0-1,5-6"),
-        ("Range", "bytes = 0-"), ("Range", "Bytes=10-20"), ("X-Custom", "1"), ("Authorization", "Bearer x"),
+        ("Range", "bytes = 0-"), ("Range", "Bytes=10-20"), ("DPR", "abc"), ("Width", "1.5"), ("ECT", "5g"), ("X-Custom", "1"), ("Authorization", "Bearer x"),
         ("Accept", String(repeating: "a", count: 129)),
     ])
     func unsafeValues(_ name: String, _ value: String) {

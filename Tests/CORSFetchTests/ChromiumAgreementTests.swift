@@ -77,6 +77,13 @@ import Testing
         add("acao=*&acam=GET", headers: ["Range": "Bytes=0-"])
         add("acao=*", headers: ["Accept": "text/html{"])
         add("acao=*", headers: ["Accept-Language": "en-US,en;q=0.9"])
+        for (name, value) in [
+            ("DPR", "2"), ("DPR", "1.5"), ("DPR", "abc"), ("Save-Data", "on"), ("Device-Memory", "8"), ("Width", "100"),
+            ("Viewport-Width", "1280"), ("Viewport-Width", "12.5"), ("Downlink", "10"), ("ECT", "4g"), ("ECT", "5g"),
+            ("RTT", "50"),
+        ] {
+            add("acao=*", headers: [name: value])
+        }
         add("acao=*&status=404")
         add("acao=*&status=500")
         add("acao=*&pstatus=200&acam=PUT", "PUT")
