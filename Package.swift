@@ -91,7 +91,7 @@ let package = Package(
         .testTarget(
             name: "CORSFetchTests",
             dependencies: [
-                "CORSBrowser", "CORSFetch",
+                "CORS", "CORSBrowser", "CORSFetch", "CORSHummingbird",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
                 .product(name: "HummingbirdTesting", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),

@@ -141,7 +141,7 @@ import Testing
             try await CORSFetcherTests.scriptedServer().test(.live) { apiClient in
                 let api = "http://127.0.0.1:\(apiClient.port!)"
                 let cases = Self.cases(page: page)
-                let (results, console) = try Self.runChromium(chromium, page: page, api: api, cases: cases)
+                let (results, console) = try await Self.chromiumResults(chromium, page: page, api: api, cases: cases)
                 try #require(results.count == cases.count, "Chromium ran \(results.count) of \(cases.count) cases")
                 var agree = 0
                 var disagreements: [String] = []
@@ -192,6 +192,19 @@ import Testing
         }
     }
 
+    /// `runChromium` on a thread of its own: it blocks until Chromium exits, and blocking one of
+    /// the few cooperative threads would starve the in-process servers Chromium is talking to.
+    static func chromiumResults(_ chromium: String, page: String, api: String, cases: [Case]) async throws -> ([BrowserResult], [String]) {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(with: Result { try runChromium(chromium, page: page, api: api, cases: cases) })
+            }.start()
+        }
+    }
+
+    /// Chromium gets this long; a run that hangs is killed and fails the suite instead of CI.
+    static let timeoutSeconds = 120.0
+
     /// Loads the page in headless Chromium; returns each case's outcome and the console's CORS messages.
     static func runChromium(_ chromium: String, page: String, api: String, cases: [Case]) throws -> ([BrowserResult], [String]) {
         let casesJSON = String(decoding: try JSONEncoder().encode(cases), as: UTF8.self)
@@ -211,6 +224,9 @@ import Testing
         process.standardOutput = output
         process.standardError = errors
         try process.run()
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeoutSeconds) { [process] in
+            if process.isRunning { process.terminate() }
+        }
         let errorData = LockedData()
         let errorReader = Thread { errorData.set(errors.fileHandleForReading.readDataToEndOfFile()) }
         errorReader.start()
