@@ -129,7 +129,9 @@ public final class CORSFetcher: Sendable {
         }
         // A cross-origin cors request is preflighted when it needs one and the cache does not cover it.
         if fetch.mode == .cors && crossOrigin && CORSPreflight.isNeeded(method: method, headers: fetch.headers) {
-            if cache.covers(origin: origin, url: url, credentials: fetch.credentials, method: method, headers: fetch.headers) {
+            if fetch.cache.usesPreflightCache,
+                cache.covers(origin: origin, url: url, credentials: fetch.credentials, method: method, headers: fetch.headers)
+            {
                 outcome.preflightFromCache = true
             } else {
                 let fields = CORSPreflight.requestFields(origin: origin, method: method, headers: fetch.headers)

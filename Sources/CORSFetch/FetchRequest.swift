@@ -6,6 +6,16 @@ import CORSBrowser
 public struct FetchRequest: Sendable {
     public enum Mode: String, Sendable, CaseIterable { case cors, noCORS = "no-cors", sameOrigin = "same-origin" }
     public enum Redirect: String, Sendable, CaseIterable { case follow, error, manual }
+    /// The request's cache mode. swift-cors keeps no HTTP cache, but the mode also decides whether
+    /// the preflight cache is consulted: observed on Chromium 156, `no-store`, `reload` and
+    /// `no-cache` send a fresh preflight, `default` and `force-cache` reuse a cached one.
+    public enum Cache: String, Sendable, CaseIterable {
+        case `default`, noStore = "no-store", reload, noCache = "no-cache", forceCache = "force-cache"
+        case onlyIfCached = "only-if-cached"
+
+        /// Whether a cached preflight may be reused.
+        public var usesPreflightCache: Bool { self == .default || self == .forceCache || self == .onlyIfCached }
+    }
 
     public var url: String
     /// The serialized origin of the page making the call.
@@ -16,11 +26,14 @@ public struct FetchRequest: Sendable {
     public var credentials: CredentialsMode
     public var mode: Mode
     public var redirect: Redirect
+    public var cache: Cache
 
     public init(
         url: String, origin: String, method: String = "GET", headers: [(name: String, value: String)] = [],
-        body: String? = nil, credentials: CredentialsMode = .sameOrigin, mode: Mode = .cors, redirect: Redirect = .follow
+        body: String? = nil, credentials: CredentialsMode = .sameOrigin, mode: Mode = .cors, redirect: Redirect = .follow,
+        cache: Cache = .default
     ) {
+        self.cache = cache
         self.url = url
         self.origin = origin
         self.method = method
@@ -42,6 +55,7 @@ public enum FetchTypeError: Error, Sendable, Hashable {
     case credentialsInURL(String)
     case methodUnsupportedInNoCORS(String)
     case invalidURL(String)
+    case onlyIfCachedOutsideSameOrigin
 
     /// The `TypeError` message, as Chromium words it.
     public var message: String {
@@ -56,6 +70,7 @@ public enum FetchTypeError: Error, Sendable, Hashable {
             return prefix + "Request cannot be constructed from a URL that includes credentials: \(url)"
         case .methodUnsupportedInNoCORS(let method): return prefix + "'\(method)' is unsupported in no-cors mode."
         case .invalidURL(let url): return prefix + "Failed to parse URL from \(url)"
+        case .onlyIfCachedOutsideSameOrigin: return prefix + "'only-if-cached' can be set only with 'same-origin' mode"
         }
     }
 }
@@ -79,6 +94,7 @@ public struct PreparedFetch: Sendable {
             prepared.method = request.method.uppercased()
         }
         if request.body != nil, prepared.method == "GET" || prepared.method == "HEAD" { throw .bodyWithGetOrHead }
+        if request.cache == .onlyIfCached, request.mode != .sameOrigin { throw .onlyIfCachedOutsideSameOrigin }
         if request.mode == .noCORS, !FetchVocabulary.safelistedMethods.contains(prepared.method) {
             throw .methodUnsupportedInNoCORS(prepared.method)
         }

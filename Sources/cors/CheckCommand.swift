@@ -38,6 +38,9 @@ struct CheckCommand: AsyncParsableCommand {
     @Option(help: "follow (default), error or manual.")
     var redirect: String = "follow"
 
+    @Option(help: "default, no-store, reload, no-cache, force-cache or only-if-cached (decides whether a cached preflight is reused).")
+    var cache: String = "default"
+
     @Option(name: .customLong("preflight-cache"), help: "A file that keeps the preflight cache between calls.")
     var preflightCache: String?
 
@@ -57,6 +60,9 @@ struct CheckCommand: AsyncParsableCommand {
         guard let redirectMode = FetchRequest.Redirect(rawValue: redirect) else {
             throw ValidationError("--redirect must be follow, error or manual, not '\(redirect)'")
         }
+        guard let cacheMode = FetchRequest.Cache(rawValue: cache) else {
+            throw ValidationError("--cache must be default, no-store, reload, no-cache, force-cache or only-if-cached, not '\(cache)'")
+        }
         var pairs: [(name: String, value: String)] = []
         for header in headers {
             guard let colon = header.firstIndex(of: ":") else {
@@ -66,7 +72,7 @@ struct CheckCommand: AsyncParsableCommand {
         }
         let request = FetchRequest(
             url: url, origin: origin, method: method ?? (data == nil ? "GET" : "POST"), headers: pairs, body: data,
-            credentials: credentialsMode, mode: fetchMode, redirect: redirectMode)
+            credentials: credentialsMode, mode: fetchMode, redirect: redirectMode, cache: cacheMode)
 
         let cache = PreflightCache()
         if let preflightCache { Self.loadCache(cache, from: preflightCache) }

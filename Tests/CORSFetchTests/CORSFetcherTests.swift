@@ -105,6 +105,22 @@ import Testing
         }
     }
 
+    @Test func cacheModesThatBypassTheHTTPCacheAlsoSendAFreshPreflight() async throws {
+        try await withServer { base in
+            try await CORSFetcher.with { fetcher in
+                for (mode, sendsPreflight) in [(FetchRequest.Cache.default, false), (.forceCache, false), (.noStore, true), (.reload, true), (.noCache, true)] {
+                    let url = "\(base)/cache-\(mode.rawValue)?acao=*&acam=PUT&maxage=60"
+                    _ = try await fetcher.fetch(FetchRequest(url: url, origin: Self.page, method: "PUT"))
+                    let second = try await fetcher.fetch(FetchRequest(url: url, origin: Self.page, method: "PUT", cache: mode))
+                    #expect(second.preflightSent == sendsPreflight, "\(mode)")
+                    #expect(second.allowed)
+                }
+                let onlyIfCached = try await fetcher.fetch(FetchRequest(url: "\(base)/x", origin: Self.page, cache: .onlyIfCached))
+                #expect(onlyIfCached.typeError == .onlyIfCachedOutsideSameOrigin)
+            }
+        }
+    }
+
     @Test func preflightFailuresInChromiumsOrder() async throws {
         try await withServer { base in
             let result4 = try await fetch("\(base)/f?acao=*&pstatus=500", method: "PUT").blockReason
