@@ -121,6 +121,15 @@ import Testing
         """
     }
 
+    /// Serves `/page.html`, the page whose script runs the cases, on a port of its own (its origin).
+    static func pageServer() -> some ApplicationProtocol {
+        let router = Router()
+        router.get("/page.html") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/html"], body: .init(byteBuffer: ByteBuffer(string: pageHTML())))
+        }
+        return Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+    }
+
     struct BrowserResult: Decodable {
         var ok: Bool
         var status: Int?
@@ -131,12 +140,7 @@ import Testing
     @Test(.enabled(if: chromium != nil || required, "Chromium is not installed (apt-get install chromium); the browser suite is skipped"))
     func fetcherAgreesWithChromium() async throws {
         let chromium = try #require(Self.chromium, "CORS_REQUIRE_CHROMIUM=1 but no Chromium is installed")
-        let pageRouter = Router()
-        pageRouter.get("/page.html") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/html"], body: .init(byteBuffer: ByteBuffer(string: Self.pageHTML())))
-        }
-        let pageApp = Application(router: pageRouter, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
-        try await pageApp.test(.live) { pageClient in
+        try await Self.pageServer().test(.live) { pageClient in
             let page = "http://127.0.0.1:\(pageClient.port!)"
             try await CORSFetcherTests.scriptedServer().test(.live) { apiClient in
                 let api = "http://127.0.0.1:\(apiClient.port!)"

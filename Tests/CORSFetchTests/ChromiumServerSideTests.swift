@@ -52,12 +52,7 @@ extension ChromiumAgreementTests {
     @Test(.enabled(if: ChromiumAgreementTests.chromium != nil || ChromiumAgreementTests.required, "Chromium is not installed (apt-get install chromium); the browser suite is skipped"))
     func chromiumDoesWhatThePolicyMeans() async throws {
         let chromium = try #require(ChromiumAgreementTests.chromium, "CORS_REQUIRE_CHROMIUM=1 but no Chromium is installed")
-        let pageRouter = Router()
-        pageRouter.get("/page.html") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/html"], body: .init(byteBuffer: ByteBuffer(string: ChromiumAgreementTests.pageHTML())))
-        }
-        let pageApp = Application(router: pageRouter, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
-        try await pageApp.test(.live) { pageClient in
+        try await Self.pageServer().test(.live) { pageClient in
             let port = pageClient.port!
             let allowedPage = "http://127.0.0.1:\(port)"
             let otherPage = "http://localhost:\(port)"  // the same server, another origin
