@@ -130,6 +130,12 @@ public struct CORSDecision: Sendable {
 
     /// The request headers the response varies on because of CORS (merge, never duplicate).
     public var varyNames: [HTTPField.Name] { (isOptions ? compiled.varyOptions : compiled.varyActual).names }
+    /// The value a response whose `Vary` lines are `existing` should carry instead (its names, then
+    /// those this decision adds), or `nil` when nothing changes: for containers that are not `HTTPFields`.
+    public func mergedVary(_ existing: [String]) -> String? {
+        (isOptions ? compiled.varyOptions : compiled.varyActual).mergedValue(existing)
+    }
+
     /// `varyNames` as one prebuilt `Vary` field, for a response that has none; `nil` when there are none.
     public var varyField: HTTPField? { (isOptions ? compiled.varyOptions : compiled.varyActual).fields.first }
     /// The status of the preflight answer: the policy's for an allowed one, 403 for a refused one.

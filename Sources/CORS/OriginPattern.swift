@@ -102,7 +102,7 @@ public enum OriginPattern: Sendable, Hashable, CustomStringConvertible {
     /// without path, query, fragment, trailing slash, userinfo, or default port. `nil` when even
     /// that is not an origin.
     static func suggestion(for text: String) -> String? {
-        var candidate = text.trimmingWhitespace().lowercased()
+        var candidate = text.trimmingHTTPWhitespace().lowercased()
         guard let separator = candidate.firstRange(of: "://") else { return nil }
         let scheme = String(candidate[..<separator.lowerBound])
         var authority = String(candidate[separator.upperBound...])
@@ -139,13 +139,4 @@ public enum OriginPatternError: Error, Sendable, Hashable {
     case matchesEverySite(String)
     /// `*.` in front of an IP address, which has no subdomains.
     case subdomainsOfAddress(String)
-}
-
-extension String {
-    func trimmingWhitespace() -> String {
-        var view = Substring(self)
-        while let first = view.first, first == " " || first == "\t" || first == "\n" || first == "\r" { view.removeFirst() }
-        while let last = view.last, last == " " || last == "\t" || last == "\n" || last == "\r" { view.removeLast() }
-        return String(view)
-    }
 }

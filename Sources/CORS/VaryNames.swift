@@ -14,23 +14,28 @@ struct VaryNames: Sendable {
 
     static let varyName = HTTPField.Name.vary.canonicalName
 
-    /// Adds the missing names to a response that already has a `Vary`: rewrites the application's
-    /// Vary into one field listing its names then the missing ones. `Vary: *` already covers all.
-    func mergeSlowly(into fields: inout HTTPFields) {
-        guard !names.isEmpty else { return }
+    /// The value a response's `Vary` should have, given the values it already has (one per line):
+    /// its names, then the missing ones, in one line; `nil` when nothing is missing or it is `*`.
+    func mergedValue(_ existing: [String]) -> String? {
+        guard !names.isEmpty else { return nil }
         var listed: [String] = []
-        for field in fields where field.name == .vary {
-            for item in field.value.split(separator: ",") {
-                let token = item.trimmingWhitespaceSubstring()
+        for value in existing {
+            for item in value.split(separator: ",") {
+                let token = item.trimmingHTTPWhitespace()
                 if token.isEmpty { continue }
-                if token == "*" { return }
-                listed.append(String(token))
+                if token == "*" { return nil }
+                listed.append(token)
             }
         }
         let lowercased = Set(listed.map { $0.lowercased() })
         let missing = names.filter { !lowercased.contains($0.canonicalName) }
-        guard !missing.isEmpty else { return }
-        let value = (listed + missing.map(\.rawName)).joined(separator: ", ")
+        guard !missing.isEmpty else { return nil }
+        return (listed + missing.map(\.rawName)).joined(separator: ", ")
+    }
+
+    /// Adds the missing names to `fields`, which already has a `Vary`: rewrites it as one field.
+    func mergeSlowly(into fields: inout HTTPFields) {
+        guard let value = mergedValue(fields[values: .vary]) else { return }
         var rebuilt = HTTPFields()
         var placed = false
         for field in fields {
@@ -42,14 +47,5 @@ struct VaryNames: Sendable {
             }
         }
         fields = rebuilt
-    }
-}
-
-extension StringProtocol {
-    func trimmingWhitespaceSubstring() -> Substring {
-        var view = self[...]
-        while let first = view.first, first == " " || first == "\t" { view = view.dropFirst() }
-        while let last = view.last, last == " " || last == "\t" { view = view.dropLast() }
-        return Substring(view)
     }
 }

@@ -1,3 +1,5 @@
+import CORS
+
 /// The part of the MIME Sniffing Standard's "parse a MIME type" that the CORS safelist needs: the
 /// essence (`type/subtype`, lowercased) of a Content-Type value, or `nil` when it does not parse.
 /// Parameters are checked for shape only; their values never change the verdict.
@@ -26,15 +28,5 @@ enum MIMEType {
                 return "!#$%&'*+-.^_`|~".utf8.contains(byte)
             }
         }
-    }
-}
-
-extension StringProtocol {
-    /// Without leading and trailing HTTP whitespace (tab, LF, CR, space).
-    func trimmingHTTPWhitespace() -> String {
-        let isWhitespace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
-        guard let first = firstIndex(where: { !isWhitespace($0) }), let last = lastIndex(where: { !isWhitespace($0) })
-        else { return "" }
-        return String(self[first...last])
     }
 }

@@ -1,3 +1,4 @@
+import CORS
 import Synchronization
 
 /// The cookies a sequence of fetches from one page accumulates, kept per host, so
@@ -28,8 +29,8 @@ public final class CookieJar: Sendable {
             for value in values {
                 let pair = value.split(separator: ";", maxSplits: 1).first.map(String.init) ?? ""
                 guard let equals = pair.firstIndex(of: "=") else { continue }
-                let name = String(pair[..<equals]).trimmingHTTPWhitespaceForFetch()
-                let cookieValue = String(pair[pair.index(after: equals)...]).trimmingHTTPWhitespaceForFetch()
+                let name = String(pair[..<equals]).trimmingHTTPWhitespace()
+                let cookieValue = String(pair[pair.index(after: equals)...]).trimmingHTTPWhitespace()
                 guard !name.isEmpty else { continue }
                 cookies[host, default: [:]][name] = cookieValue
             }

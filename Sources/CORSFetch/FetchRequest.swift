@@ -103,7 +103,7 @@ public struct PreparedFetch: Sendable {
         for (name, value) in request.headers {
             guard FetchVocabulary.isToken(name) else { throw .invalidHeaderName(name) }
             guard value.utf8.allSatisfy({ $0 != 0x00 && $0 != 0x0A && $0 != 0x0D }) else { throw .invalidHeaderValue(value) }
-            let trimmed = value.trimmingHTTPWhitespaceForFetch()
+            let trimmed = value.trimmingHTTPWhitespace()
             if FetchVocabulary.isForbiddenRequestHeaderName(name) {
                 dropped.append(name)
             } else {
@@ -148,14 +148,5 @@ struct URLParts {
         let defaultPort = scheme == "https" ? 443 : 80
         if let port, port != defaultPort { return "\(scheme)://\(host):\(port)" }
         return "\(scheme)://\(host)"
-    }
-}
-
-extension String {
-    func trimmingHTTPWhitespaceForFetch() -> String {
-        var view = Substring(self)
-        while let first = view.first, first == " " || first == "\t" { view.removeFirst() }
-        while let last = view.last, last == " " || last == "\t" { view.removeLast() }
-        return String(view)
     }
 }

@@ -106,21 +106,12 @@ public final class CORSPolicyMiddleware: Middleware {
             if !hasVary {
                 headers.add(name: vary.name.rawName, value: vary.value)
             } else {
-                mergeVary(decision.varyNames, into: &headers)
+                if let merged = decision.mergedVary(headers[canonicalForm: "Vary"].map(String.init)) {
+                    headers.replaceOrAdd(name: "Vary", value: merged)
+                }
             }
         }
         return headers
-    }
-
-    /// Adds the names the application's Vary lacks, in one field; `Vary: *` already covers all.
-    static func mergeVary(_ names: [HTTPField.Name], into headers: inout HTTPHeaders) {
-        let existing = headers[canonicalForm: "Vary"]
-        guard !existing.contains("*") else { return }
-        let listed = Set(existing.map { $0.lowercased() })
-        let missing = names.filter { !listed.contains($0.canonicalName) }
-        guard !missing.isEmpty else { return }
-        let value = (existing.map(String.init) + missing.map(\.rawName)).joined(separator: ", ")
-        headers.replaceOrAdd(name: "Vary", value: value)
     }
 }
 #endif
