@@ -80,6 +80,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Drives a headless Chromium over the DevTools protocol for the browser suites (Foundation only).
+        .target(name: "ChromiumHarness", path: "Tests/ChromiumHarness"),
         .testTarget(
             name: "CORSTests",
             dependencies: ["CORS", .product(name: "HTTPTypes", package: "swift-http-types")]
@@ -91,7 +93,7 @@ let package = Package(
         .testTarget(
             name: "CORSFetchTests",
             dependencies: [
-                "CORS", "CORSBrowser", "CORSFetch", "CORSHummingbird",
+                "CORS", "CORSBrowser", "CORSFetch", "CORSHummingbird", "ChromiumHarness",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
                 .product(name: "HummingbirdTesting", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
@@ -116,7 +118,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CORSToolTests",
-            dependencies: ["cors"]
+            dependencies: ["cors", "ChromiumHarness"]
         ),
     ],
     swiftLanguageModes: [.v6]
