@@ -1,7 +1,11 @@
 import Synchronization
 
 /// The CORS-preflight cache (Fetch §4.9): what a preflight granted, reused until its max-age runs
-/// out, keyed by the page's origin, the URL and whether credentials were included.
+/// out, keyed by the page's origin and the URL, as Chromium keys it.
+///
+/// The standard also keys by credentials; Chromium 156 instead remembers whether the preflight was
+/// for a credentialed request, lets such an entry serve requests of either kind, and lets an
+/// uncredentialed one serve only uncredentialed requests (observed by the agreement suite).
 public final class PreflightCache: Sendable {
     /// The longest a browser keeps an entry, whatever Access-Control-Max-Age says.
     public enum Cap: Sendable {
@@ -21,11 +25,12 @@ public final class PreflightCache: Sendable {
     struct Key: Hashable {
         var origin: String
         var url: String
-        var credentials: Bool
     }
 
     struct Entry {
         var grant: CORSPreflight.Grant
+        /// Whether the preflight was for a credentialed request.
+        var credentials: Bool
         var expires: ContinuousClock.Instant
     }
 
@@ -50,30 +55,32 @@ public final class PreflightCache: Sendable {
     public func store(_ grant: CORSPreflight.Grant, origin: String, url: String, credentials: CredentialsMode) {
         let seconds = lifetime(of: grant)
         guard seconds > 0 else { return }
-        let key = Key(origin: origin, url: url, credentials: credentials.includesCredentialsCrossOrigin)
-        let entry = Entry(grant: grant, expires: now().advanced(by: .seconds(seconds)))
+        let key = Key(origin: origin, url: url)
+        let entry = Entry(grant: grant, credentials: credentials.includesCredentialsCrossOrigin, expires: now().advanced(by: .seconds(seconds)))
         entries.withLock { $0[key] = entry }
     }
 
     /// Whether a fresh entry covers this method and these headers, so no preflight is sent (Fetch
-    /// §4.9 "method cache entry match" and "header-name cache entry match"). The key includes the
-    /// credentials mode, so a credentialed request never reuses a `*` granted without credentials
-    /// (Chromium refuses that explicitly).
+    /// §4.9 "method cache entry match" and "header-name cache entry match"). A credentialed request
+    /// needs an entry from a credentialed preflight; `*` in an entry counts as a wildcard only if
+    /// that preflight was uncredentialed.
     public func covers(
         origin: String, url: String, credentials: CredentialsMode, method: String, headers: [(name: String, value: String)]
     ) -> Bool {
-        let key = Key(origin: origin, url: url, credentials: credentials.includesCredentialsCrossOrigin)
+        let key = Key(origin: origin, url: url)
         let instant = now()
-        guard let grant = entries.withLock({ entries -> CORSPreflight.Grant? in
+        guard let entry = entries.withLock({ entries -> Entry? in
             guard let entry = entries[key] else { return nil }
             if entry.expires <= instant {
                 entries[key] = nil
                 return nil
             }
-            return entry.grant
+            return entry
         }) else { return false }
-        guard grant.allows(method: method, credentials: credentials) else { return false }
-        return CORSSafelist.unsafeNames(headers).allSatisfy { grant.allows(headerName: $0, credentials: credentials) }
+        if credentials.includesCredentialsCrossOrigin && !entry.credentials { return false }
+        let granted: CredentialsMode = entry.credentials ? .include : .omit
+        guard entry.grant.allows(method: method, credentials: granted) else { return false }
+        return CORSSafelist.unsafeNames(headers).allSatisfy { entry.grant.allows(headerName: $0, credentials: granted) }
     }
 
     /// An entry with its remaining lifetime, for keeping the cache between processes
@@ -98,7 +105,7 @@ public final class PreflightCache: Sendable {
                 guard left > .zero else { return nil }
                 let seconds = Double(left.components.seconds) + Double(left.components.attoseconds) / 1e18
                 return SavedEntry(
-                    origin: key.origin, url: key.url, credentials: key.credentials, methods: entry.grant.methods,
+                    origin: key.origin, url: key.url, credentials: entry.credentials, methods: entry.grant.methods,
                     headerNames: entry.grant.headerNames, maxAge: entry.grant.maxAge, secondsLeft: seconds)
             }
         }
@@ -109,9 +116,9 @@ public final class PreflightCache: Sendable {
         let instant = now()
         entries.withLock { entries in
             for entry in saved where entry.secondsLeft - elapsed > 0 {
-                let key = Key(origin: entry.origin, url: entry.url, credentials: entry.credentials)
+                let key = Key(origin: entry.origin, url: entry.url)
                 let grant = CORSPreflight.Grant(methods: entry.methods, headerNames: entry.headerNames, maxAge: entry.maxAge)
-                entries[key] = Entry(grant: grant, expires: instant.advanced(by: .milliseconds(Int((entry.secondsLeft - elapsed) * 1000))))
+                entries[key] = Entry(grant: grant, credentials: entry.credentials, expires: instant.advanced(by: .milliseconds(Int((entry.secondsLeft - elapsed) * 1000))))
             }
         }
     }

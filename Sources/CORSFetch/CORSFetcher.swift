@@ -127,37 +127,42 @@ public final class CORSFetcher: Sendable {
             outcome.typeError = .invalidURL(url)  // reported as a failed fetch; no request leaves
             return outcome
         }
-        // A cross-origin cors request is preflighted when it needs one and the cache does not cover it.
-        if fetch.mode == .cors && crossOrigin && CORSPreflight.isNeeded(method: method, headers: fetch.headers) {
-            if fetch.cache.usesPreflightCache,
-                cache.covers(origin: origin, url: url, credentials: fetch.credentials, method: method, headers: fetch.headers)
-            {
-                outcome.preflightFromCache = true
-            } else {
-                let fields = CORSPreflight.requestFields(origin: origin, method: method, headers: fetch.headers)
-                let pairs = fields.map { ($0.name.rawName, $0.value) }
-                let response = try await send("OPTIONS", url, pairs, body: nil)
-                outcome.trace.append(Exchange(stage: .preflight, method: "OPTIONS", url: url, requestHeaders: pairs, status: response.status, responseHeaders: response.headers))
-                outcome.preflightSent = true
-                outcome.preflightStatus = response.status
-                switch CORSPreflight.validate(
-                    status: response.status, fields: response.fields, origin: origin, method: method, headers: fetch.headers,
-                    credentials: fetch.credentials)
-                {
-                case .failure(let reason):
-                    outcome.blockReason = reason
-                    return outcome
-                case .success(let grant):
-                    cache.store(grant, origin: origin, url: url, credentials: fetch.credentials)
-                }
-            }
-        }
-
         // The actual request, then redirects.
         var stage = Exchange.Stage.actual
         for _ in 0...Self.maximumRedirects {
+            // A cross-origin cors request is preflighted when it needs one and the cache does not
+            // cover it: before the first request and again before each redirected one (a redirect
+            // runs main fetch anew, Fetch §4.4 step 19; Chromium 156 does so too, as observed).
+            if fetch.mode == .cors && crossOrigin && CORSPreflight.isNeeded(method: method, headers: fetch.headers) {
+                if fetch.cache.usesPreflightCache,
+                    cache.covers(origin: origin, url: url, credentials: fetch.credentials, method: method, headers: fetch.headers)
+                {
+                    outcome.preflightFromCache = true
+                } else {
+                    let fields = CORSPreflight.requestFields(origin: origin, method: method, headers: fetch.headers)
+                    let pairs = fields.map { ($0.name.rawName, $0.value) }
+                    let response = try await send("OPTIONS", url, pairs, body: nil)
+                    outcome.trace.append(Exchange(stage: .preflight, method: "OPTIONS", url: url, requestHeaders: pairs, status: response.status, responseHeaders: response.headers))
+                    outcome.failedURL = url
+                    outcome.preflightSent = true
+                    outcome.preflightStatus = response.status
+                    switch CORSPreflight.validate(
+                        status: response.status, fields: response.fields, origin: origin, method: method, headers: fetch.headers,
+                        credentials: fetch.credentials)
+                    {
+                    case .failure(let reason):
+                        outcome.blockReason = reason
+                        return outcome
+                    case .success(let grant):
+                        cache.store(grant, origin: origin, url: url, credentials: fetch.credentials)
+                    }
+                }
+            }
             var pairs = fetch.headers
-            if crossOrigin || method != "GET" && method != "HEAD" { pairs.append(("Origin", origin)) }
+            // Fetch §3.1 "append a request Origin header": always when the response will be CORS-
+            // checked, otherwise only for methods other than GET and HEAD (no-cors GET sends none).
+            let corsTainted = crossOrigin && fetch.mode == .cors
+            if corsTainted || method != "GET" && method != "HEAD" { pairs.append(("Origin", origin)) }
             // The credentials flag (Fetch §4.5 step 8): include, or same-origin for a same-origin request.
             let sendsCredentials = fetch.credentials == .include || (fetch.credentials == .sameOrigin && !crossOrigin)
             let host = URLParts(url)?.host ?? ""  // cookies ignore the port
@@ -168,7 +173,9 @@ public final class CORSFetcher: Sendable {
             }
             outcome.trace.append(Exchange(stage: stage, method: method, url: url, requestHeaders: pairs, status: response.status, responseHeaders: response.headers))
             outcome.failedURL = url
-            let isRedirect = CORSPreflight.redirectStatuses.contains(response.status) && response.fields[.location] != nil
+            // An empty Location is no redirect: Chromium 156 hands the 3xx response itself to the
+            // page (the standard would resolve "" to the same URL and loop), as observed.
+            let isRedirect = CORSPreflight.redirectStatuses.contains(response.status) && !(response.fields[.location] ?? "").isEmpty
             if crossOrigin && fetch.mode == .cors,
                 let reason = CORSAccessCheck.check(response.fields, origin: origin, credentials: fetch.credentials)
             {
@@ -245,9 +252,16 @@ public final class CORSFetcher: Sendable {
         }
     }
 
+    /// Whether `reference` starts with a URL scheme (`http:`, `https:`), which makes it absolute; a
+    /// `://` later on, as in `/next?origin=http://a.test`, does not.
+    static func hasScheme(_ reference: String) -> Bool {
+        guard let colon = reference.firstIndex(of: ":"), let first = reference.first, first.isASCII, first.isLetter else { return false }
+        return reference[..<colon].allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "+-.".contains($0)) }
+    }
+
     /// Resolves a Location value against the current URL (absolute, scheme-relative, absolute-path or relative).
     static func resolve(_ location: String, against base: String) -> String {
-        if location.contains("://") { return location }
+        if hasScheme(location) { return location }
         guard let parts = URLParts(base) else { return location }
         let root = parts.port.map { "\(parts.scheme)://\(parts.host):\($0)" } ?? "\(parts.scheme)://\(parts.host)"
         if location.hasPrefix("//") { return "\(parts.scheme):\(location)" }

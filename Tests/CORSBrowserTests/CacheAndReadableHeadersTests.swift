@@ -50,6 +50,20 @@ import Testing
         #expect(!cache.covers(origin: "o", url: "u", credentials: .include, method: "PATCH", headers: []))
     }
 
+    @Test func aCredentialedPreflightServesBothKindsAnUncredentialedOneOnlyItsOwn() {
+        let cache = PreflightCache()
+        let put = CORSPreflight.Grant(methods: ["PUT", "*"], headerNames: ["*"], maxAge: 60)
+        cache.store(put, origin: "o", url: "u", credentials: .include)
+        #expect(cache.covers(origin: "o", url: "u", credentials: .include, method: "PUT", headers: []))
+        #expect(cache.covers(origin: "o", url: "u", credentials: .sameOrigin, method: "PUT", headers: []))
+        // `*` granted to a credentialed preflight is the literal method name "*", for anyone.
+        #expect(!cache.covers(origin: "o", url: "u", credentials: .omit, method: "PATCH", headers: []))
+        #expect(!cache.covers(origin: "o", url: "u", credentials: .omit, method: "PUT", headers: [("X-A", "1")]))
+        cache.store(put, origin: "o", url: "u", credentials: .omit)  // replaces the entry, as in Chromium
+        #expect(!cache.covers(origin: "o", url: "u", credentials: .include, method: "PUT", headers: []))
+        #expect(cache.covers(origin: "o", url: "u", credentials: .omit, method: "PATCH", headers: [("X-A", "1")]))
+    }
+
     @Test func scriptsReadSafelistedAndExposedHeadersButNeverSetCookie() {
         var fields: HTTPFields = [
             .contentType: "application/json", .setCookie: "a=b", .accessControlExposeHeaders: "X-Total, set-cookie",

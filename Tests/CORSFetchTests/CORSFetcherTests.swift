@@ -13,15 +13,20 @@ import Testing
 @Suite(.serialized) struct CORSFetcherTests {
     static let page = "http://127.0.0.1:8000"
 
-    static func scriptedServer() -> some ApplicationProtocol {
+    static func scriptedServer(recorder: RequestRecorder? = nil) -> some ApplicationProtocol {
         let router = Router()
-        let hits = HitCounter()
-        router.on("/**", method: .options) { request, _ in hits.increment(); return scripted(request, preflight: true) }
-        router.on("/**", method: .get) { request, _ in scripted(request, preflight: false) }
-        router.on("/**", method: .put) { request, _ in scripted(request, preflight: false) }
-        router.on("/**", method: .post) { request, _ in scripted(request, preflight: false) }
-        router.get("/hits") { _, _ in "\(hits.value)" }
+        router.add(middleware: ScriptedAnswers(recorder: recorder))
         return Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+    }
+
+    /// Answers every other request, whatever its method, as its query string says.
+    struct ScriptedAnswers<Context: RequestContext>: RouterMiddleware {
+        let recorder: RequestRecorder?
+        func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+            recorder?.record(request)
+            let preflight = request.method == .options && request.headers[.accessControlRequestMethod] != nil
+            return scripted(request, preflight: preflight)
+        }
     }
 
     static func scripted(_ request: Request, preflight: Bool) -> Response {
@@ -36,14 +41,47 @@ import Testing
             for value in query.getAll(key) { headers.append(HTTPField(name: name, value: String(value))) }
         }
         headers.append(HTTPField(name: HTTPField.Name("X-Total")!, value: "3"))
+        if query.get("extra") != nil {
+            // Safelisted response headers, and one that is not: what a script may read of them.
+            headers.append(HTTPField(name: .contentLanguage, value: "en"))
+            headers.append(HTTPField(name: .lastModified, value: "Sun, 22 Nov 2026 10:00:00 GMT"))
+            headers.append(HTTPField(name: .cacheControl, value: "no-cache"))
+            headers.append(HTTPField(name: HTTPField.Name("X-Other")!, value: "1"))
+        }
         let status = Int(query.get(preflight ? "pstatus" : "status") ?? "") ?? (preflight ? 204 : 200)
         return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: preflight ? "" : "body")))
     }
 
-    final class HitCounter: Sendable {
-        private let count = Mutex(0)
-        func increment() { count.withLock { $0 += 1 } }
-        var value: Int { count.withLock { $0 } }
+    /// What the server saw of each request: enough to tell a preflight from an actual request and
+    /// to compare what two clients sent.
+    struct SeenRequest: Hashable, Sendable, CustomStringConvertible {
+        var method: String
+        var path: String
+        var origin: String?
+        var requestMethod: String?
+        var requestHeaders: String?
+        var cookie: String?
+        var description: String {
+            var text = "\(method) \(path) Origin=\(origin ?? "-")"
+            if let requestMethod { text += " ACRM=\(requestMethod)" }
+            if let requestHeaders { text += " ACRH=\(requestHeaders)" }
+            if let cookie { text += " Cookie=\(cookie)" }
+            return text
+        }
+    }
+
+    /// Every request the scripted server saw, in order, until taken.
+    final class RequestRecorder: Sendable {
+        private let seen = Mutex<[SeenRequest]>([])
+        func record(_ request: Request) {
+            let entry = SeenRequest(
+                method: request.method.rawValue, path: request.uri.description, origin: request.headers[.origin],
+                requestMethod: request.headers[.accessControlRequestMethod], requestHeaders: request.headers[.accessControlRequestHeaders],
+                cookie: request.headers[.cookie])
+            seen.withLock { $0.append(entry) }
+        }
+        /// The requests seen since the last call.
+        func take() -> [SeenRequest] { seen.withLock { taken in defer { taken = [] }; return taken } }
     }
 
     func withServer(_ body: @Sendable (String) async throws -> Void) async throws {
@@ -148,6 +186,27 @@ import Testing
             let followed = try await fetch("\(base)/r?status=302&acao=*&location=/final%3Facao%3D*")
             #expect(followed.allowed)
             #expect(followed.trace.count == 2)
+        }
+    }
+
+    @Test func redirectsAsChromiumFollowsThem() async throws {
+        let recorder = RequestRecorder()
+        try await Self.scriptedServer(recorder: recorder).test(.live) { client in
+            let base = "http://127.0.0.1:\(client.port!)"
+            // A Location whose query holds a URL is still a relative reference.
+            let relative = try await fetch("\(base)/r1?acao=*&status=302&location=/next%3Forigin%3Dhttp://a.test%26acao%3D*")
+            #expect(relative.allowed && relative.trace.count == 2)
+            // An empty Location is no redirect: the 302 itself is the answer.
+            let empty = try await fetch("\(base)/r2?acao=*&status=302&location=")
+            #expect(empty.allowed && empty.status == 302)
+            // A preflighted request is preflighted again at the redirect's target.
+            _ = recorder.take()
+            _ = try await fetch("\(base)/r3?acao=*&acam=PUT&status=307&location=/r3-next%3Facao%3D*%26acam%3DPUT", method: "PUT")
+            #expect(recorder.take().map { "\($0.method) \($0.path.prefix(6))" } == ["OPTIONS /r3?ac", "PUT /r3?ac", "OPTIONS /r3-ne", "PUT /r3-ne"])
+            // no-cors GET carries no Origin header; no-cors POST does.
+            _ = try await CORSFetcher.with { try await $0.fetch(FetchRequest(url: "\(base)/n", origin: Self.page, mode: .noCORS)) }
+            _ = try await CORSFetcher.with { try await $0.fetch(FetchRequest(url: "\(base)/n", origin: Self.page, method: "POST", body: "x", mode: .noCORS)) }
+            #expect(recorder.take().map(\.origin) == [nil, Self.page])
         }
     }
 

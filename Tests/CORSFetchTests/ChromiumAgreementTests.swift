@@ -1,4 +1,5 @@
 #if Hummingbird
+import ChromiumHarness
 import CORSBrowser
 import CORSFetch
 import Foundation
@@ -7,19 +8,19 @@ import HummingbirdTesting
 import Testing
 
 /// The browser engine against a real headless Chromium: each case is fetched by a page in
-/// Chromium and by `CORSFetcher`, against the same scripted server on 127.0.0.1, and they must
-/// agree on whether the page may read the answer, on Chromium's console message (or TypeError),
-/// and on the headers a script can read.
+/// Chromium (driven over the DevTools protocol) and by `CORSFetcher`, against the same scripted
+/// server on 127.0.0.1, and they must agree on everything observable: what reached the server
+/// (preflight or not, with which Origin, Access-Control-Request-Method/-Headers and Cookie),
+/// whether the page may read the answer, the CORS error kind DevTools reports, Chromium's console
+/// message word for word (or its TypeError), and the headers a script can read.
 ///
 /// Without Chromium the suite is skipped and says why; with `CORS_REQUIRE_CHROMIUM=1` (CI) a
 /// missing Chromium is a failure.
 @Suite(.serialized) struct ChromiumAgreementTests {
-    static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first {
-        FileManager.default.isExecutableFile(atPath: $0)
-    }
-    static let required = ProcessInfo.processInfo.environment["CORS_REQUIRE_CHROMIUM"] == "1"
+    typealias SeenRequest = CORSFetcherTests.SeenRequest
 
-    struct Case: Codable {
+    /// One request the page makes, as `fetch(api + path, init)`.
+    struct Case: Codable, Sendable {
         var path: String
         var method: String = "GET"
         var headers: [String: String] = [:]
@@ -27,238 +28,171 @@ import Testing
         var credentials: String = "same-origin"
         var mode: String = "cors"
         var redirect: String = "follow"
-    }
+        var cache: String = "default"
 
-    /// One case per shape of request and server answer; every path is distinct, so Chromium's
-    /// preflight cache never mixes cases.
-    static func cases(page: String) -> [Case] {
-        var cases: [Case] = []
-        func add(_ query: String, _ method: String = "GET", headers: [String: String] = [:], body: String? = nil,
-                 credentials: String = "same-origin", mode: String = "cors", redirect: String = "follow") {
-            cases.append(Case(
-                path: "/c\(cases.count)?\(query)", method: method, headers: headers, body: body, credentials: credentials,
-                mode: mode, redirect: redirect))
+        var summary: String {
+            var text = "\(method) \(path)"
+            if !headers.isEmpty { text += " \(headers.sorted { $0.key < $1.key })" }
+            if credentials != "same-origin" { text += " credentials=\(credentials)" }
+            if mode != "cors" { text += " mode=\(mode)" }
+            if redirect != "follow" { text += " redirect=\(redirect)" }
+            return text
         }
-        let p = page
-        add("acao=*")
-        add("acao=*&aceh=X-Total")
-        add("")
-        add("acao=https://other.test")
-        add("acao=http://a.test&acao=http://b.test")
-        add("acao=nonsense")
-        add("acao=\(p)")
-        add("acao=\(p)/")
-        add("acao=*", credentials: "include")
-        add("acao=\(p)", credentials: "include")
-        add("acao=\(p)&acac=yes", credentials: "include")
-        add("acao=\(p)&acac=true&aceh=*", credentials: "include")
-        add("acao=*&aceh=*")
-        add("acao=*&pstatus=500", "PUT")
-        add("acao=*&pstatus=302&location=/x", "PUT")
-        add("acao=*&acam=PATCH", "PUT")
-        add("acao=*&acam=PUT", "PUT")
-        add("acao=*&acam=put", "put")
-        add("acao=*&acam=patch", "patch")
-        add("acao=*&acam=PATCH", "patch")
-        add("acao=*&acam=*", "DELETE")
-        add("acao=\(p)&acac=true&acam=*", "PUT", credentials: "include")
-        add("acao=\(p)&acac=true&acam=PUT", "PUT", credentials: "include")
-        add("acao=*&acam=PUT%20DELETE", "PUT")
-        add("acao=*&acam=PUT&acah=x-a%20x-b", "PUT", headers: ["X-A": "1"])
-        add("acao=*&acam=PUT&acah=x-a", "PUT", headers: ["X-B": "1"])
-        add("acao=*&acam=PUT&acah=X-A", "PUT", headers: ["x-a": "1"])
-        add("acao=*&acah=*", headers: ["X-Z": "1"])
-        add("acao=*&acam=*&acah=*", "PUT", headers: ["Authorization": "Bearer t"])
-        add("acao=\(p)&acac=true&acah=*", headers: ["X-Z": "1"], credentials: "include")
-        add("acao=*", "POST", headers: ["Content-Type": "text/plain"], body: "x")
-        add("acao=*", "POST", headers: ["Content-Type": "application/json"], body: "{}")
-        add("acao=*&acah=content-type", "POST", headers: ["Content-Type": "application/json"], body: "{}")
-        add("acao=*", headers: ["Range": "bytes=0-"])
-        add("acao=*&acam=GET", headers: ["Range": "Bytes=0-"])
-        add("acao=*", headers: ["Accept": "text/html{"])
-        add("acao=*", headers: ["Accept-Language": "en-US,en;q=0.9"])
-        for (name, value) in [
-            ("DPR", "2"), ("DPR", "1.5"), ("DPR", "abc"), ("Save-Data", "on"), ("Device-Memory", "8"), ("Width", "100"),
-            ("Viewport-Width", "1280"), ("Viewport-Width", "12.5"), ("Downlink", "10"), ("ECT", "4g"), ("ECT", "5g"),
-            ("RTT", "50"),
-        ] {
-            add("acao=*", headers: [name: value])
-        }
-        add("acao=*&status=404")
-        add("acao=*&status=500")
-        add("acao=*&pstatus=200&acam=PUT", "PUT")
-        add("acao=*&status=302&location=/final%3Facao%3D*")
-        add("status=302&location=/final%3Facao%3D*")
-        add("acao=*&status=302&location=/final")
-        add("acao=*&status=302&location=/final%3Facao%3D*", redirect: "error")
-        add("acao=*&status=302&location=/final%3Facao%3D*", redirect: "manual")
-        add("status=302&location=/final%3Facao%3D*", redirect: "manual")
-        add("", "TRACE")
-        add("", "GET", body: "x")
-        add("acao=*", "PUT", mode: "no-cors")
-        return cases
     }
 
-    static func pageHTML() -> String {
-        """
-        <!doctype html><html><body><pre id="out"></pre><script>
-        const q = new URLSearchParams(location.search);
-        const api = q.get('api');
-        const cases = JSON.parse(q.get('cases'));
-        (async () => {
-          const results = [];
-          for (const c of cases) {
-            const init = {method: c.method, headers: c.headers, credentials: c.credentials, mode: c.mode, redirect: c.redirect};
-            if (c.body !== null && c.body !== undefined) init.body = c.body;
-            try {
-              const r = await fetch(api + c.path, init);
-              results.push({ok: true, status: r.status, headers: [...r.headers.keys()]});
-            } catch (e) { results.push({ok: false, error: String(e)}); }
-          }
-          document.getElementById('out').textContent = JSON.stringify(results);
-        })();
-        </script></body></html>
-        """
+    /// What Chromium did with one case.
+    struct Observation: Sendable {
+        var result: BrowserResult
+        /// `corsErrorStatus.corsError` of the request's `Network.loadingFailed`, if any.
+        var corsError: String?
+        /// The console's "Access to fetch at ..." line, if any.
+        var console: String?
+        /// What the server saw, in order.
+        var seen: [SeenRequest]
     }
 
-    /// Serves `/page.html`, the page whose script runs the cases, on a port of its own (its origin).
-    static func pageServer() -> some ApplicationProtocol {
-        let router = Router()
-        router.get("/page.html") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/html"], body: .init(byteBuffer: ByteBuffer(string: pageHTML())))
-        }
-        return Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
-    }
-
-    struct BrowserResult: Decodable {
+    struct BrowserResult: Decodable, Sendable {
         var ok: Bool
         var status: Int?
         var headers: [String]?
         var error: String?
     }
 
-    @Test(.enabled(if: chromium != nil || required, "Chromium is not installed (apt-get install chromium); the browser suite is skipped"))
+    /// The page both suites load: it only defines `runCase`, which the driver calls once per case.
+    static let pageHTML = """
+        <!doctype html><html><head><title>swift-cors agreement</title></head><body><script>
+        async function runCase(api, c) {
+          const init = {method: c.method, headers: c.headers, credentials: c.credentials, mode: c.mode, redirect: c.redirect, cache: c.cache};
+          if (c.body !== null && c.body !== undefined) init.body = c.body;
+          try {
+            const r = await fetch(api + c.path, init);
+            return {ok: true, status: r.status, headers: [...r.headers.keys()]};
+          } catch (e) { return {ok: false, error: String(e)}; }
+        }
+        </script></body></html>
+        """
+
+    /// Serves `/page.html` on a port of its own (its origin).
+    static func pageServer() -> some ApplicationProtocol {
+        let router = Router()
+        router.get("/page.html") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/html"], body: .init(byteBuffer: ByteBuffer(string: pageHTML)))
+        }
+        return Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+    }
+
+    /// Runs `cases` one by one in `tab` (already on the page), collecting for each the script's
+    /// result, the DevTools CORS error kind, the console message and what the server saw.
+    static func observe(_ cases: [Case], in tab: ChromiumPage, api: String, recorder: CORSFetcherTests.RequestRecorder?) throws -> [Observation] {
+        let apiLiteral = String(decoding: try JSONEncoder().encode([api]), as: UTF8.self).dropFirst().dropLast()
+        _ = recorder?.take()
+        var observations: [Observation] = []
+        for testCase in cases {
+            let mark = tab.browser.eventCount
+            let json = String(decoding: try JSONEncoder().encode(testCase), as: UTF8.self)
+            let result = try tab.evaluate("runCase(\(apiLiteral), \(json))", as: BrowserResult.self)
+            if !result.ok {
+                // The request's own failure event (not its preflight's) carries the CORS error kind;
+                // a TypeError raised before any request has none, hence the short wait.
+                _ = try? tab.browser.waitForEvent("Network.loadingFailed", since: mark, session: tab.session, timeout: 2) {
+                    $0.params["type"] as? String != "Preflight"
+                }
+            }
+            _ = try tab.evaluate("0")  // a round trip, so events sent before it have arrived
+            let events = tab.events(since: mark)
+            let corsError = events.lazy.filter { $0.method == "Network.loadingFailed" }
+                .compactMap { ($0.params["corsErrorStatus"] as? [String: Any])?["corsError"] as? String }.first
+            let console = events.lazy.filter { $0.method == "Log.entryAdded" }
+                .compactMap { ($0.params["entry"] as? [String: Any])?["text"] as? String }
+                .first { $0.hasPrefix("Access to fetch at") }
+            observations.append(Observation(result: result, corsError: corsError, console: console, seen: recorder?.take() ?? []))
+        }
+        return observations
+    }
+
+    @Test(.enabled(if: Chromium.shouldRun, Comment(rawValue: Chromium.skipReason)))
     func fetcherAgreesWithChromium() async throws {
-        let chromium = try #require(Self.chromium, "CORS_REQUIRE_CHROMIUM=1 but no Chromium is installed")
+        let recorder = CORSFetcherTests.RequestRecorder()
         try await Self.pageServer().test(.live) { pageClient in
             let page = "http://127.0.0.1:\(pageClient.port!)"
-            try await CORSFetcherTests.scriptedServer().test(.live) { apiClient in
-                let api = "http://127.0.0.1:\(apiClient.port!)"
-                let cases = Self.cases(page: page)
-                let (results, console) = try await Self.chromiumResults(chromium, page: page, api: api, cases: cases)
-                try #require(results.count == cases.count, "Chromium ran \(results.count) of \(cases.count) cases")
+            try await CORSFetcherTests.scriptedServer(recorder: recorder).test(.live) { apiClient in
+                let port = apiClient.port!
+                let api = "http://127.0.0.1:\(port)"
+                let cases = Self.cases(page: page, apiPort: port)
+                let observations = try await Chromium.session { browser in
+                    let tab = try browser.newPage()
+                    try tab.setCookie(name: "sid", value: "abc", url: api + "/")
+                    try tab.navigate(to: page + "/page.html")
+                    return try Self.observe(cases, in: tab, api: api, recorder: recorder)
+                }
+                try #require(observations.count == cases.count, "Chromium ran \(observations.count) of \(cases.count) cases")
                 var agree = 0
                 var disagreements: [String] = []
-                var messagesCompared = 0
-                var allowedCompared = 0
-                try await CORSFetcher.with { fetcher in
+                var tally = (allowed: 0, messages: 0, kinds: 0, preflights: 0, cookies: 0)
+                try await CORSFetcher.with(cookies: CookieJar(["127.0.0.1": ["sid": "abc"]])) { fetcher in
                     for (index, testCase) in cases.enumerated() {
                         let request = FetchRequest(
                             url: api + testCase.path, origin: page, method: testCase.method,
                             headers: testCase.headers.map { ($0.key, $0.value) }.sorted { $0.0 < $1.0 }, body: testCase.body,
                             credentials: CredentialsMode(rawValue: testCase.credentials)!,
                             mode: FetchRequest.Mode(rawValue: testCase.mode)!,
-                            redirect: FetchRequest.Redirect(rawValue: testCase.redirect)!)
-                        let ours = try await fetcher.fetch(request)
-                        let theirs = results[index]
-                        var problems: [String] = []
-                        if ours.allowed != theirs.ok { problems.append("allowed: ours \(ours.allowed), Chromium \(theirs.ok)") }
-                        if theirs.ok {
-                            allowedCompared += 1
-                            let readable = Set(theirs.headers ?? [])
-                            if Set(ours.readableHeaders) != readable {
-                                problems.append("readable headers: ours \(ours.readableHeaders.sorted()), Chromium \(readable.sorted())")
-                            }
-                        } else if ours.networkError != nil {
-                            if theirs.error != "TypeError: Failed to fetch" { problems.append("network error: Chromium \(theirs.error ?? "none")") }
-                        } else if let error = theirs.error, error != "TypeError: Failed to fetch" {
-                            if ours.chromiumMessage != error { problems.append("TypeError: ours \(ours.chromiumMessage ?? "none"), Chromium \(error)") }
-                        } else {
-                            let message = console.first { $0.contains("'\(api + testCase.path)'") }
-                            if message != nil { messagesCompared += 1 }
-                            if ours.chromiumMessage != message {
-                                problems.append("message:\n    ours     \(ours.chromiumMessage ?? "none")\n    Chromium \(message ?? "none")")
-                            }
+                            redirect: FetchRequest.Redirect(rawValue: testCase.redirect)!,
+                            cache: FetchRequest.Cache(rawValue: testCase.cache)!)
+                        _ = recorder.take()
+                        let theirs = observations[index]
+                        let problems: [String]
+                        do {
+                            let ours = try await fetcher.fetch(request)
+                            problems = Self.compare(ours, recorder.take(), theirs, url: api + testCase.path)
+                        } catch {
+                            problems = ["ours failed: \(error); Chromium \(theirs.result)"]
                         }
+                        if theirs.result.ok { tally.allowed += 1 }
+                        if theirs.console != nil { tally.messages += 1 }
+                        if theirs.corsError != nil { tally.kinds += 1 }
+                        if theirs.seen.contains(where: { $0.requestMethod != nil }) { tally.preflights += 1 }
+                        if theirs.seen.contains(where: { $0.cookie != nil }) { tally.cookies += 1 }
                         if problems.isEmpty {
                             agree += 1
                         } else {
-                            disagreements.append("case \(index) \(testCase.method) \(testCase.path): " + problems.joined(separator: "; "))
+                            disagreements.append("case \(index) \(testCase.summary):\n    " + problems.joined(separator: "\n    "))
                         }
                     }
                 }
-                print("Chromium agreement: \(agree)/\(cases.count) cases agree (\(allowedCompared) allowed, \(messagesCompared) console messages compared word for word)")
-                // Both verdicts must be exercised, or agreement proves nothing.
-                #expect(allowedCompared >= 10 && messagesCompared >= 20)
+                print("Chromium agreement: \(agree)/\(cases.count) cases agree (\(Chromium.versionDescription)): \(tally.allowed) allowed, \(tally.preflights) with a preflight, \(tally.cookies) with a cookie, \(tally.kinds) DevTools error kinds and \(tally.messages) console messages compared")
                 for line in disagreements { print("  disagreement: \(line)") }
+                // Every observable must be exercised, or agreement proves nothing.
+                #expect(cases.count >= 200)
+                #expect(tally.allowed >= 50 && tally.messages >= 50 && tally.kinds >= 50 && tally.preflights >= 50 && tally.cookies >= 5)
                 #expect(agree == cases.count, "\(disagreements.joined(separator: "\n"))")
             }
         }
     }
 
-    /// `runChromium` on a thread of its own: it blocks until Chromium exits, and blocking one of
-    /// the few cooperative threads would starve the in-process servers Chromium is talking to.
-    static func chromiumResults(_ chromium: String, page: String, api: String, cases: [Case]) async throws -> ([BrowserResult], [String]) {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread {
-                continuation.resume(with: Result { try runChromium(chromium, page: page, api: api, cases: cases) })
-            }.start()
+    /// Everything observable on which the engine and Chromium disagree, one line each.
+    static func compare(_ ours: CORSFetcher.Outcome, _ oursSeen: [SeenRequest], _ theirs: Observation, url: String) -> [String] {
+        var problems: [String] = []
+        let result = theirs.result
+        if ours.allowed != result.ok { problems.append("allowed: ours \(ours.allowed), Chromium \(result.ok)") }
+        if oursSeen != theirs.seen {
+            problems.append("server saw:\n      ours     \(oursSeen)\n      Chromium \(theirs.seen)")
         }
-    }
-
-    /// Chromium gets this long; a run that hangs is killed and fails the suite instead of CI.
-    static let timeoutSeconds = 120.0
-
-    /// Loads the page in headless Chromium; returns each case's outcome and the console's CORS messages.
-    static func runChromium(_ chromium: String, page: String, api: String, cases: [Case]) throws -> ([BrowserResult], [String]) {
-        let casesJSON = String(decoding: try JSONEncoder().encode(cases), as: UTF8.self)
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        let url = "\(page)/page.html?api=\(api.addingPercentEncoding(withAllowedCharacters: allowed)!)&cases=\(casesJSON.addingPercentEncoding(withAllowedCharacters: allowed)!)"
-        let profile = FileManager.default.temporaryDirectory.appendingPathComponent("cors-chromium-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: profile) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: chromium)
-        process.arguments = [
-            "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--user-data-dir=\(profile.path)",
-            "--enable-logging=stderr", "--v=0", "--virtual-time-budget=20000", "--dump-dom", url,
-        ]
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeoutSeconds) { [process] in
-            if process.isRunning { process.terminate() }
+        if ours.blockReason?.kind != theirs.corsError {
+            problems.append("error kind: ours \(ours.blockReason?.kind ?? "none"), Chromium \(theirs.corsError ?? "none")")
         }
-        let errorData = LockedData()
-        let errorReader = Thread { errorData.set(errors.fileHandleForReading.readDataToEndOfFile()) }
-        errorReader.start()
-        let dom = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        while !errorData.isSet { Thread.sleep(forTimeInterval: 0.01) }
-        let log = String(decoding: errorData.value, as: UTF8.self)
-        guard let start = dom.range(of: "<pre id=\"out\">"), let end = dom.range(of: "</pre>", range: start.upperBound..<dom.endIndex) else {
-            return ([], [])
+        if result.ok {
+            let readable = Set(result.headers ?? [])
+            if Set(ours.readableHeaders) != readable {
+                problems.append("readable headers: ours \(ours.readableHeaders.sorted()), Chromium \(readable.sorted())")
+            }
+        } else if ours.networkError != nil {
+            if result.error != "TypeError: Failed to fetch" { problems.append("network error: Chromium \(result.error ?? "none")") }
+        } else if let error = result.error, error != "TypeError: Failed to fetch" {
+            if ours.chromiumMessage != error { problems.append("TypeError: ours \(ours.chromiumMessage ?? "none"), Chromium \(error)") }
+        } else if ours.chromiumMessage != theirs.console {
+            problems.append("message:\n      ours     \(ours.chromiumMessage ?? "none")\n      Chromium \(theirs.console ?? "none")")
         }
-        let json = String(dom[start.upperBound..<end.lowerBound])
-            .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&lt;", with: "<")
-            .replacingOccurrences(of: "&gt;", with: ">").replacingOccurrences(of: "&amp;", with: "&")
-        let results = try JSONDecoder().decode([BrowserResult].self, from: Data(json.utf8))
-        var messages: [String] = []
-        for line in log.split(separator: "\n") where line.contains("CONSOLE") {
-            guard let open = line.range(of: "] \""), let close = line.range(of: "\", source:", options: .backwards) else { continue }
-            messages.append(String(line[open.upperBound..<close.lowerBound]))
-        }
-        return (results, messages)
-    }
-
-    final class LockedData: @unchecked Sendable {
-        private let lock = NSLock()
-        private var data: Data?
-        func set(_ value: Data) { lock.withLock { data = value } }
-        var isSet: Bool { lock.withLock { data != nil } }
-        var value: Data { lock.withLock { data ?? Data() } }
+        return problems
     }
 }
 #endif

@@ -32,6 +32,20 @@ public final class Chromium: @unchecked Sendable {
     public static let isRequired = ProcessInfo.processInfo.environment["CORS_REQUIRE_CHROMIUM"] == "1"
     /// Whether the browser suites run: Chromium is installed, or its absence must fail them.
     public static let shouldRun = executable != nil || isRequired
+    /// What `chromium --version` says, for reports ("Chromium 156.0.8078.79 ...").
+    public static let versionDescription: String = {
+        guard let executable else { return "not installed" }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["--version"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return "unknown version" }
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }()
     public static let skipReason = "Chromium is not installed (apt-get install chromium); the browser suite is skipped"
 
     /// One event the browser sent: `Network.loadingFailed`, `Log.entryAdded`, ...
