@@ -40,8 +40,9 @@ public final class CORSPolicyMiddleware: Middleware {
             return handle(decision, request, next)
         }
         // An async origin predicate must decide: only then is a task started.
+        let gathered = head
         let promise = request.eventLoop.makePromise(of: CORSDecision.self)
-        promise.completeWithTask { await responder.decide(head) }
+        promise.completeWithTask { await responder.decide(gathered) }
         return promise.futureResult.flatMap { self.handle($0, request, next) }
     }
 

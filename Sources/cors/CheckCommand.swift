@@ -93,7 +93,9 @@ struct CheckCommand: AsyncParsableCommand {
         try? await fetcher.shutdown()
         if let preflightCache { Self.saveCache(cache, to: preflightCache) }
         if let cookieJar, let data = try? JSONEncoder().encode(jar.contents) {
-            FileManager.default.createFile(atPath: cookieJar, contents: data)
+            if !FileManager.default.createFile(atPath: cookieJar, contents: data) {
+                FileHandle.standardError.write(Data("cors check: could not write the cookie jar \(cookieJar)\n".utf8))
+            }
         }
 
         if json {
@@ -197,6 +199,9 @@ struct CheckCommand: AsyncParsableCommand {
 
     static func saveCache(_ cache: PreflightCache, to path: String) {
         let file = CacheFile(savedAt: Date().timeIntervalSince1970, entries: cache.saved())
-        if let data = try? JSONEncoder().encode(file) { FileManager.default.createFile(atPath: path, contents: data) }
+        guard let data = try? JSONEncoder().encode(file), FileManager.default.createFile(atPath: path, contents: data) else {
+            FileHandle.standardError.write(Data("cors check: could not write the preflight cache \(path)\n".utf8))
+            return
+        }
     }
 }

@@ -19,7 +19,7 @@ enum VaporAPIServer {
             }
         }
         do {
-            try await app.server.start()
+            try app.server.start()
             guard let port = app.http.server.shared.localAddress?.port else { throw StartFailure() }
             let result = try await body("http://127.0.0.1:\(port)")
             await app.server.shutdown()
