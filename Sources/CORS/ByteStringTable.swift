@@ -7,6 +7,8 @@ struct ByteStringTable: Sendable {
         var hash: UInt64 = 0
         var start: UInt32 = 0
         var length: UInt32 = 0
+        /// A value the caller keeps with the key (the origin matcher: which prebuilt fields).
+        var payload: UInt32 = 0
         var tag: UInt8 = Slot.empty
         static let empty: UInt8 = 0xFF
     }
@@ -43,7 +45,7 @@ struct ByteStringTable: Sendable {
     /// Inserts `key` (already hashed by the caller's scheme and finished with `tag`).
     /// Returns false when an equal key with the same tag is already present.
     @discardableResult
-    mutating func insert(_ key: [UInt8], hash: UInt64, tag: UInt8) -> Bool {
+    mutating func insert(_ key: [UInt8], hash: UInt64, tag: UInt8, payload: UInt32 = 0) -> Bool {
         if (count + 1) * 2 > slots.count { grow() }
         var index = Int(truncatingIfNeeded: hash) & mask
         while slots[index].tag != Slot.empty {
@@ -53,7 +55,7 @@ struct ByteStringTable: Sendable {
             }
             index = (index + 1) & mask
         }
-        slots[index] = Slot(hash: hash, start: UInt32(bytes.count), length: UInt32(key.count), tag: tag)
+        slots[index] = Slot(hash: hash, start: UInt32(bytes.count), length: UInt32(key.count), payload: payload, tag: tag)
         bytes.append(contentsOf: key)
         count += 1
         tags |= 1 << UInt32(tag)
@@ -88,10 +90,21 @@ struct ByteStringTable: Sendable {
         /// must be lowercase) with `tag` is present. `hash` must be finished with `tag`.
         @inline(__always)
         func contains(_ key: UnsafeBufferPointer<UInt8>, hash: UInt64, tag: UInt8, foldCase: Bool = false) -> Bool {
+            find(key, hash: hash, tag: tag, foldCase: foldCase) != nil
+        }
+
+        /// The payload stored with `key`, or `nil` when it is absent (see `contains`).
+        @inline(__always)
+        func payload(of key: UnsafeBufferPointer<UInt8>, hash: UInt64, tag: UInt8) -> UInt32? {
+            find(key, hash: hash, tag: tag, foldCase: false).map { slots[$0].payload }
+        }
+
+        @inline(__always)
+        private func find(_ key: UnsafeBufferPointer<UInt8>, hash: UInt64, tag: UInt8, foldCase: Bool) -> Int? {
             var index = Int(truncatingIfNeeded: hash) & mask
             while true {
                 let slot = slots[index]
-                if slot.tag == Slot.empty { return false }
+                if slot.tag == Slot.empty { return nil }
                 if slot.hash == hash, slot.tag == tag, Int(slot.length) == key.count {
                     let stored = UnsafeBufferPointer(rebasing: bytes[Int(slot.start)..<Int(slot.start) + key.count])
                     if foldCase {
@@ -100,9 +113,9 @@ struct ByteStringTable: Sendable {
                             equal = false
                             break
                         }
-                        if equal { return true }
+                        if equal { return index }
                     } else if memoryEqual(stored, key) {
-                        return true
+                        return index
                     }
                 }
                 index = (index + 1) & mask

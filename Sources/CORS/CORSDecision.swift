@@ -30,12 +30,15 @@ public struct CORSDecision: Sendable {
     let requestedHeaders: Bool
     /// The origin is not in the list and the `.async` predicate must decide (`subject` is the Origin).
     let awaitsPredicate: Bool
+    /// Allowed through an exact origin whose fields are prebuilt: their index, else -1.
+    let prebuilt: Int32
 
     init(
         _ outcome: Outcome, compiled: CompiledPolicy, isOptions: Bool, subject: String? = nil,
         requestedHeaders: Bool = false, reason: CORSRejection.Reason? = nil, range: Range<Int> = 0..<0,
-        awaitsPredicate: Bool = false
+        awaitsPredicate: Bool = false, prebuilt: Int32 = -1
     ) {
+        self.prebuilt = prebuilt
         self.outcome = outcome
         self.compiled = compiled
         self.isOptions = isOptions
@@ -71,6 +74,10 @@ public struct CORSDecision: Sendable {
         guard outcome == .preflightAllowed else {
             return HTTPResponse(status: .forbidden, headerFields: compiled.rejectedPreflightFields)
         }
+        if prebuilt >= 0 {
+            let set = compiled.prebuilt[Int(prebuilt)]
+            return HTTPResponse(status: compiled.preflightStatus, headerFields: requestedHeaders ? set.preflightWithHeaders : set.preflightWithoutHeaders)
+        }
         // A prebuilt field list; the echoed origin replaces its placeholder first field (one copy).
         var fields = requestedHeaders ? compiled.preflightTemplateWithHeaders : compiled.preflightTemplateWithoutHeaders
         if let origin = allowOriginField { fields[0] = origin }
@@ -95,6 +102,15 @@ public struct CORSDecision: Sendable {
         }
         let tail: [HTTPField]
         switch outcome {
+        case .actualAllowed where prebuilt >= 0:
+            // The exact origin's complete fields: one append, no field built.
+            let set = compiled.prebuilt[Int(prebuilt)]
+            if hasAccessControl { Self.removeAccessControlFields(from: &fields) }
+            let added = hasVary ? set.actualWithoutVary : set.actualWithVary
+            fields.reserveCapacity(fields.count + added.count + 1)  // one growth, not two
+            fields.append(contentsOf: added)
+            if hasVary { vary.mergeSlowly(into: &fields) }
+            return
         case .actualAllowed:
             tail = hasVary ? compiled.actualWithoutVary : compiled.actualWithVary
         case .preflightAllowed:

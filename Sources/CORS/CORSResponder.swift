@@ -66,17 +66,17 @@ public struct CORSResponder: Sendable {
 
         // The origin.
         if head.hasDuplicateOrigin { return reject(.malformedOrigin, originField) }
-        let matched: Bool? = originField.withUTF8Bytes { bytes -> Bool? in
+        let matched: OriginMatcher.Match? = originField.withUTF8Bytes { bytes -> OriginMatcher.Match? in
             if bytes.count == 4, bytes[0] == UInt8(ascii: "n"), bytes[1] == UInt8(ascii: "u"),
                 bytes[2] == UInt8(ascii: "l"), bytes[3] == UInt8(ascii: "l")
             {
-                return compiled.origins.allowsNull || compiled.origins.allowsAny
+                return compiled.origins.allowsNull || compiled.origins.allowsAny ? .allowed : .notAllowed
             }
             guard let layout = OriginLayout.scan(bytes) else { return nil }
-            return compiled.origins.matches(bytes, layout: layout)
+            return compiled.origins.match(bytes, layout: layout)
         }
         guard let matched else { return reject(.malformedOrigin, originField) }
-        if !matched {
+        if !matched.isAllowed {
             if let predicateVerdict {
                 if !predicateVerdict { return reject(.originNotAllowed, originField) }
             } else if compiled.hasPredicate, let predicate = compiled.policy.allowOriginPredicate,
@@ -95,7 +95,7 @@ public struct CORSResponder: Sendable {
             }
         }
         guard isPreflight else {
-            return CORSDecision(.actualAllowed, compiled: compiled, isOptions: isOptions, subject: originField)
+            return CORSDecision(.actualAllowed, compiled: compiled, isOptions: isOptions, subject: originField, prebuilt: matched.prebuilt)
         }
 
         // The requested method: a token, compared case-sensitively (Fetch §4.8 step 7).
@@ -121,7 +121,7 @@ public struct CORSResponder: Sendable {
         }
         return CORSDecision(
             .preflightAllowed, compiled: compiled, isOptions: isOptions, subject: originField,
-            requestedHeaders: requestedAny)
+            requestedHeaders: requestedAny, prebuilt: matched.prebuilt)
     }
 }
 
@@ -155,6 +155,9 @@ final class CompiledPolicy: Sendable {
     /// the echoed origin replaces).
     let preflightTemplateWithHeaders: HTTPFields
     let preflightTemplateWithoutHeaders: HTTPFields
+    /// For each of the first exact origins (`OriginMatcher.prebuiltOrigins`), its fields complete
+    /// with Access-Control-Allow-Origin, so decorating takes one append and answering no copy.
+    let prebuilt: [PrebuiltOriginFields]
 
     init(policy: CORSPolicy, patterns: [OriginPattern], warnings: [CORSPolicyWarning]) {
         self.policy = policy
@@ -193,7 +196,27 @@ final class CompiledPolicy: Sendable {
         let placeholder = originIndependent ? [] : [HTTPField(name: .accessControlAllowOrigin, value: "null")]
         preflightTemplateWithHeaders = HTTPFields(placeholder + preflightWithHeaders)
         preflightTemplateWithoutHeaders = HTTPFields(placeholder + preflightWithoutHeaders)
+        let (actualWith, actualWithout, preflightWith, preflightWithout) =
+            (actualWithVary, actualWithoutVary, preflightWithHeaders, preflightWithoutHeaders)
+        prebuilt =
+            originIndependent
+            ? []
+            : origins.prebuiltOrigins.map { origin in
+                let allowOrigin = HTTPField(name: .accessControlAllowOrigin, value: origin)
+                return PrebuiltOriginFields(
+                    actualWithVary: [allowOrigin] + actualWith, actualWithoutVary: [allowOrigin] + actualWithout,
+                    preflightWithHeaders: HTTPFields([allowOrigin] + preflightWith),
+                    preflightWithoutHeaders: HTTPFields([allowOrigin] + preflightWithout))
+            }
     }
+}
+
+/// One exact origin's response fields, Access-Control-Allow-Origin first.
+struct PrebuiltOriginFields: Sendable {
+    let actualWithVary: [HTTPField]
+    let actualWithoutVary: [HTTPField]
+    let preflightWithHeaders: HTTPFields
+    let preflightWithoutHeaders: HTTPFields
 }
 
 /// `allowMethods`, compiled: case-sensitive lookup of a requested method token.

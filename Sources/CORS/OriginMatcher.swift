@@ -23,8 +23,25 @@ struct OriginMatcher: @unchecked Sendable {
         var table: ByteStringTable.Frozen
     }
 
+    /// What `match` found: not allowed, allowed, or allowed as the exact origin whose fields are
+    /// prebuilt at `prebuilt` (an index into `prebuiltOrigins`).
+    struct Match {
+        let code: Int32
+        static let notAllowed = Match(code: -1)
+        static let allowed = Match(code: -2)
+        var isAllowed: Bool { code != -1 }
+        /// The prebuilt-fields index, or -1.
+        var prebuilt: Int32 { code >= 0 ? code : -1 }
+    }
+
+    /// How many exact origins get their response fields prebuilt (beyond it, built per request):
+    /// enough for every ordinary list, bounded for huge ones.
+    static let prebuiltLimit = 64
+
     /// `allowOrigins` is `*`.
     let allowsAny: Bool
+    /// The exact origins, serialized, whose matches carry a prebuilt-fields index (in index order).
+    let prebuiltOrigins: [String]
     /// `null` is listed (and was opted into).
     let allowsNull: Bool
     private let schemes: UnsafeBufferPointer<FrozenScheme>
@@ -33,6 +50,7 @@ struct OriginMatcher: @unchecked Sendable {
         self.allowsAny = allowsAny
         var allowsNull = false
         var schemes: [SchemeTable] = []
+        var prebuiltOrigins: [String] = []
         for pattern in patterns {
             let scheme: String
             let key: String
@@ -59,15 +77,23 @@ struct OriginMatcher: @unchecked Sendable {
             var hash = ByteStringTable.seed
             for byte in bytes.reversed() { hash = ByteStringTable.step(hash, byte) }
             let schemeBytes = Array(scheme.utf8)
-            if let index = schemes.firstIndex(where: { $0.scheme == schemeBytes }) {
-                schemes[index].table.insert(bytes, hash: ByteStringTable.finish(hash, tag: tag), tag: tag)
-            } else {
-                var table = ByteStringTable(expectedCount: patterns.count)
-                table.insert(bytes, hash: ByteStringTable.finish(hash, tag: tag), tag: tag)
-                schemes.append(SchemeTable(scheme: schemeBytes, table: table))
+            var payload = UInt32.max
+            if tag == Tag.exact, prebuiltOrigins.count < Self.prebuiltLimit, case .exact(let origin) = pattern {
+                payload = UInt32(prebuiltOrigins.count)
+                prebuiltOrigins.append(origin.serialized)
+            }
+            let index = schemes.firstIndex { $0.scheme == schemeBytes } ?? {
+                schemes.append(SchemeTable(scheme: schemeBytes, table: ByteStringTable(expectedCount: patterns.count)))
+                return schemes.count - 1
+            }()
+            if !schemes[index].table.insert(bytes, hash: ByteStringTable.finish(hash, tag: tag), tag: tag, payload: payload),
+                payload != UInt32.max
+            {
+                prebuiltOrigins.removeLast()  // a duplicate: the first copy's fields serve
             }
         }
         self.allowsNull = allowsNull
+        self.prebuiltOrigins = prebuiltOrigins
         self.schemes = arena.copy(
             schemes.map { FrozenScheme(scheme: arena.copy($0.scheme), table: $0.table.freeze(into: arena)) })
     }
@@ -75,16 +101,22 @@ struct OriginMatcher: @unchecked Sendable {
     /// Whether the origin whose bytes are `origin`, already scanned into `layout`, is configured.
     @inline(__always)
     func matches(_ origin: UnsafeBufferPointer<UInt8>, layout: OriginLayout) -> Bool {
-        if allowsAny { return true }
+        match(origin, layout: layout).isAllowed
+    }
+
+    /// `matches`, telling also which prebuilt fields an exact match may use.
+    @inline(__always)
+    func match(_ origin: UnsafeBufferPointer<UInt8>, layout: OriginLayout) -> Match {
+        if allowsAny { return .allowed }
         let scheme = UnsafeBufferPointer(rebasing: origin[0..<layout.schemeEnd])
         for entry in schemes where memoryEqual(entry.scheme, scheme) {
             return Self.probe(entry.table, origin, layout)
         }
-        return false
+        return .notAllowed
     }
 
     @inline(__always)
-    private static func probe(_ table: ByteStringTable.Frozen, _ origin: UnsafeBufferPointer<UInt8>, _ layout: OriginLayout) -> Bool {
+    private static func probe(_ table: ByteStringTable.Frozen, _ origin: UnsafeBufferPointer<UInt8>, _ layout: OriginLayout) -> Match {
         let tags = table.tags
         let end = layout.length
         let hostStart = layout.hostStart
@@ -106,14 +138,14 @@ struct OriginMatcher: @unchecked Sendable {
                         UnsafeBufferPointer(rebasing: origin[(index + 1)..<end]),
                         hash: ByteStringTable.finish(withPort, tag: Tag.subdomainsWithPort), tag: Tag.subdomainsWithPort)
                 {
-                    return true
+                    return .allowed
                 }
                 if tags & (1 << 3) != 0,
                     table.contains(
                         UnsafeBufferPointer(rebasing: origin[(index + 1)..<hostEnd]),
                         hash: ByteStringTable.finish(hostOnly, tag: Tag.subdomainsAnyPort), tag: Tag.subdomainsAnyPort)
                 {
-                    return true
+                    return .allowed
                 }
             }
             withPort = ByteStringTable.step(withPort, byte)
@@ -121,19 +153,19 @@ struct OriginMatcher: @unchecked Sendable {
             index -= 1
         }
         if tags & (1 << 0) != 0,
-            table.contains(
-                UnsafeBufferPointer(rebasing: origin[hostStart..<end]),
+            let payload = table.payload(
+                of: UnsafeBufferPointer(rebasing: origin[hostStart..<end]),
                 hash: ByteStringTable.finish(withPort, tag: Tag.exact), tag: Tag.exact)
         {
-            return true
+            return payload == UInt32.max ? .allowed : Match(code: Int32(payload))
         }
         if tags & (1 << 1) != 0,
             table.contains(
                 UnsafeBufferPointer(rebasing: origin[hostStart..<hostEnd]),
                 hash: ByteStringTable.finish(hostOnly, tag: Tag.anyPortHost), tag: Tag.anyPortHost)
         {
-            return true
+            return .allowed
         }
-        return false
+        return .notAllowed
     }
 }

@@ -184,6 +184,29 @@ import Testing
         #expect(response.headerFields.values("Vary") == ["Origin"])
     }
 
+    @Test func everyExactOriginIsEchoedWhetherItsFieldsArePrebuiltOrNot() throws {
+        // The first 64 exact origins get prebuilt fields; the rest, duplicates and patterns are built per request.
+        let origins = (0..<100).map { "https://app\($0).example.com" }
+        let policy = CORSPolicy(
+            allowOrigins: origins + ["https://app3.example.com", "https://*.example.org"], allowMethods: ["PUT"],
+            allowHeaders: ["X-A"], exposeHeaders: ["X-Total-Count"], allowCredentials: true)
+        let cors = try responder(policy)
+        for origin in origins + ["https://a.example.org"] {
+            let actual = cors.respond(to: request(.get, [("Origin", origin)]), application: HTTPResponse(status: .ok, headerFields: [.vary: "Accept"]))
+            #expect(actual.headerFields.values("Access-Control-Allow-Origin") == [origin])
+            #expect(actual.headerFields.values("Access-Control-Allow-Credentials") == ["true"])
+            #expect(actual.headerFields.values("Access-Control-Expose-Headers") == ["X-Total-Count"])
+            #expect(actual.headerFields.values("Vary") == ["Accept, Origin"])
+            let answer = cors.respond(to: preflight(origin: origin, method: "PUT", headers: "x-a"))
+            #expect(answer.headerFields.values("Access-Control-Allow-Origin") == [origin])
+            #expect(answer.headerFields.values("Access-Control-Allow-Headers") == ["X-A"])
+            let bare = cors.respond(to: preflight(origin: origin, method: "PUT"))
+            #expect(bare.headerFields.values("Access-Control-Allow-Origin") == [origin])
+            #expect(bare.headerFields.values("Access-Control-Allow-Headers") == [])
+        }
+        #expect(cors.respond(to: request(.get, [("Origin", "https://app100.example.com")])).headerFields.values("Access-Control-Allow-Origin") == [])
+    }
+
     @Test func errorResponsesAreDecoratedToo() throws {
         let responder = try responder(Self.credentialed)
         for status in [HTTPResponse.Status.notFound, .unauthorized, .internalServerError] {
