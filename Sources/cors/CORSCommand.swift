@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
 
-/// The `cors` command line: lint a policy, serve an API under it, check a URL as a browser would.
+/// The `cors` command line: lint a policy, serve an API under it, check a URL as a browser would,
+/// walk through CORS in a browser (`demo`).
 @main
 struct CORSCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -32,7 +33,7 @@ struct CORSCommand: AsyncParsableCommand {
 }
 
 #if Hummingbird
-private let subcommands: [any ParsableCommand.Type] = [LintCommand.self, ServeCommand.self, CheckCommand.self]
+private let subcommands: [any ParsableCommand.Type] = [LintCommand.self, ServeCommand.self, CheckCommand.self, DemoCommand.self]
 #else
 private let subcommands: [any ParsableCommand.Type] = [LintCommand.self, CheckCommand.self]
 #endif
