@@ -46,6 +46,7 @@ let package = Package(
             dependencies: [
                 .product(name: "CORS", package: "swift-cors"),
                 .product(name: "CORSHummingbird", package: "swift-cors"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             path: "Sources/LoadTestServer"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end load test (issue #3): a Hummingbird server on 127.0.0.1 under wrk, with no CORS,
-# with swift-cors, and with Hummingbird's own CORSMiddleware, alternating rounds so drift hits
+# with swift-cors, with Hummingbird's own CORSMiddleware, and with a middleware that only writes
+# the same fields (the floor of decorating), alternating rounds so drift hits
 # every variant alike. Prints each round and the median requests/s of each, as ratios to the baseline.
 # Usage: Scripts/load-test.sh [rounds=5] [seconds=10]     (needs wrk: apt-get install wrk)
 set -euo pipefail
@@ -12,7 +13,7 @@ swift build -c release --package-path Benchmarks --product LoadTestServer >/dev/
 server=Benchmarks/.build/release/LoadTestServer
 declare -A results
 for round in $(seq 1 "$rounds"); do
-  for mode in none swift-cors built-in; do
+  for mode in none swift-cors built-in headers-only; do
     "$server" "$mode" "$port" & pid=$!
     for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$port/items/1" && break; sleep 0.1; done
     wrk -t1 -c16 -d2s -H 'Origin: https://app.example.com' "http://127.0.0.1:$port/items/1" >/dev/null
@@ -25,7 +26,7 @@ for round in $(seq 1 "$rounds"); do
 done
 median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 base=$(echo "${results[none]}" | median)
-for mode in none swift-cors built-in; do
+for mode in none swift-cors built-in headers-only; do
   m=$(echo "${results[$mode]}" | median)
   printf '%-10s median %10.0f req/s  %.3f of baseline\n' "$mode" "$m" "$(echo "$m / $base" | bc -l)"
 done

@@ -238,7 +238,14 @@ public final class CORSFetcher: Sendable {
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(string: body)) }
         do {
-            let response = try await client.execute(request, timeout: .seconds(30))
+            let response: HTTPClientResponse
+            do {
+                response = try await client.execute(request, timeout: .seconds(30))
+            } catch where Self.isStaleConnection(error) {
+                // A pooled connection the server had closed: sent again once on a fresh one, as a
+                // browser resends on a reused socket that fails before any answer.
+                response = try await client.execute(request, timeout: .seconds(30))
+            }
             let collected = try await response.body.collect(upTo: 8 << 20)
             var fields = HTTPFields()
             var pairs: [(name: String, value: String)] = []
@@ -250,6 +257,14 @@ public final class CORSFetcher: Sendable {
         } catch {
             throw .unreachable(url: url, reason: "\(error)")
         }
+    }
+
+    /// Whether `error` says the connection was gone before any answer (a kept-alive connection
+    /// the server closed meanwhile).
+    static func isStaleConnection(_ error: any Error) -> Bool {
+        if let channelError = error as? ChannelError, channelError == .ioOnClosedChannel { return true }
+        if let clientError = error as? HTTPClientError, clientError == .remoteConnectionClosed { return true }
+        return false
     }
 
     /// Whether `reference` starts with a URL scheme (`http:`, `https:`), which makes it absolute; a

@@ -49,7 +49,9 @@ import Testing
             headers.append(HTTPField(name: HTTPField.Name("X-Other")!, value: "1"))
         }
         let status = Int(query.get(preflight ? "pstatus" : "status") ?? "") ?? (preflight ? 204 : 200)
-        return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: preflight ? "" : "body")))
+        // 204 and 304 have no body (RFC 9110 §15.3.5, §15.4.5).
+        let body = preflight || status == 204 || status == 304 ? "" : "body"
+        return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 
     /// What the server saw of each request: enough to tell a preflight from an actual request and
