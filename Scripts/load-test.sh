@@ -11,13 +11,16 @@ seconds=${2:-10}
 port=18081
 swift build -c release --package-path Benchmarks --product LoadTestServer >/dev/null
 server=Benchmarks/.build/release/LoadTestServer
+# The server on one core and wrk on the other, when taskset is there: less interference between them.
+pin_server=(); pin_wrk=()
+if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then pin_server=(taskset -c 0); pin_wrk=(taskset -c 1); fi
 declare -A results
 for round in $(seq 1 "$rounds"); do
   for mode in none swift-cors built-in headers-only; do
-    "$server" "$mode" "$port" & pid=$!
+    "${pin_server[@]}" "$server" "$mode" "$port" & pid=$!
     for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$port/items/1" && break; sleep 0.1; done
-    wrk -t1 -c16 -d2s -H 'Origin: https://app.example.com' "http://127.0.0.1:$port/items/1" >/dev/null
-    rps=$(wrk -t1 -c16 -d"${seconds}s" -H 'Origin: https://app.example.com' "http://127.0.0.1:$port/items/1" \
+    "${pin_wrk[@]}" wrk -t1 -c16 -d2s -H 'Origin: https://app.example.com' "http://127.0.0.1:$port/items/1" >/dev/null
+    rps=$("${pin_wrk[@]}" wrk -t1 -c16 -d"${seconds}s" -H 'Origin: https://app.example.com' "http://127.0.0.1:$port/items/1" \
       | awk '/Requests\/sec/ {print $2}')
     kill "$pid"; wait "$pid" 2>/dev/null || true
     echo "round $round $mode $rps"
