@@ -26,8 +26,9 @@ let package = Package(
             path: "Benchmarks/CORSBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
-        .executableTarget(
-            name: "FrameworkBenchmarks",
+        // The setups the framework comparisons share (baseline, empty, headers only, built-in, swift-cors).
+        .target(
+            name: "FrameworkVariants",
             dependencies: [
                 .product(name: "CORS", package: "swift-cors"),
                 .product(name: "CORSHummingbird", package: "swift-cors"),
@@ -35,10 +36,23 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Vapor", package: "vapor"),
+            ],
+            path: "Sources/FrameworkVariants"
+        ),
+        .executableTarget(
+            name: "FrameworkBenchmarks",
+            dependencies: [
+                "FrameworkVariants",
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/FrameworkBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // The same setups in alternating rounds: `swift run -c release --package-path Benchmarks AlternatingBenchmark`.
+        .executableTarget(
+            name: "AlternatingBenchmark",
+            dependencies: ["FrameworkVariants"],
+            path: "Sources/AlternatingBenchmark"
         ),
         // A Hummingbird server for the end-to-end load test (Scripts/load-test.sh runs wrk against it).
         .executableTarget(

@@ -60,19 +60,25 @@ public final class CORSPolicyMiddleware: Middleware {
             let response = Response(status: HTTPResponseStatus(statusCode: decision.preflightStatus.code), headers: headers)
             return request.eventLoop.makeSucceededFuture(response)
         }
-        return next.respond(to: request)
-            .flatMapErrorThrowing { error in
+        // One stage, not two (recover, then decorate): each future stage costs a promise and a
+        // callback, which in Vapor's chain is more than the whole decision.
+        let promise = request.eventLoop.makePromise(of: Response.self)
+        next.respond(to: request).whenComplete { result in
+            let response: Response
+            switch result {
+            case .success(let answered):
+                response = answered
+            case .failure(let error):
                 // Without an ErrorMiddleware inside this one, turn HTTP errors into responses here
                 // so the browser can read why the request failed.
-                guard let abort = error as? any AbortError else { throw error }
-                let response = Response(status: abort.status, headers: abort.headers)
+                guard let abort = error as? any AbortError else { return promise.fail(error) }
+                response = Response(status: abort.status, headers: abort.headers)
                 response.body = .init(string: abort.reason)
-                return response
             }
-            .map { response in
-                Self.decorate(response.headers, with: decision).map { response.headers = $0 }
-                return response
-            }
+            Self.decorate(response.headers, with: decision).map { response.headers = $0 }
+            promise.succeed(response)
+        }
+        return promise.futureResult
     }
 
     /// The response's headers with the decision's fields set (replacing any of the same name the
