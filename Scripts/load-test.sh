@@ -17,10 +17,10 @@ if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then pin_server=(tasks
 declare -A results
 for round in $(seq 1 "$rounds"); do
   for mode in none swift-cors built-in headers-only; do
-    "${pin_server[@]}" "$server" "$mode" "$port" & pid=$!
+    ${pin_server[@]+"${pin_server[@]}"} "$server" "$mode" "$port" & pid=$!
     for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$port/items/1" && break; sleep 0.1; done
-    "${pin_wrk[@]}" wrk -t1 -c16 -d2s -H 'Origin: https://app.example.com' "http://127.0.0.1:$port/items/1" >/dev/null
-    rps=$("${pin_wrk[@]}" wrk -t1 -c16 -d"${seconds}s" -H 'Origin: https://app.example.com' "http://127.0.0.1:$port/items/1" \
+    ${pin_wrk[@]+"${pin_wrk[@]}"} wrk -t1 -c16 -d2s -H 'Origin: https://app.example.com' "http://127.0.0.1:$port/items/1" >/dev/null
+    rps=$(${pin_wrk[@]+"${pin_wrk[@]}"} wrk -t1 -c16 -d"${seconds}s" -H 'Origin: https://app.example.com' "http://127.0.0.1:$port/items/1" \
       | awk '/Requests\/sec/ {print $2}')
     kill "$pid"; wait "$pid" 2>/dev/null || true
     echo "round $round $mode $rps"

@@ -121,6 +121,7 @@ public final class CORSFetcher: Sendable {
         var origin = fetch.origin
         var method = fetch.method
         var body = fetch.body
+        var headers = fetch.headers
         var crossOrigin = URLParts(url)?.origin != origin
 
         if fetch.mode == .sameOrigin && crossOrigin {
@@ -133,13 +134,13 @@ public final class CORSFetcher: Sendable {
             // A cross-origin cors request is preflighted when it needs one and the cache does not
             // cover it: before the first request and again before each redirected one (a redirect
             // runs main fetch anew, Fetch §4.4 step 19; Chromium 156 does so too, as observed).
-            if fetch.mode == .cors && crossOrigin && CORSPreflight.isNeeded(method: method, headers: fetch.headers) {
+            if fetch.mode == .cors && crossOrigin && CORSPreflight.isNeeded(method: method, headers: headers) {
                 if fetch.cache.usesPreflightCache,
-                    cache.covers(origin: origin, url: url, credentials: fetch.credentials, method: method, headers: fetch.headers)
+                    cache.covers(origin: origin, url: url, credentials: fetch.credentials, method: method, headers: headers)
                 {
                     outcome.preflightFromCache = true
                 } else {
-                    let fields = CORSPreflight.requestFields(origin: origin, method: method, headers: fetch.headers)
+                    let fields = CORSPreflight.requestFields(origin: origin, method: method, headers: headers)
                     let pairs = fields.map { ($0.name.rawName, $0.value) }
                     let response = try await send("OPTIONS", url, pairs, body: nil)
                     outcome.trace.append(Exchange(stage: .preflight, method: "OPTIONS", url: url, requestHeaders: pairs, status: response.status, responseHeaders: response.headers))
@@ -147,7 +148,7 @@ public final class CORSFetcher: Sendable {
                     outcome.preflightSent = true
                     outcome.preflightStatus = response.status
                     switch CORSPreflight.validate(
-                        status: response.status, fields: response.fields, origin: origin, method: method, headers: fetch.headers,
+                        status: response.status, fields: response.fields, origin: origin, method: method, headers: headers,
                         credentials: fetch.credentials)
                     {
                     case .failure(let reason):
@@ -158,7 +159,7 @@ public final class CORSFetcher: Sendable {
                     }
                 }
             }
-            var pairs = fetch.headers
+            var pairs = headers
             // Fetch §3.1 "append a request Origin header": always when the response will be CORS-
             // checked, otherwise only for methods other than GET and HEAD (no-cors GET sends none).
             let corsTainted = crossOrigin && fetch.mode == .cors
@@ -210,13 +211,19 @@ public final class CORSFetcher: Sendable {
                 outcome.blockReason = .redirectContainsCredentials(next)
                 return outcome
             }
+            let crossesOrigins = URLParts(url)?.origin != nextParts.origin
             // Fetch §4.4 step 13: crossing origins after a cross-origin hop taints the origin to null.
-            if let current = URLParts(url), current.origin != nextParts.origin, crossOrigin { origin = "null" }
-            // 301/302 POST and 303 (not HEAD) become GET without body (§4.4 step 12).
+            if crossesOrigins, crossOrigin { origin = "null" }
+            // 301/302 POST and 303 (not HEAD) become GET without body, and lose the headers that
+            // describe a body (§4.4 step 12: the request-body-header names).
             if (response.status == 303 && method != "HEAD") || ((response.status == 301 || response.status == 302) && method == "POST") {
                 method = "GET"
                 body = nil
+                let bodyHeaders: Set<String> = ["content-encoding", "content-language", "content-location", "content-type"]
+                headers.removeAll { bodyHeaders.contains($0.name.lowercased()) }
             }
+            // A hop to another origin drops Authorization (§4.4 step 14).
+            if crossesOrigins { headers.removeAll { $0.name.lowercased() == "authorization" } }
             url = next
             outcome.redirectedFrom = fetch.url
             crossOrigin = crossOrigin || nextParts.origin != fetch.origin
@@ -241,9 +248,10 @@ public final class CORSFetcher: Sendable {
             let response: HTTPClientResponse
             do {
                 response = try await client.execute(request, timeout: .seconds(30))
-            } catch where Self.isStaleConnection(error) {
-                // A pooled connection the server had closed: sent again once on a fresh one, as a
-                // browser resends on a reused socket that fails before any answer.
+            } catch where Self.isStaleConnection(error) && Self.idempotentMethods.contains(method) {
+                // A pooled connection the server had closed: an idempotent request is sent again
+                // once on a fresh one, as a browser resends on a reused socket that fails before
+                // any answer. POST and PATCH are not, so nothing reaches a server twice.
                 response = try await client.execute(request, timeout: .seconds(30))
             }
             let collected = try await response.body.collect(upTo: 8 << 20)
@@ -258,6 +266,9 @@ public final class CORSFetcher: Sendable {
             throw .unreachable(url: url, reason: "\(error)")
         }
     }
+
+    /// RFC 9110 §9.2.2.
+    static let idempotentMethods: Set<String> = ["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]
 
     /// Whether `error` says the connection was gone before any answer (a kept-alive connection
     /// the server closed meanwhile).

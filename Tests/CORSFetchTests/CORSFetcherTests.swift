@@ -63,11 +63,15 @@ import Testing
         var requestMethod: String?
         var requestHeaders: String?
         var cookie: String?
+        var contentType: String?
+        var authorization: String?
         var description: String {
             var text = "\(method) \(path) Origin=\(origin ?? "-")"
             if let requestMethod { text += " ACRM=\(requestMethod)" }
             if let requestHeaders { text += " ACRH=\(requestHeaders)" }
             if let cookie { text += " Cookie=\(cookie)" }
+            if let contentType { text += " Content-Type=\(contentType)" }
+            if let authorization { text += " Authorization=\(authorization)" }
             return text
         }
     }
@@ -79,7 +83,8 @@ import Testing
             let entry = SeenRequest(
                 method: request.method.rawValue, path: request.uri.description, origin: request.headers[.origin],
                 requestMethod: request.headers[.accessControlRequestMethod], requestHeaders: request.headers[.accessControlRequestHeaders],
-                cookie: request.headers[.cookie])
+                cookie: request.headers[.cookie], contentType: request.headers[.contentType],
+                authorization: request.headers[.authorization])
             seen.withLock { $0.append(entry) }
         }
         /// The requests seen since the last call.

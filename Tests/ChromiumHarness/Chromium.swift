@@ -10,6 +10,11 @@ import Darwin
 @discardableResult private func closeDescriptor(_ descriptor: Int32) -> Int32 { close(descriptor) }
 @discardableResult private func sendSignal(_ pid: pid_t, _ signal: Int32) -> Int32 { kill(pid, signal) }
 
+/// Held from creating a browser's pipes until it is spawned: `pipe` then `FD_CLOEXEC` is not
+/// atomic, and a browser spawned in between by another session would inherit this one's pipe ends
+/// (its reader would then never see end-of-file when this browser dies).
+private let spawnLock = NSLock()
+
 /// A pipe whose ends are closed on exec (only the ends duplicated onto fds 3 and 4 reach Chromium).
 private func makePipe() -> [Int32]? {
     var ends: [Int32] = [0, 0]
@@ -84,12 +89,16 @@ public final class Chromium: @unchecked Sendable {
     private var answers: [Int: [String: Any]] = [:]
     private var received: [Event] = []
     private var exited = false
+    /// Set once `close()` has reaped the process: its pid may belong to another process after that.
+    private var reaped = false
     private var nextID = 0
 
     /// Starts Chromium headless with a fresh profile.
     public init(executable: String, arguments extra: [String] = []) throws {
         signal(SIGPIPE, SIG_IGN)  // a write to a dead browser must fail, not kill the tests
         profile = FileManager.default.temporaryDirectory.appendingPathComponent("cors-chromium-\(UUID().uuidString)")
+        spawnLock.lock()
+        defer { spawnLock.unlock() }
         guard let toBrowser = makePipe(), let fromBrowser = makePipe() else {
             throw DriverError.launchFailed("pipe: errno \(errno)")
         }
@@ -139,8 +148,12 @@ public final class Chromium: @unchecked Sendable {
             let thread = Thread {
                 continuation.resume(with: Result {
                     let browser = try Chromium(executable: executable, arguments: arguments)
-                    defer { browser.close() }
-                    DispatchQueue.global().asyncAfter(deadline: .now() + timeoutSeconds) { [browser] in browser.kill() }
+                    let watchdog = DispatchWorkItem { [browser] in browser.kill() }
+                    defer {
+                        watchdog.cancel()
+                        browser.close()
+                    }
+                    DispatchQueue.global().asyncAfter(deadline: .now() + timeoutSeconds, execute: watchdog)
                     return try body(browser)
                 })
             }
@@ -226,23 +239,38 @@ public final class Chromium: @unchecked Sendable {
         return page
     }
 
-    /// Closes the browser: politely, then by force.
+    /// Closes the browser: politely, then by force; reaps the process either way.
     public func close() {
         _ = try? send("Browser.close", timeout: 5)
         for _ in 0..<50 {
-            var status: Int32 = 0
-            if waitpid(pid, &status, WNOHANG) == pid { return cleanUp() }
+            if reapIfExited() { return cleanUp() }
             usleep(100_000)
         }
-        kill()
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
+        state.withLock {
+            guard !reaped else { return }
+            _ = sendSignal(pid, SIGKILL)
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+            reaped = true
+        }
         cleanUp()
     }
 
-    /// Kills the browser at once: pending and later calls fail instead of hanging.
+    /// Kills the browser at once: pending and later calls fail instead of hanging. Does nothing
+    /// once the process has been reaped (its pid may name another process by then).
     public func kill() {
-        _ = sendSignal(pid, SIGKILL)
+        state.withLock {
+            if !reaped { _ = sendSignal(pid, SIGKILL) }
+        }
+    }
+
+    /// Reaps the process if it has exited; whether it has been reaped.
+    private func reapIfExited() -> Bool {
+        state.withLock {
+            var status: Int32 = 0
+            if !reaped, waitpid(pid, &status, WNOHANG) == pid { reaped = true }
+            return reaped
+        }
     }
 
     private func cleanUp() {
