@@ -198,6 +198,7 @@ final class CompiledPolicy: Sendable {
         preflightTemplateWithoutHeaders = HTTPFields(placeholder + preflightWithoutHeaders)
         let (actualWith, actualWithout, preflightWith, preflightWithout) =
             (actualWithVary, actualWithoutVary, preflightWithHeaders, preflightWithoutHeaders)
+        let (preflightWithNoVary, preflightWithoutNoVary) = (preflightWithHeadersWithoutVary, preflightWithoutHeadersWithoutVary)
         prebuilt =
             originIndependent
             ? []
@@ -206,7 +207,9 @@ final class CompiledPolicy: Sendable {
                 return PrebuiltOriginFields(
                     actualWithVary: [allowOrigin] + actualWith, actualWithoutVary: [allowOrigin] + actualWithout,
                     preflightWithHeaders: HTTPFields([allowOrigin] + preflightWith),
-                    preflightWithoutHeaders: HTTPFields([allowOrigin] + preflightWithout))
+                    preflightWithoutHeaders: HTTPFields([allowOrigin] + preflightWithout),
+                    preflightWithHeadersWithoutVary: [allowOrigin] + preflightWithNoVary,
+                    preflightWithoutHeadersWithoutVary: [allowOrigin] + preflightWithoutNoVary)
             }
     }
 }
@@ -217,6 +220,9 @@ struct PrebuiltOriginFields: Sendable {
     let actualWithoutVary: [HTTPField]
     let preflightWithHeaders: HTTPFields
     let preflightWithoutHeaders: HTTPFields
+    /// Without `Vary`, for adapters that write fields one by one (`accessControlFields`).
+    let preflightWithHeadersWithoutVary: [HTTPField]
+    let preflightWithoutHeadersWithoutVary: [HTTPField]
 }
 
 /// `allowMethods`, compiled: case-sensitive lookup of a requested method token.

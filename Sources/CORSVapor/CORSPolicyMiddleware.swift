@@ -101,7 +101,6 @@ public final class CORSPolicyMiddleware: Middleware {
             }
         }
         var headers = original
-        headers.reserveCapacity(original.count + fields.underestimatedCount + 1)
         for field in fields {
             if hasAccessControl {
                 headers.replaceOrAdd(name: field.name.rawName, value: field.value)

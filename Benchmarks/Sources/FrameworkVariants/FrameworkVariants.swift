@@ -144,6 +144,33 @@ public enum FrameworkVariants {
         }
     }
 
+    /// Vapor's "headers only" floor: swift-cors' fields for each kind, after one lookup of the
+    /// Origin, written with Vapor's own header API in one future stage; no policy.
+    final class HeadersOnlyVaporMiddleware: Vapor.Middleware {
+        func respond(to request: Vapor.Request, chainingTo next: any Vapor.Responder) -> EventLoopFuture<Vapor.Response> {
+            let allowed = request.headers.first(name: "Origin") == FrameworkVariants.origin
+            if allowed, request.method == .OPTIONS {
+                let headers: HTTPHeaders = [
+                    "Access-Control-Allow-Origin": FrameworkVariants.origin, "Access-Control-Allow-Credentials": "true",
+                    "Access-Control-Allow-Methods": "PUT, DELETE", "Access-Control-Allow-Headers": "Content-Type, X-Request-Id",
+                    "Access-Control-Max-Age": "600", "Vary": "Origin, Access-Control-Request-Method, Access-Control-Request-Headers",
+                ]
+                return request.eventLoop.makeSucceededFuture(Vapor.Response(status: .noContent, headers: headers))
+            }
+            return next.respond(to: request).map { response in
+                var headers = response.headers
+                if allowed {
+                    headers.add(name: "Access-Control-Allow-Origin", value: FrameworkVariants.origin)
+                    headers.add(name: "Access-Control-Allow-Credentials", value: "true")
+                    headers.add(name: "Access-Control-Expose-Headers", value: "X-Total-Count")
+                }
+                headers.add(name: "Vary", value: "Origin")
+                response.headers = headers
+                return response
+            }
+        }
+    }
+
     static func vapor(_ middleware: (any Vapor.Middleware)?) -> Vapor.Application {
         let app = Vapor.Application(.testing)
         app.logger.logLevel = .error
@@ -172,6 +199,7 @@ public enum FrameworkVariants {
         [
             ("baseline", VaporSetup(vapor(nil))),
             ("empty middleware", VaporSetup(vapor(EmptyVaporMiddleware()))),
+            ("headers only", VaporSetup(vapor(HeadersOnlyVaporMiddleware()))),
             ("swift-cors", VaporSetup(vapor(try! CORSVapor.CORSPolicyMiddleware(policy: policy)))),
             ("built-in", VaporSetup(vapor(
                 Vapor.CORSMiddleware(
