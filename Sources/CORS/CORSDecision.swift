@@ -155,6 +155,39 @@ public struct CORSDecision: Sendable {
         return AccessControlFields(head: allowOriginField, tail: tail)
     }
 
+    /// `accessControlFields` as (name, value) string pairs, for containers such as NIO's
+    /// `HTTPHeaders` (whose initializer takes exactly this): shared, prebuilt pairs for the first
+    /// 64 exact origins, built per request otherwise.
+    public var accessControlPairs: [(String, String)] {
+        switch outcome {
+        case .actualAllowed where prebuilt >= 0: return compiled.prebuilt[Int(prebuilt)].actualWithoutVaryPairs
+        case .actualAllowed:
+            guard let origin = echoedOrigin else { return compiled.actualWithoutVaryPairs }
+            return [(HTTPField.Name.accessControlAllowOrigin.rawName, origin)] + compiled.actualWithoutVaryPairs
+        case .preflightAllowed:
+            return accessControlFields.map { ($0.name.rawName, $0.value) }
+        case .notCORS, .actualRejected, .preflightRejected: return []
+        }
+    }
+
+    /// The whole answer to a preflight (Access-Control-* fields and `Vary`) as string pairs, to go
+    /// with `preflightStatus`: prebuilt and shared for the first 64 exact origins.
+    public var preflightAnswerPairs: [(String, String)] {
+        guard outcome == .preflightAllowed else { return compiled.rejectedPreflightPairs }
+        if prebuilt >= 0 {
+            let set = compiled.prebuilt[Int(prebuilt)]
+            return requestedHeaders ? set.preflightWithHeadersPairs : set.preflightWithoutHeadersPairs
+        }
+        let tail = requestedHeaders ? compiled.preflightWithHeadersPairs : compiled.preflightWithoutHeadersPairs
+        guard let origin = echoedOrigin else { return tail }
+        return [(HTTPField.Name.accessControlAllowOrigin.rawName, origin)] + tail
+    }
+
+    /// The `Vary` field a response without one gets, as a string pair; `nil` when there is none.
+    public var varyPair: (String, String)? {
+        (isOptions ? compiled.varyOptionsPair : compiled.varyActualPair)
+    }
+
     /// The request headers the response varies on because of CORS (merge, never duplicate).
     public var varyNames: [HTTPField.Name] { (isOptions ? compiled.varyOptions : compiled.varyActual).names }
     /// The value a response whose `Vary` lines are `existing` should carry instead (its names, then
@@ -172,6 +205,12 @@ public struct CORSDecision: Sendable {
 
     /// `apply(to:)` on a whole response.
     public func apply(to response: inout HTTPResponse) { apply(to: &response.headerFields) }
+
+    /// The request's Origin to echo, or `nil` when the prebuilt `*` is already at the head of the tail.
+    @inline(__always)
+    private var echoedOrigin: String? {
+        compiled.originIndependent ? nil : subject
+    }
 
     /// The echoed origin, or `nil` when the prebuilt `*` is already at the head of the tail.
     @inline(__always)

@@ -158,6 +158,13 @@ final class CompiledPolicy: Sendable {
     /// For each of the first exact origins (`OriginMatcher.prebuiltOrigins`), its fields complete
     /// with Access-Control-Allow-Origin, so decorating takes one append and answering no copy.
     let prebuilt: [PrebuiltOriginFields]
+    // The same as (name, value) string pairs, for containers such as NIO's `HTTPHeaders`.
+    let actualWithoutVaryPairs: [(String, String)]
+    let preflightWithHeadersPairs: [(String, String)]
+    let preflightWithoutHeadersPairs: [(String, String)]
+    let rejectedPreflightPairs: [(String, String)]
+    let varyActualPair: (String, String)?
+    let varyOptionsPair: (String, String)?
 
     init(policy: CORSPolicy, patterns: [OriginPattern], warnings: [CORSPolicyWarning]) {
         self.policy = policy
@@ -196,6 +203,13 @@ final class CompiledPolicy: Sendable {
         let placeholder = originIndependent ? [] : [HTTPField(name: .accessControlAllowOrigin, value: "null")]
         preflightTemplateWithHeaders = HTTPFields(placeholder + preflightWithHeaders)
         preflightTemplateWithoutHeaders = HTTPFields(placeholder + preflightWithoutHeaders)
+        func pairs(_ fields: [HTTPField]) -> [(String, String)] { fields.map { ($0.name.rawName, $0.value) } }
+        actualWithoutVaryPairs = pairs(actualWithoutVary)
+        preflightWithHeadersPairs = pairs(preflightWithHeaders)
+        preflightWithoutHeadersPairs = pairs(preflightWithoutHeaders)
+        rejectedPreflightPairs = pairs(varyOptions.fields)
+        varyActualPair = pairs(varyActual.fields).first
+        varyOptionsPair = pairs(varyOptions.fields).first
         let (actualWith, actualWithout, preflightWith, preflightWithout) =
             (actualWithVary, actualWithoutVary, preflightWithHeaders, preflightWithoutHeaders)
         let (preflightWithNoVary, preflightWithoutNoVary) = (preflightWithHeadersWithoutVary, preflightWithoutHeadersWithoutVary)
@@ -209,7 +223,10 @@ final class CompiledPolicy: Sendable {
                     preflightWithHeaders: HTTPFields([allowOrigin] + preflightWith),
                     preflightWithoutHeaders: HTTPFields([allowOrigin] + preflightWithout),
                     preflightWithHeadersWithoutVary: [allowOrigin] + preflightWithNoVary,
-                    preflightWithoutHeadersWithoutVary: [allowOrigin] + preflightWithoutNoVary)
+                    preflightWithoutHeadersWithoutVary: [allowOrigin] + preflightWithoutNoVary,
+                    actualWithoutVaryPairs: pairs([allowOrigin] + actualWithout),
+                    preflightWithHeadersPairs: pairs([allowOrigin] + preflightWith),
+                    preflightWithoutHeadersPairs: pairs([allowOrigin] + preflightWithout))
             }
     }
 }
@@ -223,6 +240,10 @@ struct PrebuiltOriginFields: Sendable {
     /// Without `Vary`, for adapters that write fields one by one (`accessControlFields`).
     let preflightWithHeadersWithoutVary: [HTTPField]
     let preflightWithoutHeadersWithoutVary: [HTTPField]
+    // As string pairs (`CORSDecision.accessControlPairs`, `preflightAnswerPairs`).
+    let actualWithoutVaryPairs: [(String, String)]
+    let preflightWithHeadersPairs: [(String, String)]
+    let preflightWithoutHeadersPairs: [(String, String)]
 }
 
 /// `allowMethods`, compiled: case-sensitive lookup of a requested method token.

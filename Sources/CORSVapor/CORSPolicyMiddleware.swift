@@ -53,10 +53,9 @@ public final class CORSPolicyMiddleware: Middleware {
                 metadata: ["cors_reason": "\(decision.rejection?.reason.rawValue ?? "")"])
         }
         if decision.answersWithoutApplication {
-            var headers = HTTPHeaders()
-            headers.reserveCapacity(decision.accessControlFields.underestimatedCount + 1)
-            for field in decision.accessControlFields { headers.add(name: field.name.rawName, value: field.value) }
-            if let vary = decision.varyField { headers.add(name: vary.name.rawName, value: vary.value) }
+            // The answer's fields come as NIO's own currency, (name, value) pairs: prebuilt and
+            // shared for the policy's exact origins, so nothing is added one by one.
+            let headers = HTTPHeaders(decision.preflightAnswerPairs)
             let response = Response(status: HTTPResponseStatus(statusCode: decision.preflightStatus.code), headers: headers)
             return request.eventLoop.makeSucceededFuture(response)
         }
@@ -85,9 +84,9 @@ public final class CORSPolicyMiddleware: Middleware {
     /// application set) and its Vary merged; `nil` when nothing changes. One scan decides whether
     /// the slow paths (replacing, merging) are needed; usually the fields are simply appended.
     static func decorate(_ original: HTTPHeaders, with decision: CORSDecision) -> HTTPHeaders? {
-        let fields = decision.accessControlFields
-        let vary = decision.varyField
-        if vary == nil && fields.underestimatedCount == 0 { return nil }
+        let pairs = decision.accessControlPairs
+        let vary = decision.varyPair
+        if vary == nil && pairs.isEmpty { return nil }
         var hasVary = false
         var hasAccessControl = false
         for (name, _) in original {
@@ -101,20 +100,17 @@ public final class CORSPolicyMiddleware: Middleware {
             }
         }
         var headers = original
-        for field in fields {
-            if hasAccessControl {
-                headers.replaceOrAdd(name: field.name.rawName, value: field.value)
-            } else {
-                headers.add(name: field.name.rawName, value: field.value)
-            }
+        if hasAccessControl {
+            for (name, value) in pairs { headers.replaceOrAdd(name: name, value: value) }
+        } else if !pairs.isEmpty {
+            // Appended as a block: NIO skips its per-name checks (the names are ours, known ASCII).
+            headers.add(contentsOf: HTTPHeaders(pairs))
         }
         if let vary {
             if !hasVary {
-                headers.add(name: vary.name.rawName, value: vary.value)
-            } else {
-                if let merged = decision.mergedVary(headers[canonicalForm: "Vary"].map(String.init)) {
-                    headers.replaceOrAdd(name: "Vary", value: merged)
-                }
+                headers.add(name: vary.0, value: vary.1)
+            } else if let merged = decision.mergedVary(headers[canonicalForm: "Vary"].map(String.init)) {
+                headers.replaceOrAdd(name: "Vary", value: merged)
             }
         }
         return headers

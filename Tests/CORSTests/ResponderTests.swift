@@ -217,6 +217,25 @@ import Testing
         #expect(cors.respond(to: request(.get, [("Origin", "https://app100.example.com")])).headerFields.values("Access-Control-Allow-Origin") == [])
     }
 
+    @Test func stringPairsCarryExactlyTheFieldsForEveryOriginAndOutcome() throws {
+        // Pairs are what NIO-based adapters (Vapor) write; they must say what the HTTPFields say.
+        let origins = (0..<70).map { "https://app\($0).example.com" }
+        let cors = try responder(CORSPolicy(
+            allowOrigins: origins + ["https://*.example.org"], allowMethods: ["PUT"], allowHeaders: ["X-A"],
+            exposeHeaders: ["X-Total-Count"], allowCredentials: true, maxAge: 60))
+        func pairs(_ fields: HTTPFields) -> [String] { fields.map { "\($0.name.rawName): \($0.value)" } }
+        for origin in [origins[0], origins[69], "https://a.example.org", "https://evil.test"] {
+            for headers in [nil, "x-a"] {
+                let head = preflight(origin: origin, method: "PUT", headers: headers)
+                let decision = try #require(cors.decideSynchronously(head))
+                #expect(decision.preflightAnswerPairs.map { "\($0.0): \($0.1)" } == pairs(decision.preflightResponse().headerFields))
+            }
+            let decision = try #require(cors.decideSynchronously(request(.get, [("Origin", origin)])))
+            #expect(decision.accessControlPairs.map { "\($0.0): \($0.1)" } == decision.accessControlFields.map { "\($0.name.rawName): \($0.value)" })
+            #expect(decision.varyPair.map { "\($0.0): \($0.1)" } == decision.varyField.map { "\($0.name.rawName): \($0.value)" })
+        }
+    }
+
     @Test func errorResponsesAreDecoratedToo() throws {
         let responder = try responder(Self.credentialed)
         for status in [HTTPResponse.Status.notFound, .unauthorized, .internalServerError] {
