@@ -30,17 +30,18 @@ enum CORSTool {
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
-    /// A running `cors serve` on 127.0.0.1 with a free port; terminated when released.
-    final class Server {
+    /// A running `cors` command (a server), started and waited on until it has printed a line
+    /// for each of `prefixes`; stopped by `stop()` or when released.
+    final class Running: @unchecked Sendable {
         let process = Process()
-        let port: Int
-        private let output: Pipe
+        /// For each prefix, the rest of its line.
+        let values: [String]
+        private let output = Pipe()
         private let lines = LockedLines()
 
-        init(policyFile: String) throws {
-            output = Pipe()
+        init(_ arguments: [String], waitingFor prefixes: [String]) throws {
             process.executableURL = CORSTool.executable
-            process.arguments = ["serve", "--policy", policyFile, "--host", "127.0.0.1", "--port", "0"]
+            process.arguments = arguments
             process.standardOutput = output
             process.standardError = output
             let lines = self.lines
@@ -49,31 +50,59 @@ enum CORSTool {
             }
             try process.run()
             let deadline = Date().addingTimeInterval(30)
-            var found: Int?
-            while found == nil, Date() < deadline, process.isRunning {
-                if let range = lines.text.firstRange(of: "listening on http://127.0.0.1:") {
-                    let digits = lines.text[range.upperBound...].prefix { $0.isNumber }
-                    found = Int(digits)
-                } else {
-                    Thread.sleep(forTimeInterval: 0.05)
-                }
+            var found: [String?] = prefixes.map { _ in nil }
+            while found.contains(where: { $0 == nil }), Date() < deadline, process.isRunning {
+                found = prefixes.map { Self.value(after: $0, in: lines.text) }
+                if found.contains(where: { $0 == nil }) { Thread.sleep(forTimeInterval: 0.05) }
             }
-            guard let found else {
+            guard !found.contains(where: { $0 == nil }) else {
                 process.terminate()
                 throw ServerDidNotStart(output: lines.text)
             }
-            port = found
+            values = found.compactMap { $0 }
         }
 
+        /// The rest of the line after `prefix`, once the whole line has arrived.
+        static func value(after prefix: String, in text: String) -> String? {
+            guard let range = text.firstRange(of: prefix) else { return nil }
+            let rest = text[range.upperBound...]
+            guard let end = rest.firstIndex(of: "\n") else { return nil }
+            return String(rest[..<end])
+        }
+
+        /// Everything the command has printed so far.
         var log: String { lines.text }
 
-        deinit {
+        /// SIGTERM, then SIGKILL if the command has not exited within five seconds.
+        func stop() {
             output.fileHandleForReading.readabilityHandler = nil
-            if process.isRunning {
-                process.terminate()
-                process.waitUntilExit()
-            }
+            guard process.isRunning else { return }
+            process.terminate()
+            let deadline = Date().addingTimeInterval(5)
+            while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
         }
+
+        deinit { stop() }
+    }
+
+    /// A running `cors serve` on 127.0.0.1 with a free port; terminated when released.
+    final class Server {
+        let running: Running
+        let port: Int
+
+        init(policyFile: String) throws {
+            running = try Running(
+                ["serve", "--policy", policyFile, "--host", "127.0.0.1", "--port", "0"],
+                waitingFor: ["listening on http://127.0.0.1:"])
+            guard let port = Int(running.values[0].prefix { $0.isNumber }) else {
+                throw ServerDidNotStart(output: running.log)
+            }
+            self.port = port
+        }
+
+        var log: String { running.log }
     }
 
     struct ServerDidNotStart: Error { var output: String }

@@ -174,11 +174,9 @@ struct DemoButtonResult: Decodable, Sendable {
 
 /// A running `cors demo` on free ports; stopped (and killed if it lingers) by `stop()`.
 final class DemoProcess: @unchecked Sendable {
-    let process = Process()
+    let running: CORSTool.Running
     let pageURL: String
     let apiOrigin: String
-    private let output = Pipe()
-    private let lines = CORSTool.LockedLines()
 
     /// Where test artifacts go: `$CORS_TEST_ARTIFACTS`, or `.build/test-artifacts` in the package.
     static var artifactsDirectory: URL {
@@ -193,49 +191,13 @@ final class DemoProcess: @unchecked Sendable {
     var pageOrigin: String { String(pageURL.dropLast()) }
 
     init() throws {
-        process.executableURL = CORSTool.executable
-        process.arguments = ["demo", "--api-port", "0", "--page-port", "0"]
-        process.standardOutput = output
-        process.standardError = output
-        let lines = self.lines
-        output.fileHandleForReading.readabilityHandler = { handle in
-            lines.append(String(decoding: handle.availableData, as: UTF8.self))
-        }
-        try process.run()
-        let deadline = Date().addingTimeInterval(30)
-        var page: String?
-        var api: String?
-        while page == nil || api == nil, Date() < deadline, process.isRunning {
-            page = Self.value(after: "cors demo: page ", in: lines.text)
-            api = Self.value(after: "cors demo: api ", in: lines.text)
-            if page == nil || api == nil { Thread.sleep(forTimeInterval: 0.05) }
-        }
-        guard let page, let api else {
-            process.terminate()
-            throw CORSTool.ServerDidNotStart(output: lines.text)
-        }
-        pageURL = page
-        apiOrigin = api
+        running = try CORSTool.Running(
+            ["demo", "--api-port", "0", "--page-port", "0"], waitingFor: ["cors demo: page ", "cors demo: api "])
+        pageURL = running.values[0]
+        apiOrigin = running.values[1]
     }
 
-    /// The rest of the line after `prefix`, once the whole line has arrived.
-    static func value(after prefix: String, in text: String) -> String? {
-        guard let range = text.firstRange(of: prefix) else { return nil }
-        let rest = text[range.upperBound...]
-        guard let end = rest.firstIndex(of: "\n") else { return nil }
-        return String(rest[..<end])
-    }
+    var log: String { running.log }
 
-    var log: String { lines.text }
-
-    /// SIGTERM, then SIGKILL if the demo has not exited within five seconds.
-    func stop() {
-        output.fileHandleForReading.readabilityHandler = nil
-        guard process.isRunning else { return }
-        process.terminate()
-        let deadline = Date().addingTimeInterval(5)
-        while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-    }
+    func stop() { running.stop() }
 }
