@@ -134,16 +134,9 @@ public struct CORSDecision: Sendable {
     /// replacing any of the same name, then merge `varyNames`. Answering a preflight: these, then
     /// `varyField`, with `preflightStatus`.
     public var accessControlFields: AccessControlFields {
-        if prebuilt >= 0 {
+        if prebuilt >= 0, outcome == .actualAllowed {
             // The exact origin's complete list: nothing to build or validate.
-            let set = compiled.prebuilt[Int(prebuilt)]
-            switch outcome {
-            case .actualAllowed: return AccessControlFields(head: nil, tail: set.actualWithoutVary)
-            case .preflightAllowed:
-                return AccessControlFields(
-                    head: nil, tail: requestedHeaders ? set.preflightWithHeadersWithoutVary : set.preflightWithoutHeadersWithoutVary)
-            default: break
-            }
+            return AccessControlFields(head: nil, tail: compiled.prebuilt[Int(prebuilt)].actualWithoutVary)
         }
         let tail: [HTTPField]
         switch outcome {

@@ -212,7 +212,6 @@ final class CompiledPolicy: Sendable {
         varyOptionsPair = pairs(varyOptions.fields).first
         let (actualWith, actualWithout, preflightWith, preflightWithout) =
             (actualWithVary, actualWithoutVary, preflightWithHeaders, preflightWithoutHeaders)
-        let (preflightWithNoVary, preflightWithoutNoVary) = (preflightWithHeadersWithoutVary, preflightWithoutHeadersWithoutVary)
         prebuilt =
             originIndependent
             ? []
@@ -222,8 +221,6 @@ final class CompiledPolicy: Sendable {
                     actualWithVary: [allowOrigin] + actualWith, actualWithoutVary: [allowOrigin] + actualWithout,
                     preflightWithHeaders: HTTPFields([allowOrigin] + preflightWith),
                     preflightWithoutHeaders: HTTPFields([allowOrigin] + preflightWithout),
-                    preflightWithHeadersWithoutVary: [allowOrigin] + preflightWithNoVary,
-                    preflightWithoutHeadersWithoutVary: [allowOrigin] + preflightWithoutNoVary,
                     actualWithoutVaryPairs: pairs([allowOrigin] + actualWithout),
                     preflightWithHeadersPairs: pairs([allowOrigin] + preflightWith),
                     preflightWithoutHeadersPairs: pairs([allowOrigin] + preflightWithout))
@@ -237,9 +234,6 @@ struct PrebuiltOriginFields: Sendable {
     let actualWithoutVary: [HTTPField]
     let preflightWithHeaders: HTTPFields
     let preflightWithoutHeaders: HTTPFields
-    /// Without `Vary`, for adapters that write fields one by one (`accessControlFields`).
-    let preflightWithHeadersWithoutVary: [HTTPField]
-    let preflightWithoutHeadersWithoutVary: [HTTPField]
     // As string pairs (`CORSDecision.accessControlPairs`, `preflightAnswerPairs`).
     let actualWithoutVaryPairs: [(String, String)]
     let preflightWithHeadersPairs: [(String, String)]
