@@ -34,6 +34,33 @@ struct ByteStringTable: Sendable {
     @inline(__always) static func step(_ hash: UInt64, _ byte: UInt8) -> UInt64 {
         (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
     }
+    /// A whole key hashed eight bytes at a time (unaligned loads, a multiply per word): for keys
+    /// looked up whole, not grown a byte at a time like the subdomain suffixes.
+    @inline(__always) static func wordHash(_ key: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        let count = key.count
+        var hash = seed ^ UInt64(truncatingIfNeeded: count)
+        guard let base = key.baseAddress, count > 0 else { return hash }
+        let raw = UnsafeRawPointer(base)
+        if count < 8 {
+            var tail: UInt64 = 0
+            for index in 0..<count { tail |= UInt64(raw.load(fromByteOffset: index, as: UInt8.self)) << (UInt64(index) &* 8) }
+            return mix(hash, tail)
+        }
+        var offset = 0
+        while offset + 8 <= count {
+            hash = mix(hash, raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+            offset += 8
+        }
+        // The last, partial word: the final eight bytes, overlapping the word before.
+        if offset < count { hash = mix(hash, raw.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)) }
+        return hash
+    }
+
+    @inline(__always) static func mix(_ hash: UInt64, _ word: UInt64) -> UInt64 {
+        let x = (hash ^ word) &* 0x9E37_79B9_7F4A_7C15
+        return x ^ (x >> 32)
+    }
+
     @inline(__always) static func finish(_ hash: UInt64, tag: UInt8) -> UInt64 {
         var x = hash ^ (UInt64(tag) &* 0x9E37_79B9_7F4A_7C15)
         x ^= x >> 31

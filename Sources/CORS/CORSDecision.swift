@@ -71,17 +71,21 @@ public struct CORSDecision: Sendable {
     /// The answer to a preflight: the configured status with the Access-Control-Allow-* headers when
     /// allowed; 403 with none of them when refused. No body.
     public func preflightResponse() -> HTTPResponse {
-        guard outcome == .preflightAllowed else {
-            return HTTPResponse(status: .forbidden, headerFields: compiled.rejectedPreflightFields)
-        }
+        HTTPResponse(status: preflightStatus, headerFields: preflightAnswerFields)
+    }
+
+    /// The fields of `preflightResponse()`, to go with `preflightStatus`, for adapters that build
+    /// their own response (reading the status back out of an `HTTPResponse` costs a parse).
+    public var preflightAnswerFields: HTTPFields {
+        guard outcome == .preflightAllowed else { return compiled.rejectedPreflightFields }
         if prebuilt >= 0 {
             let set = compiled.prebuilt[Int(prebuilt)]
-            return HTTPResponse(status: compiled.preflightStatus, headerFields: requestedHeaders ? set.preflightWithHeaders : set.preflightWithoutHeaders)
+            return requestedHeaders ? set.preflightWithHeaders : set.preflightWithoutHeaders
         }
         // A prebuilt field list; the echoed origin replaces its placeholder first field (one copy).
         var fields = requestedHeaders ? compiled.preflightTemplateWithHeaders : compiled.preflightTemplateWithoutHeaders
         if let origin = allowOriginField { fields[0] = origin }
-        return HTTPResponse(status: compiled.preflightStatus, headerFields: fields)
+        return fields
     }
 
     /// Decorates an application's response: Access-Control-Allow-Origin, -Credentials and
@@ -105,11 +109,23 @@ public struct CORSDecision: Sendable {
         case .actualAllowed where prebuilt >= 0:
             // The exact origin's complete fields: one append, no field built.
             let set = compiled.prebuilt[Int(prebuilt)]
+            if !hasVary, !hasAccessControl, fields.count < set.actualWithVary.count {
+                // The application's fields are fewer than ours (typically Content-Type and
+                // -Length): start from our shared list and append theirs, fewer appends through
+                // HTTPFields. Fields of different names keep no meaningful order (RFC 9110 §5.3).
+                var combined = set.actualWithVary
+                combined.append(contentsOf: fields)
+                fields = combined
+                return
+            }
             if hasAccessControl { Self.removeAccessControlFields(from: &fields) }
-            let added = hasVary ? set.actualWithoutVary : set.actualWithVary
-            fields.reserveCapacity(fields.count + added.count + 1)  // one growth, not two
-            fields.append(contentsOf: added)
-            if hasVary { vary.mergeSlowly(into: &fields) }
+            fields.reserveCapacity(fields.count + set.actualWithVary.count + 1)  // one growth, not two
+            if hasVary {
+                fields.append(contentsOf: set.actualWithoutVary)
+                vary.mergeSlowly(into: &fields)
+            } else {
+                fields.append(contentsOf: set.actualWithVary)
+            }
             return
         case .actualAllowed:
             tail = hasVary ? compiled.actualWithoutVary : compiled.actualWithVary

@@ -29,11 +29,11 @@ public struct CORSRequestHead: Sendable {
             let name = field.name.canonicalName
             let utf8 = name.utf8
             switch utf8.count {
-            case 6 where utf8.first == UInt8(ascii: "o") && name == Self.originName:
+            case 6 where name == Self.originName:  // small strings: compared as two words
                 record(origin: field.value)
-            case 29 where isOptions && name == Self.requestMethodName:
+            case 29 where isOptions && Self.sameBytes(name, Self.requestMethodName):
                 record(requestMethod: field.value)
-            case 30 where isOptions && name == Self.requestHeadersName:
+            case 30 where isOptions && Self.sameBytes(name, Self.requestHeadersName):
                 record(requestHeaders: field.value)
             default: continue
             }
@@ -77,6 +77,12 @@ public struct CORSRequestHead: Sendable {
     static let originName = HTTPField.Name.origin.canonicalName
     static let requestMethodName = HTTPField.Name.accessControlRequestMethod.canonicalName
     static let requestHeadersName = HTTPField.Name.accessControlRequestHeaders.canonicalName
+
+    /// Byte equality of two long strings: `==` would first check both for Unicode normalization.
+    @inline(__always)
+    static func sameBytes(_ lhs: String, _ rhs: String) -> Bool {
+        lhs.withUTF8Bytes { left in rhs.withUTF8Bytes { right in memoryEqual(left, right) } }
+    }
 
     @inline(__always)
     /// Whether `name` equals `lowercase` (given in lowercase) ignoring ASCII case, without allocating.

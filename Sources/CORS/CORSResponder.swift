@@ -218,7 +218,7 @@ final class CompiledPolicy: Sendable {
             : origins.prebuiltOrigins.map { origin in
                 let allowOrigin = HTTPField(name: .accessControlAllowOrigin, value: origin)
                 return PrebuiltOriginFields(
-                    actualWithVary: [allowOrigin] + actualWith, actualWithoutVary: [allowOrigin] + actualWithout,
+                    actualWithVary: HTTPFields([allowOrigin] + actualWith), actualWithoutVary: [allowOrigin] + actualWithout,
                     preflightWithHeaders: HTTPFields([allowOrigin] + preflightWith),
                     preflightWithoutHeaders: HTTPFields([allowOrigin] + preflightWithout),
                     actualWithoutVaryPairs: pairs([allowOrigin] + actualWithout),
@@ -230,7 +230,7 @@ final class CompiledPolicy: Sendable {
 
 /// One exact origin's response fields, Access-Control-Allow-Origin first.
 struct PrebuiltOriginFields: Sendable {
-    let actualWithVary: [HTTPField]
+    let actualWithVary: HTTPFields
     let actualWithoutVary: [HTTPField]
     let preflightWithHeaders: HTTPFields
     let preflightWithoutHeaders: HTTPFields

@@ -4,7 +4,8 @@
 /// Keys live in one hash table per scheme. An exact origin is keyed by `host[:port]`; a subdomain
 /// pattern by the text after `*.` (with or without its port); a port pattern by its host. The scan
 /// hashes the host from its last byte backwards, so at every `.` the hash of the suffix to its right
-/// is already known and one probe answers "is this suffix a configured subdomain base?".
+/// is already known and one probe answers "is this suffix a configured subdomain base?". Exact
+/// origins and port patterns are looked up whole, their keys hashed a word at a time.
 struct OriginMatcher: @unchecked Sendable {
     private enum Tag {
         static let exact: UInt8 = 0
@@ -75,7 +76,11 @@ struct OriginMatcher: @unchecked Sendable {
             }
             let bytes = Array(key.utf8)
             var hash = ByteStringTable.seed
-            for byte in bytes.reversed() { hash = ByteStringTable.step(hash, byte) }
+            if tag == Tag.exact || tag == Tag.anyPortHost {
+                hash = bytes.withUnsafeBufferPointer { ByteStringTable.wordHash($0) }
+            } else {
+                for byte in bytes.reversed() { hash = ByteStringTable.step(hash, byte) }
+            }
             let schemeBytes = Array(scheme.utf8)
             var payload = UInt32.max
             if tag == Tag.exact, prebuiltOrigins.count < Self.prebuiltLimit, case .exact(let origin) = pattern {
@@ -121,50 +126,51 @@ struct OriginMatcher: @unchecked Sendable {
         let end = layout.length
         let hostStart = layout.hostStart
         let hostEnd = layout.hostEnd
-        let wantsSubdomains = tags & (1 << 2 | 1 << 3) != 0 && !layout.hostIsIPv4 && !layout.hostIsIPv6
-        // Hash of the reversed bytes of `suffix[:port]` and of `suffix` alone, grown leftwards.
-        var withPort = ByteStringTable.seed
-        var index = end - 1
-        while index >= hostEnd {
-            withPort = ByteStringTable.step(withPort, origin[index])
-            index -= 1
-        }
-        var hostOnly = ByteStringTable.seed
-        while index >= hostStart {
-            let byte = origin[index]
-            if byte == UInt8(ascii: "."), wantsSubdomains {
-                if tags & (1 << 2) != 0,
-                    table.contains(
-                        UnsafeBufferPointer(rebasing: origin[(index + 1)..<end]),
-                        hash: ByteStringTable.finish(withPort, tag: Tag.subdomainsWithPort), tag: Tag.subdomainsWithPort)
-                {
-                    return .allowed
-                }
-                if tags & (1 << 3) != 0,
-                    table.contains(
-                        UnsafeBufferPointer(rebasing: origin[(index + 1)..<hostEnd]),
-                        hash: ByteStringTable.finish(hostOnly, tag: Tag.subdomainsAnyPort), tag: Tag.subdomainsAnyPort)
-                {
-                    return .allowed
-                }
+        // Subdomain patterns: hash the suffix right to left, probing at every `.`.
+        if tags & (1 << 2 | 1 << 3) != 0, !layout.hostIsIPv4, !layout.hostIsIPv6 {
+            // Hash of the reversed bytes of `suffix[:port]` and of `suffix` alone, grown leftwards.
+            var withPort = ByteStringTable.seed
+            var index = end - 1
+            while index >= hostEnd {
+                withPort = ByteStringTable.step(withPort, origin[index])
+                index -= 1
             }
-            withPort = ByteStringTable.step(withPort, byte)
-            hostOnly = ByteStringTable.step(hostOnly, byte)
-            index -= 1
+            var hostOnly = ByteStringTable.seed
+            while index >= hostStart {
+                let byte = origin[index]
+                if byte == UInt8(ascii: ".") {
+                    if tags & (1 << 2) != 0,
+                        table.contains(
+                            UnsafeBufferPointer(rebasing: origin[(index + 1)..<end]),
+                            hash: ByteStringTable.finish(withPort, tag: Tag.subdomainsWithPort), tag: Tag.subdomainsWithPort)
+                    {
+                        return .allowed
+                    }
+                    if tags & (1 << 3) != 0,
+                        table.contains(
+                            UnsafeBufferPointer(rebasing: origin[(index + 1)..<hostEnd]),
+                            hash: ByteStringTable.finish(hostOnly, tag: Tag.subdomainsAnyPort), tag: Tag.subdomainsAnyPort)
+                    {
+                        return .allowed
+                    }
+                }
+                withPort = ByteStringTable.step(withPort, byte)
+                hostOnly = ByteStringTable.step(hostOnly, byte)
+                index -= 1
+            }
         }
-        if tags & (1 << 0) != 0,
-            let payload = table.payload(
-                of: UnsafeBufferPointer(rebasing: origin[hostStart..<end]),
-                hash: ByteStringTable.finish(withPort, tag: Tag.exact), tag: Tag.exact)
-        {
-            return payload == UInt32.max ? .allowed : Match(code: Int32(payload))
+        // Exact origins and port patterns: the whole `host[:port]` (or host), hashed a word at a time.
+        if tags & (1 << 0) != 0 {
+            let key = UnsafeBufferPointer(rebasing: origin[hostStart..<end])
+            if let payload = table.payload(of: key, hash: ByteStringTable.finish(ByteStringTable.wordHash(key), tag: Tag.exact), tag: Tag.exact) {
+                return payload == UInt32.max ? .allowed : Match(code: Int32(payload))
+            }
         }
-        if tags & (1 << 1) != 0,
-            table.contains(
-                UnsafeBufferPointer(rebasing: origin[hostStart..<hostEnd]),
-                hash: ByteStringTable.finish(hostOnly, tag: Tag.anyPortHost), tag: Tag.anyPortHost)
-        {
-            return .allowed
+        if tags & (1 << 1) != 0 {
+            let key = UnsafeBufferPointer(rebasing: origin[hostStart..<hostEnd])
+            if table.contains(key, hash: ByteStringTable.finish(ByteStringTable.wordHash(key), tag: Tag.anyPortHost), tag: Tag.anyPortHost) {
+                return .allowed
+            }
         }
         return .notAllowed
     }

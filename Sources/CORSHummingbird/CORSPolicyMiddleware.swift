@@ -52,8 +52,14 @@ public struct CORSPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
                 metadata: ["cors_reason": "\(decision.rejection?.reason.rawValue ?? "")"])
         }
         if decision.answersWithoutApplication {
-            let head = decision.preflightResponse()
-            return Response(status: head.status, headers: head.headerFields)
+            let status = decision.preflightStatus
+            guard status == .noContent else { return Response(status: status, headers: decision.preflightAnswerFields) }
+            // Given its fields after creation: Hummingbird's initializer would look for a
+            // Content-Length among them and add `0` (copying the shared list), which a 204 must
+            // not carry anyway (RFC 9110 §8.6).
+            var response = Response(status: status)
+            response.headers = decision.preflightAnswerFields
+            return response
         }
         var response: Response
         do {

@@ -217,6 +217,30 @@ import Testing
         #expect(cors.respond(to: request(.get, [("Origin", "https://app100.example.com")])).headerFields.values("Access-Control-Allow-Origin") == [])
     }
 
+    @Test func decorationKeepsEveryApplicationFieldInOrderWhateverTheirNumber() throws {
+        // Fewer application fields than ours take another path (ours first, theirs appended):
+        // both must give the same set, each field once, the application's in their own order.
+        let cors = try responder(Self.credentialed)
+        let names = ["Content-Type", "Content-Length", "ETag", "Cache-Control", "X-Request-Id", "Set-Cookie", "Set-Cookie"]
+        for origin in ["https://app.example.com", "https://a.example.org"] {
+            for count in 0...names.count {
+                var fields = HTTPFields()
+                for (index, name) in names.prefix(count).enumerated() {
+                    fields.append(HTTPField(name: HTTPField.Name(name)!, value: "v\(index)"))
+                }
+                let decorated = cors.respond(
+                    to: request(.get, [("Origin", origin)]), application: HTTPResponse(status: .ok, headerFields: fields))
+                let theirs = decorated.headerFields.filter { names.contains($0.name.rawName) }.map { "\($0.name.rawName): \($0.value)" }
+                #expect(theirs == fields.map { "\($0.name.rawName): \($0.value)" }, "\(origin), \(count) fields")
+                #expect(decorated.headerFields.count == count + 4)
+                #expect(decorated.headerFields.values("Access-Control-Allow-Origin") == [origin])
+                #expect(decorated.headerFields.values("Access-Control-Allow-Credentials") == ["true"])
+                #expect(decorated.headerFields.values("Access-Control-Expose-Headers") == ["X-Total-Count"])
+                #expect(decorated.headerFields.values("Vary") == ["Origin"])
+            }
+        }
+    }
+
     @Test func stringPairsCarryExactlyTheFieldsForEveryOriginAndOutcome() throws {
         // Pairs are what NIO-based adapters (Vapor) write; they must say what the HTTPFields say.
         let origins = (0..<70).map { "https://app\($0).example.com" }
