@@ -5,7 +5,8 @@ import Foundation
 // kind through each setup, so slow drift (other processes, frequency, caches) hits every setup
 // alike. The overhead of a setup is its time minus the baseline's *in the same round*; the figure
 // reported is the median over rounds, with the middle half of the rounds beside it.
-// Usage: AlternatingBenchmark [rounds=21] [Hummingbird|Vapor [KIND]]   (one framework only; one request kind, for profiling)
+// Usage: AlternatingBenchmark [rounds=21] [Hummingbird|Vapor [KIND [SETUP]]]
+// (one framework only; one request kind and one setup besides the baseline, for profiling)
 let rounds = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 21 : 21
 let only = CommandLine.arguments.count > 2 ? CommandLine.arguments[2] : nil
 let hummingbirdBatch = 4000
@@ -25,8 +26,10 @@ func quartiles(_ values: [Double]) -> (Double, Double) {
 
 /// Per (framework, kind, setup): ns per request, one value per round.
 var samples: [String: [Double]] = [:]
-let hummingbird = only == "Vapor" ? [] : FrameworkVariants.hummingbirdVariants()
-let vapor = only == "Hummingbird" ? [] : FrameworkVariants.vaporVariants()
+let onlySetup = CommandLine.arguments.count > 4 ? CommandLine.arguments[4] : nil
+func kept(_ name: String) -> Bool { onlySetup == nil || name == "baseline" || name.hasPrefix(onlySetup!) }
+let hummingbird = only == "Vapor" ? [] : FrameworkVariants.hummingbirdVariants().filter { kept($0.name) }
+let vapor = only == "Hummingbird" ? [] : FrameworkVariants.vaporVariants().filter { kept($0.name) }
 let kinds = CommandLine.arguments.count > 3
     ? FrameworkVariants.kinds.filter { $0.name.hasPrefix(CommandLine.arguments[3]) } : FrameworkVariants.kinds
 // One warm-up round, not recorded.

@@ -1,4 +1,5 @@
 import CORS
+import Foundation
 import CORSHummingbird
 import CORSVapor
 import HTTPTypes
@@ -91,6 +92,56 @@ public enum FrameworkVariants {
         }
     }
 
+    /// Experiment: swift-cors' decision alone (`stage` 0), or decision then `apply` (1), to attribute
+    /// the adapter's cost. Only listed when `CORS_BENCH_EXPERIMENTS` is set.
+    struct StagedHummingbirdMiddleware: RouterMiddleware {
+        typealias Context = BenchContext
+        let responder = try! CORSResponder(policy: policy)
+        let stage: Int
+        let vary = HTTPTypes.HTTPField(name: .vary, value: "Origin")
+        func handle(
+            _ request: Hummingbird.Request, context: BenchContext,
+            next: (Hummingbird.Request, BenchContext) async throws -> Hummingbird.Response
+        ) async throws -> Hummingbird.Response {
+            if stage == 2 {
+                let allowed = responder.decideSynchronously(CORSRequestHead(request.head))!.outcome == .actualAllowed
+                var response = try await next(request, context)
+                if allowed { response.headers.append(vary) }
+                return response
+            }
+            if stage == 4 { return try await next(request, context) }
+            if stage == 5 {
+                let hasOrigin = CORSRequestHead(request.head).origin != nil
+                var response = try await next(request, context)
+                if hasOrigin { response.headers.append(vary) }
+                return response
+            }
+            if stage == 6 {
+                var hasOrigin = false
+                for field in request.headers where field.name == .origin { hasOrigin = true }
+                var response = try await next(request, context)
+                if hasOrigin { response.headers.append(vary) }
+                return response
+            }
+            if stage == 7 {
+                let hasOrigin = request.method == .options
+                var response = try await next(request, context)
+                if hasOrigin { response.headers.append(vary) }
+                return response
+            }
+            if stage == 3 {
+                let head = CORSRequestHead(request.head)
+                var response = try await next(request, context)
+                if head.origin != nil { response.headers.append(vary) }
+                return response
+            }
+            let decision = responder.decideSynchronously(CORSRequestHead(request.head))!
+            var response = try await next(request, context)
+            if stage > 0 { decision.apply(to: &response.headers) }
+            return response
+        }
+    }
+
     static func hummingbird(_ configure: (Hummingbird.Router<BenchContext>) -> Void) -> RouterResponder<BenchContext> {
         let router = Hummingbird.Router(context: BenchContext.self)
         configure(router)
@@ -101,7 +152,18 @@ public enum FrameworkVariants {
 
     /// Each Hummingbird setup's responder, by name.
     public static func hummingbirdVariants() -> [(name: String, responder: RouterResponder<BenchContext>)] {
-        [
+        let experiments: [(name: String, responder: RouterResponder<BenchContext>)] =
+            ProcessInfo.processInfo.environment["CORS_BENCH_EXPERIMENTS"] == nil ? [] : [
+                ("x decide only", hummingbird { $0.add(middleware: StagedHummingbirdMiddleware(stage: 0)) }),
+                ("x decide+apply", hummingbird { $0.add(middleware: StagedHummingbirdMiddleware(stage: 1)) }),
+                ("x decide, keep Bool", hummingbird { $0.add(middleware: StagedHummingbirdMiddleware(stage: 2)) }),
+                ("x head only", hummingbird { $0.add(middleware: StagedHummingbirdMiddleware(stage: 3)) }),
+                ("x nothing, same struct", hummingbird { $0.add(middleware: StagedHummingbirdMiddleware(stage: 4)) }),
+                ("x head to Bool", hummingbird { $0.add(middleware: StagedHummingbirdMiddleware(stage: 5)) }),
+                ("x scan to Bool", hummingbird { $0.add(middleware: StagedHummingbirdMiddleware(stage: 6)) }),
+                ("x method only", hummingbird { $0.add(middleware: StagedHummingbirdMiddleware(stage: 7)) }),
+            ]
+        return experiments + [
             ("baseline", hummingbird { _ in }),
             ("empty middleware", hummingbird { $0.add(middleware: EmptyHummingbirdMiddleware()) }),
             ("headers only", hummingbird { $0.add(middleware: HeadersOnlyHummingbirdMiddleware()) }),
@@ -171,6 +233,32 @@ public enum FrameworkVariants {
         }
     }
 
+    /// Experiment: swift-cors' decision, the response decorated in place from a callback on the
+    /// application's own future (no promise of its own); fast path only (no Vary, no Access-Control-*).
+    final class InPlaceVaporMiddleware: Vapor.Middleware {
+        let responder = try! CORSResponder(policy: policy)
+        func respond(to request: Vapor.Request, chainingTo next: any Vapor.Responder) -> EventLoopFuture<Vapor.Response> {
+            var head = CORSRequestHead(isOptions: request.method == .OPTIONS)
+            for (name, value) in request.headers { head.record(name: name, value: value) }
+            let decision = responder.decideSynchronously(head)!
+            if decision.answersWithoutApplication {
+                let response = Vapor.Response(
+                    status: HTTPResponseStatus(statusCode: decision.preflightStatus.code), headers: HTTPHeaders(decision.preflightAnswerPairs))
+                return request.eventLoop.makeSucceededFuture(response)
+            }
+            let future = next.respond(to: request)
+            let pairs = decision.accessControlPairs
+            let vary = decision.varyPair
+            future.whenSuccess { response in
+                var headers = response.headers
+                if !pairs.isEmpty { headers.add(contentsOf: HTTPHeaders(pairs)) }
+                if let vary { headers.add(name: vary.0, value: vary.1) }
+                response.headers = headers
+            }
+            return future
+        }
+    }
+
     static func vapor(_ middleware: (any Vapor.Middleware)?) -> Vapor.Application {
         let app = Vapor.Application(.testing)
         app.logger.logLevel = .error
@@ -196,7 +284,11 @@ public enum FrameworkVariants {
 
     /// Each Vapor setup, booted, by name (shut the applications down when done).
     public static func vaporVariants() -> [(name: String, setup: VaporSetup)] {
-        [
+        let experiments: [(name: String, setup: VaporSetup)] =
+            ProcessInfo.processInfo.environment["CORS_BENCH_EXPERIMENTS"] == nil ? [] : [
+                ("x in place", VaporSetup(vapor(InPlaceVaporMiddleware())))
+            ]
+        return experiments + [
             ("baseline", VaporSetup(vapor(nil))),
             ("empty middleware", VaporSetup(vapor(EmptyVaporMiddleware()))),
             ("headers only", VaporSetup(vapor(HeadersOnlyVaporMiddleware()))),
