@@ -35,24 +35,32 @@ struct ByteStringTable: Sendable {
         (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
     }
     /// A whole key hashed eight bytes at a time (unaligned loads, a multiply per word): for keys
-    /// looked up whole, not grown a byte at a time like the subdomain suffixes.
-    @inline(__always) static func wordHash(_ key: UnsafeBufferPointer<UInt8>) -> UInt64 {
+    /// looked up whole, not grown a byte at a time like the subdomain suffixes. With `lowercasing`,
+    /// the hash of the key's ASCII-lowercased bytes (so a stored lowercase key matches any case).
+    @inline(__always) static func wordHash(_ key: UnsafeBufferPointer<UInt8>, lowercasing: Bool = false) -> UInt64 {
         let count = key.count
         var hash = seed ^ UInt64(truncatingIfNeeded: count)
         guard let base = key.baseAddress, count > 0 else { return hash }
         let raw = UnsafeRawPointer(base)
         if count < 8 {
             var tail: UInt64 = 0
-            for index in 0..<count { tail |= UInt64(raw.load(fromByteOffset: index, as: UInt8.self)) << (UInt64(index) &* 8) }
+            for index in 0..<count {
+                let byte = raw.load(fromByteOffset: index, as: UInt8.self)
+                tail |= UInt64(lowercasing ? ASCII.lowercase(byte) : byte) << (UInt64(index) &* 8)
+            }
             return mix(hash, tail)
         }
         var offset = 0
         while offset + 8 <= count {
-            hash = mix(hash, raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+            let word = raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            hash = mix(hash, lowercasing ? ASCII.lowercase(word: word) : word)
             offset += 8
         }
         // The last, partial word: the final eight bytes, overlapping the word before.
-        if offset < count { hash = mix(hash, raw.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)) }
+        if offset < count {
+            let word = raw.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+            hash = mix(hash, lowercasing ? ASCII.lowercase(word: word) : word)
+        }
         return hash
     }
 
@@ -134,16 +142,7 @@ struct ByteStringTable: Sendable {
                 if slot.tag == Slot.empty { return nil }
                 if slot.hash == hash, slot.tag == tag, Int(slot.length) == key.count {
                     let stored = UnsafeBufferPointer(rebasing: bytes[Int(slot.start)..<Int(slot.start) + key.count])
-                    if foldCase {
-                        var equal = true
-                        for offset in 0..<key.count where ASCII.lowercase(key[offset]) != stored[offset] {
-                            equal = false
-                            break
-                        }
-                        if equal { return index }
-                    } else if memoryEqual(stored, key) {
-                        return index
-                    }
+                    if foldCase ? memoryEqual(stored, lowercasing: key) : memoryEqual(stored, key) { return index }
                 }
                 index = (index + 1) & mask
             }
@@ -167,21 +166,58 @@ final class Arena: @unchecked Sendable {
     }
 }
 
+/// Byte equality, eight bytes at a time.
 @inline(__always)
 func memoryEqual(_ lhs: UnsafeBufferPointer<UInt8>, _ rhs: UnsafeBufferPointer<UInt8>) -> Bool {
-    guard lhs.count == rhs.count else { return false }
-    var offset = 0
-    while offset < lhs.count {
-        if lhs[offset] != rhs[offset] { return false }
-        offset += 1
+    memoryEqual(lhs, rhs, lowercasingRight: false)
+}
+
+/// Whether `lowercase` equals `key` with `key`'s ASCII letters lowercased.
+@inline(__always)
+func memoryEqual(_ lowercase: UnsafeBufferPointer<UInt8>, lowercasing key: UnsafeBufferPointer<UInt8>) -> Bool {
+    memoryEqual(lowercase, key, lowercasingRight: true)
+}
+
+@inline(__always)
+private func memoryEqual(_ lhs: UnsafeBufferPointer<UInt8>, _ rhs: UnsafeBufferPointer<UInt8>, lowercasingRight: Bool) -> Bool {
+    let count = lhs.count
+    guard count == rhs.count else { return false }
+    guard count > 0, let left = lhs.baseAddress.map(UnsafeRawPointer.init), let right = rhs.baseAddress.map(UnsafeRawPointer.init)
+    else { return true }
+    if count < 8 {
+        for index in 0..<count {
+            let byte = right.load(fromByteOffset: index, as: UInt8.self)
+            if left.load(fromByteOffset: index, as: UInt8.self) != (lowercasingRight ? ASCII.lowercase(byte) : byte) { return false }
+        }
+        return true
     }
-    return true
+    @inline(__always) func word(_ pointer: UnsafeRawPointer, _ offset: Int, _ lowercasing: Bool) -> UInt64 {
+        let value = pointer.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+        return lowercasing ? ASCII.lowercase(word: value) : value
+    }
+    var offset = 0
+    while offset + 8 <= count {
+        if word(left, offset, false) != word(right, offset, lowercasingRight) { return false }
+        offset += 8
+    }
+    // The rest: the final eight bytes, overlapping.
+    return offset == count || word(left, count - 8, false) == word(right, count - 8, lowercasingRight)
 }
 
 /// ASCII helpers for the byte-level scans.
 enum ASCII {
     @inline(__always) static func lowercase(_ byte: UInt8) -> UInt8 {
         byte &- UInt8(ascii: "A") < 26 ? byte | 0x20 : byte
+    }
+    /// Each byte of `word` lowercased as `lowercase(_:)` does (A-Z only, other bytes untouched),
+    /// eight at once: a byte below 0x80 is upper case when adding 0x3F sets its top bit and
+    /// adding 0x25 does not (no carry crosses bytes once the top bits are masked off).
+    @inline(__always) static func lowercase(word: UInt64) -> UInt64 {
+        let low7 = word & 0x7F7F_7F7F_7F7F_7F7F
+        let atLeastA = low7 &+ 0x3F3F_3F3F_3F3F_3F3F
+        let pastZ = low7 &+ 0x2525_2525_2525_2525
+        let upper = atLeastA & ~pastZ & ~word & 0x8080_8080_8080_8080
+        return word | (upper >> 2)
     }
     @inline(__always) static func isOptionalWhitespace(_ byte: UInt8) -> Bool {
         byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t")

@@ -259,13 +259,11 @@ struct AllowedMethods: Sendable {
     @inline(__always)
     func check(_ method: UnsafeBufferPointer<UInt8>) -> Verdict {
         guard !method.isEmpty, method.count <= 64 else { return .malformed }
-        var hash = ByteStringTable.seed
         let isToken = HTTPToken.isTokenByte
         for byte in method {
             guard isToken[Int(byte)] else { return .malformed }
-            hash = ByteStringTable.step(hash, byte)
         }
-        if names.contains(method, hash: ByteStringTable.finish(hash, tag: 0), tag: 0) { return .allowed }
+        if names.contains(method, hash: ByteStringTable.finish(ByteStringTable.wordHash(method), tag: 0), tag: 0) { return .allowed }
         // `*` allows any method (a lone `*` without credentials, as validation ensures).
         return any ? .allowed : .notAllowed
     }

@@ -42,11 +42,9 @@ struct RequestedHeaderNames {
         }
     }
 
-    @inline(__always)
-    static func hash<C: Collection<UInt8>>(_ lowercaseBytes: C) -> UInt64 {
-        var hash = ByteStringTable.seed
-        for byte in lowercaseBytes { hash = ByteStringTable.step(hash, byte) }
-        return ByteStringTable.finish(hash, tag: 0)
+    /// The table hash of a name given in its stored case (lowercase header names; methods as listed).
+    static func hash(_ bytes: [UInt8]) -> UInt64 {
+        bytes.withUnsafeBufferPointer { ByteStringTable.finish(ByteStringTable.wordHash($0), tag: 0) }
     }
 
     /// Checks the whole value.
@@ -62,11 +60,7 @@ struct RequestedHeaderNames {
             // One item: optional whitespace, a token, optional whitespace, then `,` or the end.
             while index < count, ASCII.isOptionalWhitespace(value[index]) { index += 1 }
             let start = index
-            var hash = ByteStringTable.seed
-            while index < count, isToken[Int(value[index])] {
-                hash = ByteStringTable.step(hash, ASCII.lowercase(value[index]))
-                index += 1
-            }
+            while index < count, isToken[Int(value[index])] { index += 1 }
             let end = index
             while index < count, ASCII.isOptionalWhitespace(value[index]) { index += 1 }
             if index < count, value[index] != UInt8(ascii: ",") { return .malformed }
@@ -80,7 +74,9 @@ struct RequestedHeaderNames {
             if names > maximumNames { return .tooLarge }
             let name = UnsafeBufferPointer(rebasing: value[start..<end])
             if allowance.names.count > 0,
-                allowance.names.contains(name, hash: ByteStringTable.finish(hash, tag: 0), tag: 0, foldCase: true)
+                allowance.names.contains(
+                    name, hash: ByteStringTable.finish(ByteStringTable.wordHash(name, lowercasing: true), tag: 0), tag: 0,
+                    foldCase: true)
             {
                 continue
             }
