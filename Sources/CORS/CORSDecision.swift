@@ -79,8 +79,9 @@ public struct CORSDecision: Sendable {
     public var preflightAnswerFields: HTTPFields {
         guard outcome == .preflightAllowed else { return compiled.rejectedPreflightFields }
         if prebuilt >= 0 {
-            let set = compiled.prebuilt[Int(prebuilt)]
-            return requestedHeaders ? set.preflightWithHeaders : set.preflightWithoutHeaders
+            // Each field read through the array, not the whole entry copied (seven references).
+            return requestedHeaders
+                ? compiled.prebuilt[Int(prebuilt)].preflightWithHeaders : compiled.prebuilt[Int(prebuilt)].preflightWithoutHeaders
         }
         // A prebuilt field list; the echoed origin replaces its placeholder first field (one copy).
         var fields = requestedHeaders ? compiled.preflightTemplateWithHeaders : compiled.preflightTemplateWithoutHeaders
@@ -108,23 +109,24 @@ public struct CORSDecision: Sendable {
         switch outcome {
         case .actualAllowed where prebuilt >= 0:
             // The exact origin's complete fields: one append, no field built.
-            let set = compiled.prebuilt[Int(prebuilt)]
-            if !hasVary, !hasAccessControl, fields.count < set.actualWithVary.count {
+            // Fields read through the array, not the whole entry copied (seven references).
+            let index = Int(prebuilt)
+            if !hasVary, !hasAccessControl, fields.count < compiled.prebuilt[index].actualWithVary.count {
                 // The application's fields are fewer than ours (typically Content-Type and
                 // -Length): start from our shared list and append theirs, fewer appends through
                 // HTTPFields. Fields of different names keep no meaningful order (RFC 9110 §5.3).
-                var combined = set.actualWithVary
+                var combined = compiled.prebuilt[index].actualWithVary
                 combined.append(contentsOf: fields)
                 fields = combined
                 return
             }
             if hasAccessControl { Self.removeAccessControlFields(from: &fields) }
-            fields.reserveCapacity(fields.count + set.actualWithVary.count + 1)  // one growth, not two
+            fields.reserveCapacity(fields.count + compiled.prebuilt[index].actualWithVary.count + 1)  // one growth, not two
             if hasVary {
-                fields.append(contentsOf: set.actualWithoutVary)
+                fields.append(contentsOf: compiled.prebuilt[index].actualWithoutVary)
                 vary.mergeSlowly(into: &fields)
             } else {
-                fields.append(contentsOf: set.actualWithVary)
+                fields.append(contentsOf: compiled.prebuilt[index].actualWithVary)
             }
             return
         case .actualAllowed:
@@ -184,8 +186,9 @@ public struct CORSDecision: Sendable {
     public var preflightAnswerPairs: [(String, String)] {
         guard outcome == .preflightAllowed else { return compiled.rejectedPreflightPairs }
         if prebuilt >= 0 {
-            let set = compiled.prebuilt[Int(prebuilt)]
-            return requestedHeaders ? set.preflightWithHeadersPairs : set.preflightWithoutHeadersPairs
+            return requestedHeaders
+                ? compiled.prebuilt[Int(prebuilt)].preflightWithHeadersPairs
+                : compiled.prebuilt[Int(prebuilt)].preflightWithoutHeadersPairs
         }
         let tail = requestedHeaders ? compiled.preflightWithHeadersPairs : compiled.preflightWithoutHeadersPairs
         guard let origin = echoedOrigin else { return tail }
