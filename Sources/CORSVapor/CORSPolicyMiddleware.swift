@@ -1,6 +1,7 @@
 #if Vapor
 import CORS
 import HTTPTypes
+import Synchronization
 import Vapor
 
 /// Vapor 4 middleware that applies a `CORSPolicy`: answers preflights before routing (so routes
@@ -8,12 +9,14 @@ import Vapor
 ///
 /// Register it first, outside Vapor's `ErrorMiddleware`, so it sees every response, errors
 /// included: `app.middleware.use(try CORSPolicyMiddleware(policy: policy), at: .beginning)`.
+/// Registered inside it, errors pass through undecorated and it logs one warning saying so.
 ///
 /// A future-based `Middleware`, not an `AsyncMiddleware`: the async kind starts a task per
 /// request, which alone costs more than the whole CORS decision. Headers are read straight out
 /// of NIO's `HTTPHeaders` in one pass; nothing is converted.
 public final class CORSPolicyMiddleware: Middleware {
     let source: CORSResponderSource
+    private let warnedAboutPlacement = Atomic(false)
 
     /// Applies `policy`; throws its validation errors.
     public init(policy: CORSPolicy) throws(CORSPolicyValidationError) {
@@ -59,25 +62,32 @@ public final class CORSPolicyMiddleware: Middleware {
             let response = Response(status: HTTPResponseStatus(statusCode: decision.preflightStatus.code), headers: headers)
             return request.eventLoop.makeSucceededFuture(response)
         }
-        // One stage, not two (recover, then decorate): each future stage costs a promise and a
-        // callback, which in Vapor's chain is more than the whole decision.
-        let promise = request.eventLoop.makePromise(of: Response.self)
-        next.respond(to: request).whenComplete { result in
-            let response: Response
+        // Decorated in place (a Vapor `Response` is a class) from a callback on the application's
+        // own future: no promise, no second stage, which in Vapor's chain cost more than the
+        // decision. Errors are `ErrorMiddleware`'s to turn into responses, inside this one.
+        let future = next.respond(to: request)
+        future.whenComplete { result in
             switch result {
-            case .success(let answered):
-                response = answered
-            case .failure(let error):
-                // Without an ErrorMiddleware inside this one, turn HTTP errors into responses here
-                // so the browser can read why the request failed.
-                guard let abort = error as? any AbortError else { return promise.fail(error) }
-                response = Response(status: abort.status, headers: abort.headers)
-                response.body = .init(string: abort.reason)
+            case .success(let response):
+                Self.decorate(response.headers, with: decision).map { response.headers = $0 }
+            case .failure:
+                self.warnOnceAboutPlacement(request.logger)
             }
-            Self.decorate(response.headers, with: decision).map { response.headers = $0 }
-            promise.succeed(response)
         }
-        return promise.futureResult
+        return future
+    }
+
+    /// An error reached this middleware, so nothing between it and the application turns errors into
+    /// responses: whatever does so outside it (ErrorMiddleware, or Vapor's server) answers
+    /// without CORS headers, and the browser cannot read why the request failed. Said once.
+    private func warnOnceAboutPlacement(_ logger: Logger) {
+        guard !warnedAboutPlacement.exchange(true, ordering: .relaxed) else { return }
+        logger.warning(
+            """
+            CORSPolicyMiddleware saw an error pass through it: it is registered inside ErrorMiddleware (or \
+            without one), so error responses will lack CORS headers and browsers will hide them from scripts. \
+            Fix: app.middleware.use(cors, at: .beginning)
+            """)
     }
 
     /// The response's headers with the decision's fields set (replacing any of the same name the

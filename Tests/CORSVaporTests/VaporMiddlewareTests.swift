@@ -5,6 +5,26 @@ import Vapor
 import VaporTesting
 import Testing
 
+/// Every log line a test's application wrote, with its level.
+final class CapturedLogs: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [(level: Logger.Level, message: String)] = []
+    var messages: [(level: Logger.Level, message: String)] { lock.withLock { lines } }
+
+    struct Handler: LogHandler {
+        let logs: CapturedLogs
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(event: LogEvent) {
+            logs.lock.withLock { logs.lines.append((event.level, "\(event.message)")) }
+        }
+    }
+}
+
 /// The Vapor adapter, driven through Vapor's own responder chain in memory.
 @Suite struct VaporMiddlewareTests {
     static let policy = CORSPolicy(
@@ -18,10 +38,11 @@ import Testing
 
     /// GET /items/:id only (no OPTIONS handler), routes that throw, one that sets Vary.
     static func withCORSApp(
-        _ middleware: CORSPolicyMiddleware, at position: Middlewares.Position = .beginning,
+        _ middleware: CORSPolicyMiddleware, at position: Middlewares.Position = .beginning, logs: CapturedLogs? = nil,
         _ test: (TestingApplicationTester) async throws -> Void
     ) async throws {
         try await withApp { app in
+            if let logs { app.logger = Logger(label: "test") { _ in CapturedLogs.Handler(logs: logs) } }
             app.middleware.use(middleware, at: position)
             app.get("items", ":id") { _ in "item" }
             app.get("throws") { _ -> String in throw Teapot() }
@@ -98,16 +119,30 @@ import Testing
         }
     }
 
-    @Test(arguments: [true, false])
-    func errorsAnd404sCarryTheHeadersWhereverTheMiddlewareSits(_ outermost: Bool) async throws {
-        let position: Middlewares.Position = outermost ? .beginning : .end
-        try await Self.withCORSApp(try CORSPolicyMiddleware(policy: Self.policy), at: position) { tester in
+    @Test func errorsAnd404sCarryTheHeadersWhenRegisteredOutsideErrorMiddleware() async throws {
+        try await Self.withCORSApp(try CORSPolicyMiddleware(policy: Self.policy), at: .beginning) { tester in
             for (path, status) in [("/throws", 418), ("/http-error", 401), ("/nowhere", 404)] {
                 let response = try await Self.send(tester, .GET, path, ["Origin": "https://app.example.com"])
                 #expect(response.status.code == UInt(status), "\(path)")
                 #expect(response.headers.first(name: "Access-Control-Allow-Origin") == "https://app.example.com", "\(path)")
             }
         }
+    }
+
+    @Test func registeredInsideErrorMiddlewareItWarnsOnceWithTheFix() async throws {
+        let logs = CapturedLogs()
+        try await Self.withCORSApp(try CORSPolicyMiddleware(policy: Self.policy), at: .end, logs: logs) { tester in
+            for path in ["/throws", "/nowhere", "/http-error"] {
+                let response = try await Self.send(tester, .GET, path, ["Origin": "https://app.example.com"])
+                #expect(response.headers.first(name: "Access-Control-Allow-Origin") == nil, "\(path)")
+            }
+            // Successful responses are still decorated there.
+            let ok = try await Self.send(tester, .GET, "/items/1", ["Origin": "https://app.example.com"])
+            #expect(ok.headers.first(name: "Access-Control-Allow-Origin") == "https://app.example.com")
+        }
+        let warnings = logs.messages.filter { $0.level == .warning && $0.message.contains("CORSPolicyMiddleware") }
+        #expect(warnings.count == 1)
+        #expect(warnings.first?.message.contains("app.middleware.use(cors, at: .beginning)") == true)
     }
 
     @Test func varyIsMergedWithTheApplications() async throws {
