@@ -87,6 +87,14 @@ public struct CORSRequestHead: Sendable {
     @inline(__always)
     /// Whether `name` equals `lowercase` (given in lowercase) ignoring ASCII case, without allocating.
     public static func equalsIgnoringCase(_ name: String.UTF8View, _ lowercase: String) -> Bool {
+        guard name.count == lowercase.utf8.count else { return false }
+        // In place and a word at a time (native strings always are contiguous); walking the views
+        // byte by byte cost about 60 instructions a byte.
+        if let equal = name.withContiguousStorageIfAvailable({ key in
+            lowercase.withUTF8Bytes { memoryEqual($0, lowercasing: key) }
+        }) {
+            return equal
+        }
         var expected = lowercase.utf8.makeIterator()
         for byte in name where ASCII.lowercase(byte) != expected.next() { return false }
         return true
