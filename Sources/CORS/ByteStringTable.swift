@@ -20,6 +20,9 @@ struct ByteStringTable: Sendable {
     private(set) var count = 0
     /// Bit `1 << tag` is set when some key carries `tag`: lets a lookup skip probes that cannot hit.
     private(set) var tags: UInt32 = 0
+    /// For tags 0-3, bit `min(length, 63)` is set when a key of that length carries the tag: a
+    /// lookup of a length no key has is skipped before hashing or probing.
+    private(set) var lengthMasks: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
 
     init(expectedCount: Int) {
         var capacity = 8
@@ -94,6 +97,14 @@ struct ByteStringTable: Sendable {
         bytes.append(contentsOf: key)
         count += 1
         tags |= 1 << UInt32(tag)
+        let bit: UInt64 = 1 << UInt64(min(key.count, 63))
+        switch tag {
+        case 0: lengthMasks.0 |= bit
+        case 1: lengthMasks.1 |= bit
+        case 2: lengthMasks.2 |= bit
+        case 3: lengthMasks.3 |= bit
+        default: break
+        }
         return true
     }
 
@@ -110,7 +121,7 @@ struct ByteStringTable: Sendable {
 
     /// Copies the table into memory owned by `arena`, for lookups that touch no reference counts.
     func freeze(into arena: Arena) -> Frozen {
-        Frozen(slots: arena.copy(slots), bytes: arena.copy(bytes), mask: mask, count: count, tags: tags)
+        Frozen(slots: arena.copy(slots), bytes: arena.copy(bytes), mask: mask, count: count, tags: tags, lengthMasks: lengthMasks)
     }
 
     /// The table for lookups: plain pointers into an `Arena`, so copying it costs nothing.
@@ -120,6 +131,26 @@ struct ByteStringTable: Sendable {
         let mask: Int
         let count: Int
         let tags: UInt32
+        let lengthMasks: (UInt64, UInt64, UInt64, UInt64)
+
+        /// Whether some key shorter than `length` bytes carries the subdomain tags (2 or 3).
+        @inline(__always)
+        func mayHoldSubdomainKey(shorterThan length: Int) -> Bool {
+            length > 63 || (lengthMasks.2 | lengthMasks.3) & ((1 << UInt64(length)) &- 1) != 0
+        }
+
+        /// Whether some key of `length` bytes carries `tag` (0-3; other tags always answer yes).
+        @inline(__always)
+        func mayHold(length: Int, tag: UInt8) -> Bool {
+            let bit: UInt64 = 1 << UInt64(min(length, 63))
+            switch tag {
+            case 0: return lengthMasks.0 & bit != 0
+            case 1: return lengthMasks.1 & bit != 0
+            case 2: return lengthMasks.2 & bit != 0
+            case 3: return lengthMasks.3 & bit != 0
+            default: return true
+            }
+        }
 
         /// Whether a key equal to `key` (ASCII case-folded when `foldCase`, in which case stored keys
         /// must be lowercase) with `tag` is present. `hash` must be finished with `tag`.

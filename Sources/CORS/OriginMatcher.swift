@@ -127,7 +127,9 @@ struct OriginMatcher: @unchecked Sendable {
         let hostStart = layout.hostStart
         let hostEnd = layout.hostEnd
         // Subdomain patterns: hash the suffix right to left, probing at every `.`.
-        if tags & (1 << 2 | 1 << 3) != 0, !layout.hostIsIPv4, !layout.hostIsIPv6 {
+        if tags & (1 << 2 | 1 << 3) != 0, !layout.hostIsIPv4, !layout.hostIsIPv6,
+            table.mayHoldSubdomainKey(shorterThan: end - hostStart)
+        {
             // Hash of the reversed bytes of `suffix[:port]` and of `suffix` alone, grown leftwards.
             var withPort = ByteStringTable.seed
             var index = end - 1
@@ -139,14 +141,16 @@ struct OriginMatcher: @unchecked Sendable {
             while index >= hostStart {
                 let byte = origin[index]
                 if byte == UInt8(ascii: ".") {
-                    if tags & (1 << 2) != 0,
+                    // A suffix no pattern has the length of is not probed (a large table's probes
+                    // are cache misses).
+                    if tags & (1 << 2) != 0, table.mayHold(length: end - index - 1, tag: Tag.subdomainsWithPort),
                         table.contains(
                             UnsafeBufferPointer(rebasing: origin[(index + 1)..<end]),
                             hash: ByteStringTable.finish(withPort, tag: Tag.subdomainsWithPort), tag: Tag.subdomainsWithPort)
                     {
                         return .allowed
                     }
-                    if tags & (1 << 3) != 0,
+                    if tags & (1 << 3) != 0, table.mayHold(length: hostEnd - index - 1, tag: Tag.subdomainsAnyPort),
                         table.contains(
                             UnsafeBufferPointer(rebasing: origin[(index + 1)..<hostEnd]),
                             hash: ByteStringTable.finish(hostOnly, tag: Tag.subdomainsAnyPort), tag: Tag.subdomainsAnyPort)
@@ -160,13 +164,13 @@ struct OriginMatcher: @unchecked Sendable {
             }
         }
         // Exact origins and port patterns: the whole `host[:port]` (or host), hashed a word at a time.
-        if tags & (1 << 0) != 0 {
+        if tags & (1 << 0) != 0, table.mayHold(length: end - hostStart, tag: Tag.exact) {
             let key = UnsafeBufferPointer(rebasing: origin[hostStart..<end])
             if let payload = table.payload(of: key, hash: ByteStringTable.finish(ByteStringTable.wordHash(key), tag: Tag.exact), tag: Tag.exact) {
                 return payload == UInt32.max ? .allowed : Match(code: Int32(payload))
             }
         }
-        if tags & (1 << 1) != 0 {
+        if tags & (1 << 1) != 0, table.mayHold(length: hostEnd - hostStart, tag: Tag.anyPortHost) {
             let key = UnsafeBufferPointer(rebasing: origin[hostStart..<hostEnd])
             if table.contains(key, hash: ByteStringTable.finish(ByteStringTable.wordHash(key), tag: Tag.anyPortHost), tag: Tag.anyPortHost) {
                 return .allowed
