@@ -137,7 +137,7 @@ public struct CORSDecision: Sendable {
                 ? (requestedHeaders ? compiled.preflightWithHeadersWithoutVary : compiled.preflightWithoutHeadersWithoutVary)
                 : (requestedHeaders ? compiled.preflightWithHeaders : compiled.preflightWithoutHeaders)
         case .notCORS, .actualRejected, .preflightRejected:
-            if hasVary { vary.mergeSlowly(into: &fields) } else { fields.append(contentsOf: vary.fields) }
+            Self.addVary(vary, to: &fields, hasVary: hasVary)
             return
         }
         if hasAccessControl { Self.removeAccessControlFields(from: &fields) }
@@ -145,6 +145,12 @@ public struct CORSDecision: Sendable {
         if let origin = allowOriginField { fields.append(origin) }
         fields.append(contentsOf: tail)
         if hasVary { vary.mergeSlowly(into: &fields) }
+    }
+
+    /// `vary` added to `fields`: appended when they have no Vary, merged into theirs otherwise.
+    @inline(__always)
+    static func addVary(_ vary: VaryNames, to fields: inout HTTPFields, hasVary: Bool) {
+        if hasVary { vary.mergeSlowly(into: &fields) } else if let field = vary.fields.first { fields.append(field) }
     }
 
     /// The Access-Control-* fields this decision puts on a response, in order, without Vary: for

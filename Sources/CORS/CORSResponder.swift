@@ -15,6 +15,20 @@ public struct CORSResponder: Sendable {
 
     /// The policy this responder answers for.
     public var policy: CORSPolicy { compiled.policy }
+
+    /// Decorates the response to a request without an Origin (not a CORS request), which is all
+    /// `decideSynchronously(_:)` followed by `apply(to:)` would do for it, without a decision:
+    /// the `Vary` a cache needs (Origin, and for OPTIONS the preflight headers), merged into the
+    /// application's. Adapters take this path when they see no Origin and log nothing.
+    public func decorateNonCORSResponse(_ fields: inout HTTPFields, isOptions: Bool) {
+        let vary = isOptions ? compiled.varyOptions : compiled.varyActual
+        if vary.fields.isEmpty { return }
+        var hasVary = false
+        for index in fields.indices where fields[index].name.canonicalName.utf8.count == 4 {
+            if fields[index].name == .vary { hasVary = true }
+        }
+        CORSDecision.addVary(vary, to: &fields, hasVary: hasVary)
+    }
     /// The warnings validation found (the policy is usable regardless).
     public var warnings: [CORSPolicyWarning] { compiled.warnings }
 

@@ -36,8 +36,14 @@ public struct CORSPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
         guard let responder = source.responder(forPath: request.uri.path) else {
             return try await next(request, context)
         }
-        // Decide without suspending unless an async origin predicate must be awaited.
         let head = CORSRequestHead(request.head)
+        if head.origin == nil, observer == nil {
+            // Not a CORS request (most traffic: same-origin pages, servers): only `Vary` to add.
+            var response = try await respond(request, context, next)
+            responder.decorateNonCORSResponse(&response.headers, isOptions: head.isOptions)
+            return response
+        }
+        // Decide without suspending unless an async origin predicate must be awaited.
         let decision: CORSDecision
         if let decided = responder.decideSynchronously(head) {
             decision = decided
@@ -61,15 +67,22 @@ public struct CORSPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
             response.headers = decision.preflightAnswerFields
             return response
         }
-        var response: Response
-        do {
-            response = try await next(request, context)
-        } catch let error as HTTPResponseError {
-            // Decorate the error's response too, so a browser can read why the request failed.
-            response = try error.response(from: request, context: context)
-        }
+        var response = try await respond(request, context, next)
         decision.apply(to: &response.headers)
         return response
+    }
+
+    /// The application's response, or the response of the HTTP error it threw: decorated too, so
+    /// a browser can read why the request failed.
+    @inline(__always)
+    private func respond(
+        _ request: Request, _ context: Context, _ next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPResponseError {
+            return try error.response(from: request, context: context)
+        }
     }
 }
 #endif

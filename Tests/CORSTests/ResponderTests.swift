@@ -241,6 +241,27 @@ import Testing
         }
     }
 
+    @Test func decoratingANonCORSResponseDirectlyEqualsDecidingAndApplying() throws {
+        // Adapters skip the decision when there is no Origin; the response must not differ.
+        let applications: [HTTPFields] = [
+            [:], [.contentType: "text/plain"], [.vary: "Accept-Encoding"], [.vary: "*"], [.vary: "origin", .contentType: "a/b"],
+            [.vary: "Accept", .contentLength: "2", .vary: "Access-Control-Request-Method"],
+        ]
+        for policy in [Self.credentialed, Self.open] {
+            let cors = try responder(policy)
+            for method in [HTTPRequest.Method.get, .options, .post] {
+                for fields in applications {
+                    var viaDecision = HTTPResponse(status: .ok, headerFields: fields)
+                    cors.decideNow(request(method)).apply(to: &viaDecision)
+                    var direct = fields
+                    cors.decorateNonCORSResponse(&direct, isOptions: method == .options)
+                    #expect(direct.map { "\($0.name.rawName): \($0.value)" } == viaDecision.headerFields.map { "\($0.name.rawName): \($0.value)" },
+                            "\(method) \(fields)")
+                }
+            }
+        }
+    }
+
     @Test func stringPairsCarryExactlyTheFieldsForEveryOriginAndOutcome() throws {
         // Pairs are what NIO-based adapters (Vapor) write; they must say what the HTTPFields say.
         let origins = (0..<70).map { "https://app\($0).example.com" }
