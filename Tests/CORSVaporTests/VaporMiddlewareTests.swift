@@ -1,15 +1,15 @@
 #if Vapor
 import CORS
 import CORSVapor
+import Synchronization
 import Vapor
 import VaporTesting
 import Testing
 
-/// Every log line a test's application wrote, with its level.
-final class CapturedLogs: @unchecked Sendable {
-    private let lock = NSLock()
-    private var lines: [(level: Logger.Level, message: String)] = []
-    var messages: [(level: Logger.Level, message: String)] { lock.withLock { lines } }
+/// Every log line a test's application wrote, with its level (as the Hummingbird tests' `CapturedLog`).
+final class CapturedLogs: Sendable {
+    private let lines = Mutex<[(level: Logger.Level, message: String)]>([])
+    var messages: [(level: Logger.Level, message: String)] { lines.withLock { $0 } }
 
     struct Handler: LogHandler {
         let logs: CapturedLogs
@@ -19,9 +19,7 @@ final class CapturedLogs: @unchecked Sendable {
             get { metadata[key] }
             set { metadata[key] = newValue }
         }
-        func log(event: LogEvent) {
-            logs.lock.withLock { logs.lines.append((event.level, "\(event.message)")) }
-        }
+        func log(event: LogEvent) { logs.lines.withLock { $0.append((event.level, "\(event.message)")) } }
     }
 }
 
