@@ -29,6 +29,19 @@ public struct CORSResponder: Sendable {
         }
         CORSDecision.addVary(vary, to: &fields, hasVary: hasVary)
     }
+
+    /// `decorateNonCORSResponse(_:isOptions:)` for containers that are not `HTTPFields`: the `Vary`
+    /// name and value to add to a response without one, `nil` when the policy's answers never vary.
+    public func nonCORSVaryPair(isOptions: Bool) -> (String, String)? {
+        isOptions ? compiled.varyOptionsPair : compiled.varyActualPair
+    }
+
+    /// The value a non-CORS response whose `Vary` lines are `existing` should carry instead, or
+    /// `nil` when nothing changes (see `CORSDecision.mergedVary(_:)`).
+    public func mergedNonCORSVary(_ existing: [String], isOptions: Bool) -> String? {
+        (isOptions ? compiled.varyOptions : compiled.varyActual).mergedValue(existing)
+    }
+
     /// The warnings validation found (the policy is usable regardless).
     public var warnings: [CORSPolicyWarning] { compiled.warnings }
 

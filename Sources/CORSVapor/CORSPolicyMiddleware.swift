@@ -39,6 +39,30 @@ public final class CORSPolicyMiddleware: Middleware {
         }
         var head = CORSRequestHead(isOptions: request.method == .OPTIONS)
         for (name, value) in request.headers { head.record(name: name, value: value) }
+        if head.origin == nil {
+            // Not a CORS request (most traffic: same-origin pages, servers): nothing to decide or
+            // log, at most the `Vary` a cache needs, and nothing at all when answers never vary.
+            let isOptions = head.isOptions
+            guard let vary = responder.nonCORSVaryPair(isOptions: isOptions) else { return next.respond(to: request) }
+            let future = next.respond(to: request)
+            future.whenComplete { result in
+                switch result {
+                case .success(let response):
+                    var headers = response.headers
+                    if !Self.hasVary(headers) {
+                        headers.add(name: vary.0, value: vary.1)
+                    } else if let merged = responder.mergedNonCORSVary(Self.varyLines(headers), isOptions: isOptions) {
+                        headers.replaceOrAdd(name: "Vary", value: merged)
+                    } else {
+                        return
+                    }
+                    response.headers = headers
+                case .failure:
+                    self.warnOnceAboutPlacement(request.logger)
+                }
+            }
+            return future
+        }
         if let decision = responder.decideSynchronously(head) {
             return handle(decision, request, next)
         }
@@ -119,11 +143,22 @@ public final class CORSPolicyMiddleware: Middleware {
         if let vary {
             if !hasVary {
                 headers.add(name: vary.0, value: vary.1)
-            } else if let merged = decision.mergedVary(headers[canonicalForm: "Vary"].map(String.init)) {
+            } else if let merged = decision.mergedVary(Self.varyLines(headers)) {
                 headers.replaceOrAdd(name: "Vary", value: merged)
             }
         }
         return headers
     }
+
+    /// Whether `headers` has a Vary line (names compared without allocating).
+    static func hasVary(_ headers: HTTPHeaders) -> Bool {
+        for (name, _) in headers where name.utf8.count == 4 && CORSRequestHead.equalsIgnoringCase(name.utf8, "vary") {
+            return true
+        }
+        return false
+    }
+
+    /// The values of `headers`' Vary lines, split at commas by NIO, for merging.
+    static func varyLines(_ headers: HTTPHeaders) -> [String] { headers[canonicalForm: "Vary"].map(String.init) }
 }
 #endif

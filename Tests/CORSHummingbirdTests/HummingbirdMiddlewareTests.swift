@@ -126,6 +126,33 @@ import Testing
         }
     }
 
+    @Test func requestsWithoutAnOriginGetOnlyTheVaryACacheNeeds() async throws {
+        try await Self.app(try CORSPolicyMiddleware(policy: Self.policy)).test(.router) { client in
+            let plain = try await client.executeRequest(uri: "/items/1", method: .get, headers: [:], body: nil)
+            #expect(plain.status == .ok)
+            #expect(plain.headers[values: .vary] == ["Origin"])
+            #expect(plain.headers[.accessControlAllowOrigin] == nil)
+            let varies = try await client.executeRequest(uri: "/varies", method: .get, headers: [:], body: nil)
+            #expect(varies.headers[values: .vary] == ["Accept-Encoding, Origin"])
+            // Not a CORS request: the application's own Access-Control-* fields are left alone.
+            let setsCORS = try await client.executeRequest(uri: "/sets-cors", method: .get, headers: [:], body: nil)
+            #expect(setsCORS.headers[values: .vary] == ["*"])
+            #expect(setsCORS.headers[values: .accessControlAllowOrigin] == ["*"])
+            let options = try await client.executeRequest(uri: "/passthrough", method: .options, headers: [:], body: nil)
+            #expect(options.status == .ok)
+            #expect(options.headers[.allow] == "GET, PUT")
+            #expect(options.headers[values: .vary] == ["Origin, Access-Control-Request-Method, Access-Control-Request-Headers"])
+            let missing = try await client.executeRequest(uri: "/nowhere", method: .get, headers: [:], body: nil)
+            #expect(missing.status == .notFound)
+            #expect(missing.headers[values: .vary] == ["Origin"])
+        }
+        try await Self.app(try CORSPolicyMiddleware(policy: CORSPolicy(allowOrigins: ["*"]))).test(.router) { client in
+            let open = try await client.executeRequest(uri: "/items/1", method: .get, headers: [:], body: nil)
+            #expect(open.status == .ok)
+            #expect(open.headers[values: .vary] == [])
+        }
+    }
+
     @Test func headersTheApplicationSetAreReplacedAndVaryStarKept() async throws {
         try await Self.app(try CORSPolicyMiddleware(policy: Self.policy)).test(.router) { client in
             let response = try await client.executeRequest(

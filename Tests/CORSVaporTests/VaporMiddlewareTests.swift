@@ -150,6 +150,33 @@ final class CapturedLogs: Sendable {
         }
     }
 
+    @Test func requestsWithoutAnOriginGetOnlyTheVaryACacheNeeds() async throws {
+        try await Self.withCORSApp(try CORSPolicyMiddleware(policy: Self.policy)) { tester in
+            let plain = try await Self.send(tester, .GET, "/items/1", [:])
+            #expect(plain.status == .ok)
+            #expect(plain.headers["Vary"] == ["Origin"])
+            #expect(plain.headers["Access-Control-Allow-Origin"] == [])
+            let varies = try await Self.send(tester, .GET, "/varies", [:])
+            #expect(varies.headers["Vary"] == ["Accept-Encoding, Origin"])
+            // Not a CORS request: the application's own Access-Control-* fields are left alone.
+            let setsCORS = try await Self.send(tester, .GET, "/sets-cors", [:])
+            #expect(setsCORS.headers["Vary"] == ["*"])
+            #expect(setsCORS.headers["Access-Control-Allow-Origin"] == ["*"])
+            let options = try await Self.send(tester, .OPTIONS, "/passthrough", [:])
+            #expect(options.status == .ok)
+            #expect(options.headers.first(name: "Allow") == "GET, PUT")
+            #expect(options.headers["Vary"] == ["Origin, Access-Control-Request-Method, Access-Control-Request-Headers"])
+            let missing = try await Self.send(tester, .GET, "/nowhere", [:])
+            #expect(missing.status == .notFound)
+            #expect(missing.headers["Vary"] == ["Origin"])
+        }
+        try await Self.withCORSApp(try CORSPolicyMiddleware(policy: CORSPolicy(allowOrigins: ["*"]))) { tester in
+            let open = try await Self.send(tester, .GET, "/items/1", [:])
+            #expect(open.status == .ok)
+            #expect(open.headers["Vary"] == [])
+        }
+    }
+
     @Test func headersTheApplicationSetAreReplacedAndVaryStarKept() async throws {
         try await Self.withCORSApp(try CORSPolicyMiddleware(policy: Self.policy)) { tester in
             let response = try await Self.send(tester, .GET, "/sets-cors", ["Origin": "https://app.example.com"])
