@@ -25,16 +25,16 @@ public struct CORSRequestHead: Sendable {
     @inline(__always)
     public init(_ request: HTTPRequest) {
         isOptions = request.method == .options
-        for field in request.headerFields {
-            let name = field.name.canonicalName
-            let utf8 = name.utf8
-            switch utf8.count {
-            case 6 where name == Self.originName:  // small strings: compared as two words
-                record(origin: field.value)
-            case 29 where isOptions && Self.sameBytes(name, Self.requestMethodName):
-                record(requestMethod: field.value)
-            case 30 where isOptions && Self.sameBytes(name, Self.requestHeadersName):
-                record(requestHeaders: field.value)
+        // By index, not by iterator: a field is only copied (three references) when CORS needs it.
+        let fields = request.headerFields
+        for index in fields.indices {
+            switch fields[index].name.canonicalName.utf8.count {
+            case 6 where fields[index].name.canonicalName == Self.originName:  // small strings: two words
+                record(origin: fields[index].value)
+            case 29 where isOptions && Self.sameBytes(fields[index].name.canonicalName, Self.requestMethodName):
+                record(requestMethod: fields[index].value)
+            case 30 where isOptions && Self.sameBytes(fields[index].name.canonicalName, Self.requestHeadersName):
+                record(requestHeaders: fields[index].value)
             default: continue
             }
         }
