@@ -50,9 +50,17 @@ public struct CORSDecision: Sendable {
         self.awaitsPredicate = awaitsPredicate
     }
 
+    /// Whether the request was refused (one of the two rejected outcomes): a test cheaper than
+    /// `rejection`, which works out the reason.
+    public var isRejected: Bool { reason != nil }
+
     /// Why, for the two rejected outcomes: the reason and the part of the request it concerns.
     public var rejection: CORSRejection? {
-        reason.map { CORSRejection($0, value: subject ?? "", range: Int(rangeStart)..<Int(rangeEnd)) }
+        guard var reason else { return nil }
+        // A policy of exact origins only refuses an unlisted origin without scanning it; whether it
+        // was malformed rather than merely unlisted is told here, where it is read.
+        if reason == .originNotAllowed, let subject, subject != "null", Origin(subject) == nil { reason = .malformedOrigin }
+        return CORSRejection(reason, value: subject ?? "", range: Int(rangeStart)..<Int(rangeEnd))
     }
 
     /// Whether the adapter answers with `preflightResponse()` instead of calling the application:

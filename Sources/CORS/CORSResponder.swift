@@ -94,13 +94,18 @@ public struct CORSResponder: Sendable {
         // The origin.
         if head.hasDuplicateOrigin { return reject(.malformedOrigin, originField) }
         let matched: OriginMatcher.Match? = originField.withUTF8Bytes { bytes -> OriginMatcher.Match? in
+            let origins = compiled.origins
+            if let exact = origins.exactMatch(bytes) { return exact }
             if bytes.count == 4, bytes[0] == UInt8(ascii: "n"), bytes[1] == UInt8(ascii: "u"),
                 bytes[2] == UInt8(ascii: "l"), bytes[3] == UInt8(ascii: "l")
             {
-                return compiled.origins.allowsNull || compiled.origins.allowsAny ? .allowed : .notAllowed
+                return origins.allowsNull || origins.allowsAny ? .allowed : .notAllowed
             }
+            // Nothing but an exact entry could allow it: refused unscanned (whether it was
+            // malformed is worked out only if someone asks, see `CORSDecision.rejection`).
+            if !origins.needsScanAfterExactMiss, !compiled.hasPredicate { return .notAllowed }
             guard let layout = OriginLayout.scan(bytes) else { return nil }
-            return compiled.origins.match(bytes, layout: layout)
+            return origins.matchPatterns(bytes, layout: layout)
         }
         guard let matched else { return reject(.malformedOrigin, originField) }
         if !matched.isAllowed {

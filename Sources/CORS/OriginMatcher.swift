@@ -1,11 +1,13 @@
 /// The compiled form of `allowOrigins`: decides in one right-to-left pass over the origin's host
 /// whether it is allowed, in time independent of how many origins and patterns are configured.
 ///
-/// Keys live in one hash table per scheme. An exact origin is keyed by `host[:port]`; a subdomain
-/// pattern by the text after `*.` (with or without its port); a port pattern by its host. The scan
-/// hashes the host from its last byte backwards, so at every `.` the hash of the suffix to its right
-/// is already known and one probe answers "is this suffix a configured subdomain base?". Exact
-/// origins and port patterns are looked up whole, their keys hashed a word at a time.
+/// Exact origins live in one table keyed by their whole serialization, probed with the request's
+/// bytes before anything else: a hit is byte-equal to a validated origin, so it needs no scan.
+/// Patterns live in one table per scheme: a subdomain pattern keyed by the text after `*.` (with or
+/// without its port), a port pattern by its host. The scan hashes the host from its last byte
+/// backwards, so at every `.` the hash of the suffix to its right is already known and one probe
+/// answers "is this suffix a configured subdomain base?". Keys are hashed a word at a time, except
+/// subdomain bases (byte by byte, reversed).
 struct OriginMatcher: @unchecked Sendable {
     private enum Tag {
         static let exact: UInt8 = 0
@@ -46,12 +48,18 @@ struct OriginMatcher: @unchecked Sendable {
     /// `null` is listed (and was opted into).
     let allowsNull: Bool
     private let schemes: UnsafeBufferPointer<FrozenScheme>
+    /// Exact origins, keyed by their whole serialization.
+    private let exactOrigins: ByteStringTable.Frozen
+    /// Whether an origin no exact entry matched can still be allowed (by `*` or a pattern): only
+    /// then must it be scanned to be decided.
+    let needsScanAfterExactMiss: Bool
 
     init(patterns: [OriginPattern], allowsAny: Bool, arena: Arena) {
         self.allowsAny = allowsAny
         var allowsNull = false
         var schemes: [SchemeTable] = []
         var prebuiltOrigins: [String] = []
+        var exactOrigins = ByteStringTable(expectedCount: patterns.count)
         for pattern in patterns {
             let scheme: String
             let key: String
@@ -61,9 +69,19 @@ struct OriginMatcher: @unchecked Sendable {
                 allowsNull = true
                 continue
             case .exact(let origin):
-                scheme = String(origin.scheme)
-                key = String(origin.serialized.utf8.dropFirst(origin.layout.hostStart))!
-                tag = Tag.exact
+                let bytes = Array(origin.serialized.utf8)
+                var payload = UInt32.max
+                if prebuiltOrigins.count < Self.prebuiltLimit {
+                    payload = UInt32(prebuiltOrigins.count)
+                    prebuiltOrigins.append(origin.serialized)
+                }
+                let hash = bytes.withUnsafeBufferPointer { ByteStringTable.wordHash($0) }
+                if !exactOrigins.insert(bytes, hash: ByteStringTable.finish(hash, tag: Tag.exact), tag: Tag.exact, payload: payload),
+                    payload != UInt32.max
+                {
+                    prebuiltOrigins.removeLast()  // a duplicate: the first copy's fields serve
+                }
+                continue
             case .anyPort(let patternScheme, let host):
                 (scheme, key, tag) = (patternScheme, host, Tag.anyPortHost)
             case .subdomains(let patternScheme, let base, let port, let anyPort):
@@ -76,29 +94,22 @@ struct OriginMatcher: @unchecked Sendable {
             }
             let bytes = Array(key.utf8)
             var hash = ByteStringTable.seed
-            if tag == Tag.exact || tag == Tag.anyPortHost {
+            if tag == Tag.anyPortHost {
                 hash = bytes.withUnsafeBufferPointer { ByteStringTable.wordHash($0) }
             } else {
                 for byte in bytes.reversed() { hash = ByteStringTable.step(hash, byte) }
             }
             let schemeBytes = Array(scheme.utf8)
-            var payload = UInt32.max
-            if tag == Tag.exact, prebuiltOrigins.count < Self.prebuiltLimit, case .exact(let origin) = pattern {
-                payload = UInt32(prebuiltOrigins.count)
-                prebuiltOrigins.append(origin.serialized)
-            }
             let index = schemes.firstIndex { $0.scheme == schemeBytes } ?? {
                 schemes.append(SchemeTable(scheme: schemeBytes, table: ByteStringTable(expectedCount: patterns.count)))
                 return schemes.count - 1
             }()
-            if !schemes[index].table.insert(bytes, hash: ByteStringTable.finish(hash, tag: tag), tag: tag, payload: payload),
-                payload != UInt32.max
-            {
-                prebuiltOrigins.removeLast()  // a duplicate: the first copy's fields serve
-            }
+            _ = schemes[index].table.insert(bytes, hash: ByteStringTable.finish(hash, tag: tag), tag: tag)
         }
         self.allowsNull = allowsNull
         self.prebuiltOrigins = prebuiltOrigins
+        self.exactOrigins = exactOrigins.freeze(into: arena)
+        needsScanAfterExactMiss = allowsAny || !schemes.isEmpty
         self.schemes = arena.copy(
             schemes.map { FrozenScheme(scheme: arena.copy($0.scheme), table: $0.table.freeze(into: arena)) })
     }
@@ -112,6 +123,23 @@ struct OriginMatcher: @unchecked Sendable {
     /// `matches`, telling also which prebuilt fields an exact match may use.
     @inline(__always)
     func match(_ origin: UnsafeBufferPointer<UInt8>, layout: OriginLayout) -> Match {
+        exactMatch(origin) ?? matchPatterns(origin, layout: layout)
+    }
+
+    /// The exact origin `origin`'s bytes are, if any: found by the unscanned bytes (a hit equals a
+    /// validated serialization, so it is well-formed).
+    @inline(__always)
+    func exactMatch(_ origin: UnsafeBufferPointer<UInt8>) -> Match? {
+        guard exactOrigins.tags != 0, exactOrigins.mayHold(length: origin.count, tag: Tag.exact),
+            let payload = exactOrigins.payload(
+                of: origin, hash: ByteStringTable.finish(ByteStringTable.wordHash(origin), tag: Tag.exact), tag: Tag.exact)
+        else { return nil }
+        return payload == UInt32.max ? .allowed : Match(code: Int32(payload))
+    }
+
+    /// Whether `*` or a pattern allows the scanned `origin` (exact origins are `exactMatch`'s).
+    @inline(__always)
+    func matchPatterns(_ origin: UnsafeBufferPointer<UInt8>, layout: OriginLayout) -> Match {
         if allowsAny { return .allowed }
         let scheme = UnsafeBufferPointer(rebasing: origin[0..<layout.schemeEnd])
         for entry in schemes where memoryEqual(entry.scheme, scheme) {
@@ -163,13 +191,7 @@ struct OriginMatcher: @unchecked Sendable {
                 index -= 1
             }
         }
-        // Exact origins and port patterns: the whole `host[:port]` (or host), hashed a word at a time.
-        if tags & (1 << 0) != 0, table.mayHold(length: end - hostStart, tag: Tag.exact) {
-            let key = UnsafeBufferPointer(rebasing: origin[hostStart..<end])
-            if let payload = table.payload(of: key, hash: ByteStringTable.finish(ByteStringTable.wordHash(key), tag: Tag.exact), tag: Tag.exact) {
-                return payload == UInt32.max ? .allowed : Match(code: Int32(payload))
-            }
-        }
+        // Port patterns: the whole host, hashed a word at a time.
         if tags & (1 << 1) != 0, table.mayHold(length: hostEnd - hostStart, tag: Tag.anyPortHost) {
             let key = UnsafeBufferPointer(rebasing: origin[hostStart..<hostEnd])
             if table.contains(key, hash: ByteStringTable.finish(ByteStringTable.wordHash(key), tag: Tag.anyPortHost), tag: Tag.anyPortHost) {

@@ -52,7 +52,7 @@ public struct CORSPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         if let observer {
             observer(decision, request, context.logger)
-        } else if decision.rejection != nil, context.logger.logLevel <= .debug {
+        } else if decision.isRejected, context.logger.logLevel <= .debug {
             context.logger.debug(
                 "CORS \(decision.outcome): \(decision.explanation ?? "")",
                 metadata: ["cors_reason": "\(decision.rejection?.reason.rawValue ?? "")"])

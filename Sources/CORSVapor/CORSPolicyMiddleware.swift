@@ -74,7 +74,7 @@ public final class CORSPolicyMiddleware: Middleware {
     }
 
     private func handle(_ decision: CORSDecision, _ request: Request, _ next: any Responder) -> EventLoopFuture<Response> {
-        if decision.rejection != nil, request.logger.logLevel <= .debug {
+        if decision.isRejected, request.logger.logLevel <= .debug {
             request.logger.debug(
                 "CORS \(decision.outcome): \(decision.explanation ?? "")",
                 metadata: ["cors_reason": "\(decision.rejection?.reason.rawValue ?? "")"])

@@ -52,6 +52,33 @@ import Testing
         #expect(!decision.answersWithoutApplication)
     }
 
+    /// A policy of exact origins only refuses the others without scanning them (a hit is byte-equal
+    /// to a validated origin): the reason must still tell malformed from merely unlisted.
+    @Test(arguments: [
+        ("https://App.example.com", CORSRejection.Reason.malformedOrigin),
+        ("https://app.example.com/", .malformedOrigin),
+        ("https://app.example.com:443", .malformedOrigin),
+        ("https://app.example.com:", .malformedOrigin),
+        ("", .malformedOrigin),
+        ("https://app.example.co", .originNotAllowed),
+        ("https://app.example.com.evil.net", .originNotAllowed),
+        ("http://app.example.com", .originNotAllowed),
+        ("https://app.example.com:8443", .originNotAllowed),
+        ("http://localhost:300", .originNotAllowed),
+        ("null", .originNotAllowed),
+    ])
+    func exactOnlyPoliciesRefuseOtherOriginsWithTheRightReason(_ origin: String, _ reason: CORSRejection.Reason) throws {
+        let responder = try responder(CORSPolicy(allowOrigins: ["https://app.example.com", "http://localhost:3000"]))
+        #expect(responder.decideNow(request(.get, [("Origin", "https://app.example.com")])).outcome == .actualAllowed)
+        #expect(responder.decideNow(request(.get, [("Origin", "http://localhost:3000")])).outcome == .actualAllowed)
+        let actual = responder.decideNow(request(.get, [("Origin", origin)]))
+        #expect(actual.outcome == .actualRejected)
+        #expect(actual.rejection?.reason == reason)
+        let refused = responder.decideNow(preflight(origin: origin, method: "GET"))
+        #expect(refused.outcome == .preflightRejected)
+        #expect(refused.rejection?.reason == reason)
+    }
+
     @Test(arguments: [
         ("https://evil.com", "PUT", "content-type", CORSRejection.Reason.originNotAllowed),
         ("https://app.example.com", "PATCH", "content-type", .methodNotAllowed),
