@@ -9,7 +9,8 @@ import Vapor
 ///
 /// Register it first, outside Vapor's `ErrorMiddleware`, so it sees every response, errors
 /// included: `app.middleware.use(try CORSPolicyMiddleware(policy: policy), at: .beginning)`.
-/// Registered inside it, errors pass through undecorated and it logs one warning saying so.
+/// Registered inside it, errors pass through undecorated: it logs one warning saying so, at the
+/// first request when the application's middleware list shows it, else at the first error.
 ///
 /// A future-based `Middleware`, not an `AsyncMiddleware`: the async kind starts a task per
 /// request, which alone costs more than the whole CORS decision. Headers are read straight out
@@ -17,6 +18,7 @@ import Vapor
 public final class CORSPolicyMiddleware: Middleware {
     let source: CORSResponderSource
     private let warnedAboutPlacement = Atomic(false)
+    private let checkedPlacement = Atomic(false)
 
     /// Applies `policy`; throws its validation errors.
     public init(policy: CORSPolicy) throws(CORSPolicyValidationError) {
@@ -34,6 +36,7 @@ public final class CORSPolicyMiddleware: Middleware {
     }
 
     public func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        if !checkedPlacement.load(ordering: .relaxed) { checkPlacement(request) }
         guard let responder = source.responder(forPath: request.url.path) else {
             return next.respond(to: request)
         }
@@ -99,6 +102,19 @@ public final class CORSPolicyMiddleware: Middleware {
             }
         }
         return future
+    }
+
+    /// Once, at the first request: registered after (inside) an `ErrorMiddleware` with none inside
+    /// it, as `app.middleware.use(cors)` does, errors will be answered outside it undecorated: said
+    /// before the first error does. Other arrangements (route groups, custom error middleware) are
+    /// left to the first error to reveal.
+    private func checkPlacement(_ request: Request) {
+        guard !checkedPlacement.exchange(true, ordering: .relaxed) else { return }
+        let chain = request.application.middleware.resolve()
+        guard let position = chain.firstIndex(where: { ($0 as? CORSPolicyMiddleware) === self }) else { return }
+        let errorsHandledOutside = chain[..<position].contains { $0 is ErrorMiddleware }
+        let errorsHandledInside = chain[(position + 1)...].contains { $0 is ErrorMiddleware }
+        if errorsHandledOutside, !errorsHandledInside { warnOnceAboutPlacement(request.logger) }
     }
 
     /// An error reached this middleware, so nothing between it and the application turns errors into

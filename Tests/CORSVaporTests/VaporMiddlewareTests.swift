@@ -118,18 +118,25 @@ final class CapturedLogs: Sendable {
     }
 
     @Test func errorsAnd404sCarryTheHeadersWhenRegisteredOutsideErrorMiddleware() async throws {
-        try await Self.withCORSApp(try CORSPolicyMiddleware(policy: Self.policy), at: .beginning) { tester in
+        let logs = CapturedLogs()
+        try await Self.withCORSApp(try CORSPolicyMiddleware(policy: Self.policy), at: .beginning, logs: logs) { tester in
             for (path, status) in [("/throws", 418), ("/http-error", 401), ("/nowhere", 404)] {
                 let response = try await Self.send(tester, .GET, path, ["Origin": "https://app.example.com"])
                 #expect(response.status.code == UInt(status), "\(path)")
                 #expect(response.headers.first(name: "Access-Control-Allow-Origin") == "https://app.example.com", "\(path)")
             }
         }
+        // Where it belongs, it says nothing about its placement.
+        #expect(!logs.messages.contains { $0.level == .warning && $0.message.contains("CORSPolicyMiddleware") })
     }
 
     @Test func registeredInsideErrorMiddlewareItWarnsOnceWithTheFix() async throws {
         let logs = CapturedLogs()
         try await Self.withCORSApp(try CORSPolicyMiddleware(policy: Self.policy), at: .end, logs: logs) { tester in
+            // Said at the first request, before any error: the middleware list shows the placement.
+            let first = try await Self.send(tester, .GET, "/items/1", [:])
+            #expect(first.status == .ok)
+            #expect(logs.messages.filter { $0.level == .warning && $0.message.contains("CORSPolicyMiddleware") }.count == 1)
             for path in ["/throws", "/nowhere", "/http-error"] {
                 let response = try await Self.send(tester, .GET, path, ["Origin": "https://app.example.com"])
                 #expect(response.headers.first(name: "Access-Control-Allow-Origin") == nil, "\(path)")
