@@ -76,6 +76,7 @@ struct DemoStages: Sendable {
     init(pageOrigin: String) {
         self.pageOrigin = pageOrigin
         let json = [(name: "Content-Type", value: "application/json")]
+        let pageHost = DemoEngine.hostOf(pageOrigin)
         stages = [
             DemoStage(
                 number: 1, title: "No CORS headers",
@@ -97,7 +98,7 @@ struct DemoStages: Sendable {
                 ]),
             DemoStage(
                 number: 4, title: "Credentials (cookies)",
-                lesson: "The page sets a cookie with <code>document.cookie</code> on 127.0.0.1; cookies ignore ports, so <code>credentials: 'include'</code> sends it to the API. With credentials, <code>*</code> is refused: the server must name the origin and send <code>Access-Control-Allow-Credentials: true</code>.",
+                lesson: "The page sets a cookie with <code>document.cookie</code> on \(pageHost); cookies ignore ports, so <code>credentials: 'include'</code> sends it to the API. With credentials, <code>*</code> is refused: the server must name the origin and send <code>Access-Control-Allow-Credentials: true</code>.",
                 server: "/stage4/wildcard: headers written by hand (Access-Control-Allow-Origin: *, Access-Control-Allow-Credentials: true), because swift-cors refuses that policy. /stage4/exact: allowOrigins [page], allowCredentials: true.",
                 buttons: [
                     DemoButton(id: "stage4-wildcard", label: "GET /stage4/wildcard with credentials", method: "GET", path: "/stage4/wildcard", credentials: .include),
