@@ -3,8 +3,10 @@
 # instructions each setup adds to a request over the no-CORS baseline, the same count on every
 # run whatever else the machine is doing (time on these shared machines drifts by more than the
 # differences). Instructions are not time (a cache miss or an atomic costs more than an add), so
-# BENCHMARKS.md gives both.
-# Usage: Scripts/callgrind-frameworks.sh [Hummingbird|Vapor|both] [KIND-PREFIX]   (needs valgrind; ~5 minutes)
+# BENCHMARKS.md gives both. Hummingbird's counts repeat exactly; Vapor's move by a few hundred
+# instructions between runs (its event-loop threads are scheduled differently): RUNS=3 takes the
+# median of three runs of each count (three times as long).
+# Usage: [RUNS=n] Scripts/callgrind-frameworks.sh [Hummingbird|Vapor|both] [KIND-PREFIX]   (needs valgrind; ~5 minutes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 frameworks=${1:-both}
@@ -18,10 +20,15 @@ if ! log=$(swift build -c release --package-path Benchmarks --product Alternatin
 binary=Benchmarks/.build/static/AlternatingBenchmark.nodebug
 objcopy --strip-debug Benchmarks/.build/static/release/AlternatingBenchmark "$binary"
 
-# Instructions of one run: `rounds` rounds of one kind through the baseline and the setups named by `filter`.
-count() {
+runs=${RUNS:-1}
+# Instructions of one run: `rounds` rounds of one kind through the baseline and the setups named by
+# `filter`; with RUNS > 1, the median of that many runs.
+count_once() {
   valgrind --tool=callgrind --callgrind-out-file=/dev/null "$binary" "$1" "$2" "$3" "$4" 2>&1 >/dev/null \
     | awk '/Collected/ {gsub(",", "", $4); print $4}'
+}
+count() {
+  for _ in $(seq "$runs"); do count_once "$@"; done | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'
 }
 for framework in $frameworks; do
   batch=4000; [ "$framework" = Vapor ] && batch=2000
