@@ -230,10 +230,15 @@ import Testing
                 uri: "/items/1", method: .options, headers: Self.preflight("https://app.example.com", "PUT", "x-secret"),
                 body: nil)
             _ = try await client.executeRequest(uri: "/items/1", method: .get, headers: [.origin: "https://evil.test"], body: nil)
+            _ = try await client.executeRequest(uri: "/items/1", method: .get, headers: [.origin: "https://App.example.com"], body: nil)
+            _ = try await client.executeRequest(uri: "/items/1", method: .get, headers: [.origin: "https://app.example.com"], body: nil)
         }
         let text = lines.all.joined(separator: "\n")
         #expect(text.contains("CORS preflightRejected: request header x-secret is not allowed: allowHeaders is [Content-Type]"))
         #expect(text.contains("CORS actualRejected: origin https://evil.test is not allowed"))
+        #expect(text.contains("CORS actualRejected: Origin \"https://App.example.com\" is not a single serialized origin"))
+        // One line per rejection, none for the allowed request.
+        #expect(lines.all.filter { $0.contains("CORS ") }.count == 3)
     }
 }
 

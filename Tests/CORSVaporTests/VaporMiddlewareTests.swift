@@ -150,6 +150,22 @@ final class CapturedLogs: Sendable {
         #expect(warnings.first?.message.contains("app.middleware.use(cors, at: .beginning)") == true)
     }
 
+    @Test func debugLogsExplainEveryRejection() async throws {
+        let logs = CapturedLogs()
+        try await Self.withCORSApp(try CORSPolicyMiddleware(policy: Self.policy), logs: logs) { tester in
+            _ = try await Self.send(tester, .OPTIONS, "/items/1", Self.preflight("https://app.example.com", "PUT", "x-secret"))
+            _ = try await Self.send(tester, .GET, "/items/1", ["Origin": "https://evil.test"])
+            _ = try await Self.send(tester, .GET, "/items/1", ["Origin": "https://App.example.com"])
+            _ = try await Self.send(tester, .GET, "/items/1", ["Origin": "https://app.example.com"])
+        }
+        let lines = logs.messages.filter { $0.level == .debug && $0.message.hasPrefix("CORS ") }.map(\.message)
+        #expect(lines.contains { $0.contains("CORS preflightRejected: request header x-secret is not allowed: allowHeaders is [Content-Type]") })
+        #expect(lines.contains { $0.contains("CORS actualRejected: origin https://evil.test is not allowed") })
+        #expect(lines.contains { $0.contains("CORS actualRejected: Origin \"https://App.example.com\" is not a single serialized origin") })
+        // One line per rejection, none for the allowed request.
+        #expect(lines.count == 3, "\(lines)")
+    }
+
     @Test func varyIsMergedWithTheApplications() async throws {
         try await Self.withCORSApp(try CORSPolicyMiddleware(policy: Self.policy)) { tester in
             let response = try await Self.send(tester, .GET, "/varies", ["Origin": "https://app.example.com"])
