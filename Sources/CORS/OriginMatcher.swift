@@ -26,7 +26,7 @@ struct OriginMatcher: @unchecked Sendable {
         var table: ByteStringTable.Frozen
     }
 
-    /// What `match` found: not allowed, allowed, or allowed as the exact origin whose fields are
+    /// What a lookup found: not allowed, allowed, or allowed as the exact origin whose fields are
     /// prebuilt at `prebuilt` (an index into `prebuiltOrigins`).
     struct Match {
         let code: Int32
@@ -112,18 +112,6 @@ struct OriginMatcher: @unchecked Sendable {
         needsScanAfterExactMiss = allowsAny || !schemes.isEmpty
         self.schemes = arena.copy(
             schemes.map { FrozenScheme(scheme: arena.copy($0.scheme), table: $0.table.freeze(into: arena)) })
-    }
-
-    /// Whether the origin whose bytes are `origin`, already scanned into `layout`, is configured.
-    @inline(__always)
-    func matches(_ origin: UnsafeBufferPointer<UInt8>, layout: OriginLayout) -> Bool {
-        match(origin, layout: layout).isAllowed
-    }
-
-    /// `matches`, telling also which prebuilt fields an exact match may use.
-    @inline(__always)
-    func match(_ origin: UnsafeBufferPointer<UInt8>, layout: OriginLayout) -> Match {
-        exactMatch(origin) ?? matchPatterns(origin, layout: layout)
     }
 
     /// The exact origin `origin`'s bytes are, if any: found by the unscanned bytes (a hit equals a
