@@ -52,14 +52,10 @@ public final class CORSPolicyMiddleware: Middleware {
                 switch result {
                 case .success(let response):
                     var headers = response.headers
-                    if !Self.hasVary(headers) {
-                        headers.add(name: vary.0, value: vary.1)
-                    } else if let merged = responder.mergedNonCORSVary(Self.varyLines(headers), isOptions: isOptions) {
-                        headers.replaceOrAdd(name: "Vary", value: merged)
-                    } else {
-                        return
+                    let changed = Self.addVary(vary, to: &headers, hasVary: Self.hasVary(headers)) {
+                        responder.mergedNonCORSVary($0, isOptions: isOptions)
                     }
-                    response.headers = headers
+                    if changed { response.headers = headers }
                 case .failure:
                     self.warnOnceAboutPlacement(request.logger)
                 }
@@ -156,14 +152,23 @@ public final class CORSPolicyMiddleware: Middleware {
             // Appended as a block: NIO skips its per-name checks (the names are ours, known ASCII).
             headers.add(contentsOf: HTTPHeaders(pairs))
         }
-        if let vary {
-            if !hasVary {
-                headers.add(name: vary.0, value: vary.1)
-            } else if let merged = decision.mergedVary(Self.varyLines(headers)) {
-                headers.replaceOrAdd(name: "Vary", value: merged)
-            }
-        }
+        if let vary { _ = addVary(vary, to: &headers, hasVary: hasVary, merge: decision.mergedVary) }
         return headers
+    }
+
+    /// `vary` added to `headers`: appended when they have no Vary line, else merged into theirs by
+    /// `merge` (given their Vary values); whether anything changed.
+    static func addVary(
+        _ vary: (String, String), to headers: inout HTTPHeaders, hasVary: Bool, merge: ([String]) -> String?
+    ) -> Bool {
+        if !hasVary {
+            headers.add(name: vary.0, value: vary.1)
+        } else if let merged = merge(headers[canonicalForm: "Vary"].map(String.init)) {
+            headers.replaceOrAdd(name: "Vary", value: merged)
+        } else {
+            return false
+        }
+        return true
     }
 
     /// Whether `headers` has a Vary line (names compared without allocating).
@@ -174,7 +179,5 @@ public final class CORSPolicyMiddleware: Middleware {
         return false
     }
 
-    /// The values of `headers`' Vary lines, split at commas by NIO, for merging.
-    static func varyLines(_ headers: HTTPHeaders) -> [String] { headers[canonicalForm: "Vary"].map(String.init) }
 }
 #endif
