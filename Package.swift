@@ -81,7 +81,7 @@ let package = Package(
             ]
         ),
         // Drives a headless Chromium over the DevTools protocol for the browser suites (Foundation only).
-        .target(name: "ChromiumHarness", path: "Tests/ChromiumHarness"),
+        .target(name: "BrowserHarness", path: "Tests/BrowserHarness"),
         .testTarget(
             name: "CORSTests",
             dependencies: ["CORS", .product(name: "HTTPTypes", package: "swift-http-types")]
@@ -93,7 +93,7 @@ let package = Package(
         .testTarget(
             name: "CORSFetchTests",
             dependencies: [
-                "CORS", "CORSBrowser", "CORSFetch", "CORSHummingbird", "ChromiumHarness",
+                "CORS", "CORSBrowser", "CORSFetch", "CORSHummingbird", "BrowserHarness",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
                 .product(name: "HummingbirdTesting", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
@@ -121,7 +121,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CORSToolTests",
-            dependencies: ["cors", "ChromiumHarness"]
+            dependencies: ["cors", "BrowserHarness"]
         ),
     ],
     swiftLanguageModes: [.v6]

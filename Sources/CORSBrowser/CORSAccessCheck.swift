@@ -4,20 +4,27 @@ import HTTPTypes
 /// (`network::cors::CheckAccess`): Access-Control-Allow-Origin present, `*` (only without
 /// credentials), then an exact match with the page's origin (several values and unparsable values
 /// named as such), then Access-Control-Allow-Credentials exactly `true` when credentials are included.
+/// Firefox checks in the same order but counts several values only as several lines, and calls
+/// every other inequality a mismatch (`BrowserProfile`).
 public enum CORSAccessCheck {
     /// `nil` when the response may be read; otherwise why not. `preflight` selects the
     /// Preflight- forms of the kinds.
     public static func check(
-        _ fields: HTTPFields, origin: String, credentials: CredentialsMode, preflight: Bool = false
+        _ fields: HTTPFields, origin: String, credentials: CredentialsMode, preflight: Bool = false,
+        browser: BrowserProfile = .chromium
     ) -> CORSBlockReason? {
         // Several lines are combined with ", " (Fetch "get"), which is how several values show.
         let allowOriginValues = fields[values: .accessControlAllowOrigin]
         guard !allowOriginValues.isEmpty else { return .missingAllowOriginHeader(preflight: preflight) }
         let allowOrigin = allowOriginValues.joined(separator: ", ")
+        if browser.severalAllowOriginValuesNeedSeveralLines && allowOriginValues.count > 1 {
+            return .multipleAllowOriginValues(allowOrigin, preflight: preflight)
+        }
         if allowOrigin == "*" {
             return credentials.includesCredentialsCrossOrigin ? .wildcardOriginNotAllowed(preflight: preflight) : nil
         }
         if allowOrigin != origin {
+            if !browser.distinguishesInvalidAllowOrigin { return .allowOriginMismatch(allowOrigin, preflight: preflight) }
             if allowOrigin.contains(",") || allowOrigin.contains(" ") {
                 return .multipleAllowOriginValues(allowOrigin, preflight: preflight)
             }

@@ -1,6 +1,7 @@
+import CORS
 /// Why a browser blocks a cross-origin request: Chromium's CORS error kinds (its
 /// `network::mojom::CorsError`, reported by DevTools as `corsErrorStatus.corsError`), each with the
-/// value it failed on, rendered as Chromium's console text, as Firefox's reason, and as the fix.
+/// value it failed on, rendered as Chromium's console text, as Firefox's console lines, and as the fix.
 ///
 /// The console wording is Chromium 156's, read off its console (`--enable-logging=stderr`) for
 /// each kind, and checked again by `ChromiumAgreementTests` whenever Chromium is installed.
@@ -94,25 +95,69 @@ public enum CORSBlockReason: Error, Sendable, Hashable {
         return "Access to fetch at '\(url)'\(redirect) from origin '\(origin)' has been blocked by CORS policy: \(chromiumDetail)"
     }
 
-    /// Firefox's "Reason:" line for the same failure (its CORS error pages on MDN).
+    /// Firefox's "(Reason: ...)" for the same failure, as Firefox 153 logs it (curly quotes).
     public var firefoxReason: String {
+        func q(_ text: String) -> String { "\u{2018}\(text)\u{2019}" }
+        let acao = q("Access-Control-Allow-Origin")
         switch self {
-        case .missingAllowOriginHeader: return "CORS header 'Access-Control-Allow-Origin' missing"
-        case .wildcardOriginNotAllowed: return "Credential is not supported if the CORS header 'Access-Control-Allow-Origin' is '*'"
-        case .multipleAllowOriginValues: return "Multiple CORS header 'Access-Control-Allow-Origin' not allowed"
+        case .missingAllowOriginHeader: return "CORS header \(acao) missing"
+        case .wildcardOriginNotAllowed: return "Credential is not supported if the CORS header \(acao) is \(q("*"))"
+        case .multipleAllowOriginValues: return "Multiple CORS header \(acao) not allowed"
         case .invalidAllowOriginValue(let value, _), .allowOriginMismatch(let value, _):
-            return "CORS header 'Access-Control-Allow-Origin' does not match '\(value)'"
-        case .invalidAllowCredentials: return "expected 'true' in CORS header 'Access-Control-Allow-Credentials'"
+            return "CORS header \(acao) does not match \(q(value))"
+        case .invalidAllowCredentials: return "expected \(q("true")) in CORS header \(q("Access-Control-Allow-Credentials"))"
         case .preflightInvalidStatus: return "CORS preflight response did not succeed"
         case .preflightDisallowedRedirect: return "CORS request external redirect not allowed"
-        case .invalidAllowMethodsPreflightResponse: return "invalid token in CORS header 'Access-Control-Allow-Methods'"
-        case .invalidAllowHeadersPreflightResponse: return "invalid token in CORS header 'Access-Control-Allow-Headers'"
-        case .methodDisallowedByPreflightResponse(let method):
-            return "Did not find method '\(method)' in CORS header 'Access-Control-Allow-Methods'"
+        case .invalidAllowMethodsPreflightResponse(let value):
+            return "invalid token \(q(Self.firstInvalidToken(value))) in CORS header \(q("Access-Control-Allow-Methods"))"
+        case .invalidAllowHeadersPreflightResponse(let value):
+            return "invalid token \(q(Self.firstInvalidToken(value))) in CORS header \(q("Access-Control-Allow-Headers"))"
+        case .methodDisallowedByPreflightResponse:
+            // Firefox does not name the method.
+            return "Did not find method in CORS header \(q("Access-Control-Allow-Methods"))"
         case .headerDisallowedByPreflightResponse(let name):
-            return "header '\(name)' is not allowed according to header 'Access-Control-Allow-Headers' from CORS preflight response"
-        case .redirectContainsCredentials: return "CORS request external redirect not allowed"
+            return "header \(q(name)) is not allowed according to header \(q("Access-Control-Allow-Headers")) from CORS preflight response"
+        case .redirectContainsCredentials: return Self.didNotSucceed
         }
+    }
+
+    static let didNotSucceed = "CORS request did not succeed"
+
+    /// The first item of a comma-separated list that is not a token (what Firefox names).
+    static func firstInvalidToken(_ value: String) -> String {
+        value.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingHTTPWhitespace() }
+            .first { !$0.isEmpty && !FetchVocabulary.isToken($0) } ?? value
+    }
+
+    /// Firefox's console errors for a `fetch()` that failed at `url`, in the order Firefox 153
+    /// logs them. `status` is the status of the response that failed the check; `interrupted` says
+    /// the failure came on a preflight or a redirect, which Firefox follows with a second line
+    /// saying the request did not succeed.
+    public func firefoxMessages(url: String, status: Int?, interrupted: Bool) -> [String] {
+        let statusText = status.map(String.init) ?? "(null)"
+        func line(_ reason: String, quotedURL: Bool = false, status: String? = nil) -> String {
+            let resource = quotedURL ? "\u{2018}\(url)\u{2019}" : url
+            let suffix = status.map { " Status code: \($0)." } ?? ""
+            return "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at \(resource). (Reason: \(reason)).\(suffix)"
+        }
+        let trailer = line(Self.didNotSucceed, status: "(null)")
+        var lines: [String]
+        switch self {
+        case .missingAllowOriginHeader: lines = [line(firefoxReason, status: statusText)]
+        case .wildcardOriginNotAllowed: lines = [line(firefoxReason, quotedURL: true)]
+        case .preflightInvalidStatus: lines = [line(firefoxReason, status: statusText)]
+        case .preflightDisallowedRedirect:
+            lines = [line(firefoxReason), line(CORSBlockReason.preflightInvalidStatus(0).firefoxReason, status: statusText)]
+        case .redirectContainsCredentials: return [trailer]
+        default: lines = [line(firefoxReason)]
+        }
+        if interrupted { lines.append(trailer) }
+        return lines
+    }
+
+    /// Firefox's line for a fetch that failed without a CORS reason (a redirect loop, say).
+    public static func firefoxDidNotSucceed(url: String) -> String {
+        "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at \(url). (Reason: \(didNotSucceed)). Status code: (null)."
     }
 
     /// What the server must send instead, for the page at `origin`.

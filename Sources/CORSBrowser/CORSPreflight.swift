@@ -5,16 +5,18 @@ import HTTPTypes
 public enum CORSPreflight {
     /// Whether a `cors`-mode request needs a preflight (Fetch §4.1 "main fetch", step 12.1 and
     /// §4.8): a method that is not CORS-safelisted, or a header that is not.
-    public static func isNeeded(method: String, headers: [(name: String, value: String)]) -> Bool {
-        !FetchVocabulary.safelistedMethods.contains(method) || !CORSSafelist.unsafeNames(headers).isEmpty
+    public static func isNeeded(method: String, headers: [(name: String, value: String)], browser: BrowserProfile = .chromium) -> Bool {
+        !FetchVocabulary.safelistedMethods.contains(method) || !CORSSafelist.unsafeNames(headers, browser: browser).isEmpty
     }
 
     /// The preflight's fields: Origin, Access-Control-Request-Method and, when any, the CORS-unsafe
     /// request-header names lowercased, sorted and comma-separated without spaces (§4.8 steps 3-5).
     /// No credentials go with it.
-    public static func requestFields(origin: String, method: String, headers: [(name: String, value: String)]) -> HTTPFields {
+    public static func requestFields(
+        origin: String, method: String, headers: [(name: String, value: String)], browser: BrowserProfile = .chromium
+    ) -> HTTPFields {
         var fields: HTTPFields = [.origin: origin, .accessControlRequestMethod: method]
-        let unsafe = CORSSafelist.unsafeNames(headers)
+        let unsafe = CORSSafelist.unsafeNames(headers, browser: browser)
         if !unsafe.isEmpty { fields[.accessControlRequestHeaders] = unsafe.joined(separator: ",") }
         return fields
     }
@@ -23,7 +25,7 @@ public enum CORSPreflight {
     public struct Grant: Sendable, Hashable {
         public var methods: [String]
         public var headerNames: [String]
-        /// Access-Control-Max-Age as sent, `nil` when absent or unparsable (browsers then use 5 s).
+        /// Seconds to cache it for, from Access-Control-Max-Age: `nil` for the browser's default (5 s).
         public var maxAge: Int?
 
         public init(methods: [String], headerNames: [String], maxAge: Int?) {
@@ -33,15 +35,16 @@ public enum CORSPreflight {
         }
     }
 
-    /// Validates the preflight's answer in Chromium's order: a redirect is refused first; then the
-    /// CORS check; then the status (200-299); then Access-Control-Allow-Methods and -Headers must
-    /// parse as token lists; then the method, then each CORS-unsafe header must be allowed.
+    /// Validates the preflight's answer in Chromium's order (Firefox's is the same): a redirect is
+    /// refused first; then the CORS check; then the status (200-299); then Access-Control-Allow-
+    /// Methods and -Headers must parse as token lists; then the method, then each CORS-unsafe
+    /// header must be allowed.
     public static func validate(
         status: Int, fields: HTTPFields, origin: String, method: String, headers: [(name: String, value: String)],
-        credentials: CredentialsMode
+        credentials: CredentialsMode, browser: BrowserProfile = .chromium
     ) -> Result<Grant, CORSBlockReason> {
         if redirectStatuses.contains(status) { return .failure(.preflightDisallowedRedirect) }
-        if let reason = CORSAccessCheck.check(fields, origin: origin, credentials: credentials, preflight: true) {
+        if let reason = CORSAccessCheck.check(fields, origin: origin, credentials: credentials, preflight: true, browser: browser) {
             return .failure(reason)
         }
         guard (200...299).contains(status) else { return .failure(.preflightInvalidStatus(status)) }
@@ -53,11 +56,11 @@ public enum CORSPreflight {
         guard let headerNames = tokenList(headersValue) else {
             return .failure(.invalidAllowHeadersPreflightResponse(headersValue))
         }
-        let grant = Grant(methods: methods, headerNames: headerNames, maxAge: maxAge(fields))
+        let grant = Grant(methods: methods, headerNames: headerNames, maxAge: maxAge(fields, browser: browser))
         if !grant.allows(method: method, credentials: credentials) {
             return .failure(.methodDisallowedByPreflightResponse(method))
         }
-        for name in CORSSafelist.unsafeNames(headers) where !grant.allows(headerName: name, credentials: credentials) {
+        for name in CORSSafelist.unsafeNames(headers, browser: browser) where !grant.allows(headerName: name, credentials: credentials) {
             return .failure(.headerDisallowedByPreflightResponse(name))
         }
         return .success(grant)
@@ -79,12 +82,14 @@ public enum CORSPreflight {
         return items
     }
 
-    /// Access-Control-Max-Age as a non-negative integer of seconds, or `nil` (Fetch §4.8 step 7.7).
-    static func maxAge(_ fields: HTTPFields) -> Int? {
+    /// Access-Control-Max-Age as a non-negative integer of seconds (Fetch §4.8 step 7.7), `nil`
+    /// when absent; when present but unparsable, what `browser` does with it.
+    static func maxAge(_ fields: HTTPFields, browser: BrowserProfile = .chromium) -> Int? {
         let values = fields[values: .accessControlMaxAge]
+        if values.isEmpty { return nil }
         guard values.count == 1, let text = values.first, !text.isEmpty,
             text.allSatisfy({ $0.isASCIIDigit }) || (text.first == "-" && text.dropFirst().allSatisfy(\.isASCIIDigit))
-        else { return nil }
+        else { return browser.unparsableMaxAgeSeconds }
         return Int(text).map { max($0, 0) } ?? Int.max
     }
 }

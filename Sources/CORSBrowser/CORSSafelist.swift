@@ -36,8 +36,9 @@ public enum CORSSafelist {
         "application/x-www-form-urlencoded", "multipart/form-data", "text/plain",
     ]
 
-    /// Fetch §2.2.2 "CORS-safelisted request-header": whether (name, value) needs no preflight.
-    public static func isSafelisted(name: String, value: String) -> Bool {
+    /// Fetch §2.2.2 "CORS-safelisted request-header": whether (name, value) needs no preflight in
+    /// `browser` (Chromium adds client hints to the standard's list).
+    public static func isSafelisted(name: String, value: String, browser: BrowserProfile = .chromium) -> Bool {
         let bytes = Array(value.utf8)
         guard bytes.count <= maximumValueLength else { return false }
         switch name.lowercased() {
@@ -52,15 +53,19 @@ public enum CORSSafelist {
             // Case-sensitive, as the Fetch Standard parses it: Chromium 156 preflights `Bytes=0-`.
             return SingleRange(value) != nil
         default:
-            return isChromiumClientHint(name: name.lowercased(), value: value)
+            return browser.safelistsClientHints && isChromiumClientHint(name: name.lowercased(), value: value)
         }
     }
+
+    /// The client-hint names Chromium safelists, lowercased.
+    public static let chromiumClientHints: Set<String> = ["dpr", "device-memory", "downlink", "width", "viewport-width", "rtt", "save-data", "ect"]
 
     /// Chromium also safelists these client-hint headers (not in the Fetch Standard), when their
     /// values are well-formed: numbers for DPR, Device-Memory and Downlink, whole numbers for Width,
     /// Viewport-Width and RTT, `on` for Save-Data, a connection type for ECT. Observed on Chromium
     /// 156: each valid value goes out without a preflight, `DPR: abc` is preflighted.
     static func isChromiumClientHint(name: String, value: String) -> Bool {
+        guard chromiumClientHints.contains(name) else { return false }
         func isNumber(_ text: String) -> Bool {
             let parts = text.split(separator: ".", omittingEmptySubsequences: false)
             return (1...2).contains(parts.count) && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy(\.isASCIIDigit) }
@@ -75,12 +80,12 @@ public enum CORSSafelist {
     }
 
     /// Fetch §2.2.2 "CORS-unsafe request-header names": lowercased, sorted, without duplicates.
-    public static func unsafeNames(_ headers: [(name: String, value: String)]) -> [String] {
+    public static func unsafeNames(_ headers: [(name: String, value: String)], browser: BrowserProfile = .chromium) -> [String] {
         var unsafe: [String] = []
         var potentiallyUnsafe: [String] = []
         var totalSafelistedLength = 0
         for (name, value) in headers {
-            if isSafelisted(name: name, value: value) {
+            if isSafelisted(name: name, value: value, browser: browser) {
                 potentiallyUnsafe.append(name)
                 totalSafelistedLength += value.utf8.count
             } else {

@@ -3,9 +3,10 @@ import Synchronization
 /// The CORS-preflight cache (Fetch §4.9): what a preflight granted, reused until its max-age runs
 /// out, keyed by the page's origin and the URL, as Chromium keys it.
 ///
-/// The standard also keys by credentials; Chromium 156 instead remembers whether the preflight was
-/// for a credentialed request, lets such an entry serve requests of either kind, and lets an
-/// uncredentialed one serve only uncredentialed requests (observed by the agreement suite).
+/// The standard also keys by credentials, and so does Firefox 153; Chromium 156 instead remembers
+/// whether the preflight was for a credentialed request, lets such an entry serve requests of
+/// either kind, and lets an uncredentialed one serve only uncredentialed requests (observed by the
+/// agreement suites). Which applies, and the cap, come from the `BrowserProfile`.
 public final class PreflightCache: Sendable {
     /// The longest a browser keeps an entry, whatever Access-Control-Max-Age says.
     public enum Cap: Sendable {
@@ -25,6 +26,8 @@ public final class PreflightCache: Sendable {
     struct Key: Hashable {
         var origin: String
         var url: String
+        /// Whether the entry is for credentialed requests, where the browser keys by it; else false.
+        var credentials: Bool = false
     }
 
     struct Entry {
@@ -35,27 +38,39 @@ public final class PreflightCache: Sendable {
     }
 
     private let entries = Mutex<[Key: Entry]>([:])
-    private let cap: Cap
+    private let capSeconds: Int
+    private let keyedByCredentials: Bool
+    private let wildcardCoversNames: Bool
     private let now: @Sendable () -> ContinuousClock.Instant
 
     /// - Parameters:
     ///   - cap: the browser whose cap applies (Chromium by default).
     ///   - now: the clock, injectable for tests.
     public init(cap: Cap = .chromium, now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }) {
-        self.cap = cap
+        self.capSeconds = cap.seconds
+        self.keyedByCredentials = false
+        self.wildcardCoversNames = true
+        self.now = now
+    }
+
+    /// A cache that behaves as `browser`'s does: its cap, its key, its reading of a cached `*`.
+    public init(browser: BrowserProfile, now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }) {
+        self.capSeconds = browser.maxAgeCap
+        self.keyedByCredentials = browser.preflightCacheKeyedByCredentials
+        self.wildcardCoversNames = browser.cachedWildcardCoversNames
         self.now = now
     }
 
     /// How long a grant stays: its max-age (5 s when absent, 0 when negative), capped.
     public func lifetime(of grant: CORSPreflight.Grant) -> Int {
-        min(grant.maxAge ?? Self.defaultMaxAge, cap.seconds)
+        min(grant.maxAge ?? Self.defaultMaxAge, capSeconds)
     }
 
     /// Remembers what a successful preflight granted (nothing when its lifetime is 0).
     public func store(_ grant: CORSPreflight.Grant, origin: String, url: String, credentials: CredentialsMode) {
         let seconds = lifetime(of: grant)
         guard seconds > 0 else { return }
-        let key = Key(origin: origin, url: url)
+        let key = key(origin, url, credentials.includesCredentialsCrossOrigin)
         let entry = Entry(grant: grant, credentials: credentials.includesCredentialsCrossOrigin, expires: now().advanced(by: .seconds(seconds)))
         entries.withLock { $0[key] = entry }
     }
@@ -65,9 +80,10 @@ public final class PreflightCache: Sendable {
     /// needs an entry from a credentialed preflight; `*` in an entry counts as a wildcard only if
     /// that preflight was uncredentialed.
     public func covers(
-        origin: String, url: String, credentials: CredentialsMode, method: String, headers: [(name: String, value: String)]
+        origin: String, url: String, credentials: CredentialsMode, method: String, headers: [(name: String, value: String)],
+        browser: BrowserProfile = .chromium
     ) -> Bool {
-        let key = Key(origin: origin, url: url)
+        let key = key(origin, url, credentials.includesCredentialsCrossOrigin)
         let instant = now()
         guard let entry = entries.withLock({ entries -> Entry? in
             guard let entry = entries[key] else { return nil }
@@ -78,9 +94,14 @@ public final class PreflightCache: Sendable {
             return entry
         }) else { return false }
         if credentials.includesCredentialsCrossOrigin && !entry.credentials { return false }
-        let granted: CredentialsMode = entry.credentials ? .include : .omit
+        // A `*` counts only from an uncredentialed preflight, and only where the browser reads it so.
+        let granted: CredentialsMode = entry.credentials || !wildcardCoversNames ? .include : .omit
         guard entry.grant.allows(method: method, credentials: granted) else { return false }
-        return CORSSafelist.unsafeNames(headers).allSatisfy { entry.grant.allows(headerName: $0, credentials: granted) }
+        return CORSSafelist.unsafeNames(headers, browser: browser).allSatisfy { entry.grant.allows(headerName: $0, credentials: granted) }
+    }
+
+    private func key(_ origin: String, _ url: String, _ credentialed: Bool) -> Key {
+        Key(origin: origin, url: url, credentials: keyedByCredentials && credentialed)
     }
 
     /// An entry with its remaining lifetime, for keeping the cache between processes
@@ -116,7 +137,7 @@ public final class PreflightCache: Sendable {
         let instant = now()
         entries.withLock { entries in
             for entry in saved where entry.secondsLeft - elapsed > 0 {
-                let key = Key(origin: entry.origin, url: entry.url)
+                let key = key(entry.origin, entry.url, entry.credentials)
                 let grant = CORSPreflight.Grant(methods: entry.methods, headerNames: entry.headerNames, maxAge: entry.maxAge)
                 entries[key] = Entry(grant: grant, credentials: entry.credentials, expires: instant.advanced(by: .milliseconds(Int((entry.secondsLeft - elapsed) * 1000))))
             }

@@ -7,7 +7,8 @@ import NIOHTTP1
 
 /// Performs a `fetch()` as a browser would, against a real server: decides whether to preflight,
 /// sends and validates the preflight (or reuses the cache), sends the actual request with the
-/// page's Origin, follows redirects under CORS rules, and checks the answer.
+/// page's Origin, follows redirects under CORS rules, and checks the answer. Which browser's
+/// behaviour and wording it reproduces is its `BrowserProfile` (Chromium unless told).
 public final class CORSFetcher: Sendable {
     /// One request sent and the response received.
     public struct Exchange: Sendable {
@@ -49,6 +50,13 @@ public final class CORSFetcher: Sendable {
         /// The URL first asked for, when a redirect led elsewhere.
         public var redirectedFrom: String?
         public var origin: String
+        /// The browser whose behaviour this is.
+        public var browser: BrowserProfile = .chromium
+        /// The status of the response that failed the check (a preflight's or a hop's).
+        public var failedStatus: Int?
+        /// Whether the failure came on a preflight or on a redirect being followed (Firefox then
+        /// logs that the request did not succeed, too).
+        public var interrupted = false
 
         /// Chromium's console message, when blocked.
         public var chromiumMessage: String? {
@@ -59,6 +67,33 @@ public final class CORSFetcher: Sendable {
             if networkError != nil { return "TypeError: Failed to fetch" }
             return nil
         }
+
+        /// The CORS errors the browser's console shows, in order: Chromium's one "Access to fetch
+        /// at ..." line, or Firefox's "Cross-Origin Request Blocked: ..." lines.
+        public var consoleMessages: [String] {
+            switch browser.name {
+            case .chromium:
+                guard let blockReason else { return [] }
+                return [blockReason.chromiumMessage(url: failedURL, origin: origin, redirectedFrom: redirectedFrom)]
+            case .firefox:
+                if let blockReason { return blockReason.firefoxMessages(url: failedURL, status: failedStatus, interrupted: interrupted) }
+                if tooManyRedirects { return [CORSBlockReason.firefoxDidNotSucceed(url: failedURL)] }
+                return []
+            }
+        }
+
+        /// The first console line, or the TypeError when `fetch()` refused before sending.
+        public var consoleMessage: String? { consoleMessages.first ?? typeError.map { "TypeError: \($0.message(in: browser))" } }
+
+        /// What `fetch()` rejects with, in the browser's words; `nil` when it resolves.
+        public var scriptError: String? {
+            if allowed { return nil }
+            if let typeError { return "TypeError: \(typeError.message(in: browser))" }
+            return browser.name == .firefox ? "TypeError: NetworkError when attempting to fetch resource." : "TypeError: Failed to fetch"
+        }
+
+        /// Whether the fetch failed by following more redirects than the browser allows.
+        public var tooManyRedirects = false
     }
 
     public enum FetchFailure: Error, Sendable, CustomStringConvertible {
@@ -74,14 +109,17 @@ public final class CORSFetcher: Sendable {
     private let client: HTTPClient
     public let cache: PreflightCache
     public let cookies: CookieJar
-    private static let maximumRedirects = 20
+    /// The browser whose behaviour and wording this fetcher reproduces.
+    public let browser: BrowserProfile
 
-    public init(cache: PreflightCache = PreflightCache(), cookies: CookieJar = CookieJar()) {
+    /// A fetcher that behaves as `browser` does, with its own preflight cache unless given one.
+    public init(browser: BrowserProfile = .chromium, cache: PreflightCache? = nil, cookies: CookieJar = CookieJar()) {
+        self.browser = browser
         self.cookies = cookies
         var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
         configuration.timeout = .init(connect: .seconds(5), read: .seconds(30))
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        self.cache = cache
+        self.cache = cache ?? PreflightCache(browser: browser)
     }
 
     /// Must be called once done: the HTTP client's connections and threads are released here.
@@ -89,10 +127,10 @@ public final class CORSFetcher: Sendable {
 
     /// Runs `body` with a fetcher and shuts it down afterwards, whatever happens.
     public static func with<Result>(
-        cache: PreflightCache = PreflightCache(), cookies: CookieJar = CookieJar(),
+        browser: BrowserProfile = .chromium, cache: PreflightCache? = nil, cookies: CookieJar = CookieJar(),
         _ body: (CORSFetcher) async throws -> Result
     ) async throws -> Result {
-        let fetcher = CORSFetcher(cache: cache, cookies: cookies)
+        let fetcher = CORSFetcher(browser: browser, cache: cache, cookies: cookies)
         do {
             let result = try await body(fetcher)
             try await fetcher.shutdown()
@@ -107,7 +145,7 @@ public final class CORSFetcher: Sendable {
     public func fetch(_ request: FetchRequest) async throws(FetchFailure) -> Outcome {
         var outcome = Outcome(
             allowed: false, preflightSent: false, preflightFromCache: false, readableHeaders: [], droppedHeaders: [],
-            trace: [], failedURL: request.url, origin: request.origin)
+            trace: [], failedURL: request.url, origin: request.origin, browser: browser)
         let prepared: PreparedFetch
         do {
             prepared = try PreparedFetch.prepare(request)
@@ -125,22 +163,36 @@ public final class CORSFetcher: Sendable {
         var crossOrigin = URLParts(url)?.origin != origin
 
         if fetch.mode == .sameOrigin && crossOrigin {
-            outcome.typeError = .invalidURL(url)  // reported as a failed fetch; no request leaves
+            // No request leaves. Chromium reports a failed fetch; Firefox a network error (and a
+            // "Security Error" console line that is not a CORS one).
+            if browser.name == .firefox {
+                outcome.networkError = "a same-origin request to another origin"
+            } else {
+                outcome.typeError = .invalidURL(url)
+            }
             return outcome
         }
         // The actual request, then redirects.
         var stage = Exchange.Stage.actual
-        for _ in 0...Self.maximumRedirects {
+        var preflighted = false
+        for _ in 0...browser.redirectLimit {
             // A cross-origin cors request is preflighted when it needs one and the cache does not
             // cover it: before the first request and again before each redirected one (a redirect
             // runs main fetch anew, Fetch §4.4 step 19; Chromium 156 does so too, as observed).
-            if fetch.mode == .cors && crossOrigin && CORSPreflight.isNeeded(method: method, headers: headers) {
+            // Firefox preflights every hop once one was, from the page's origin.
+            let preflightsAgain = browser.preflightsEveryHopAfterAPreflight && preflighted
+            let preflightOrigin = browser.preflightsEveryHopAfterAPreflight ? fetch.origin : origin
+            if fetch.mode == .cors && crossOrigin
+                && (preflightsAgain || CORSPreflight.isNeeded(method: method, headers: headers, browser: browser))
+            {
                 if fetch.cache.usesPreflightCache,
-                    cache.covers(origin: origin, url: url, credentials: fetch.credentials, method: method, headers: headers)
+                    cache.covers(
+                        origin: preflightOrigin, url: url, credentials: fetch.credentials, method: method, headers: headers,
+                        browser: browser)
                 {
                     outcome.preflightFromCache = true
                 } else {
-                    let fields = CORSPreflight.requestFields(origin: origin, method: method, headers: headers)
+                    let fields = CORSPreflight.requestFields(origin: preflightOrigin, method: method, headers: headers, browser: browser)
                     let pairs = fields.map { ($0.name.rawName, $0.value) }
                     let response = try await send("OPTIONS", url, pairs, body: nil)
                     outcome.trace.append(Exchange(stage: .preflight, method: "OPTIONS", url: url, requestHeaders: pairs, status: response.status, responseHeaders: response.headers))
@@ -148,14 +200,17 @@ public final class CORSFetcher: Sendable {
                     outcome.preflightSent = true
                     outcome.preflightStatus = response.status
                     switch CORSPreflight.validate(
-                        status: response.status, fields: response.fields, origin: origin, method: method, headers: headers,
-                        credentials: fetch.credentials)
+                        status: response.status, fields: response.fields, origin: preflightOrigin, method: method,
+                        headers: headers, credentials: fetch.credentials, browser: browser)
                     {
                     case .failure(let reason):
                         outcome.blockReason = reason
+                        outcome.failedStatus = response.status
+                        outcome.interrupted = true
                         return outcome
                     case .success(let grant):
-                        cache.store(grant, origin: origin, url: url, credentials: fetch.credentials)
+                        cache.store(grant, origin: preflightOrigin, url: url, credentials: fetch.credentials)
+                        preflighted = true
                     }
                 }
             }
@@ -176,11 +231,16 @@ public final class CORSFetcher: Sendable {
             outcome.failedURL = url
             // An empty Location is no redirect: Chromium 156 hands the 3xx response itself to the
             // page (the standard would resolve "" to the same URL and loop), as observed.
-            let isRedirect = CORSPreflight.redirectStatuses.contains(response.status) && !(response.fields[.location] ?? "").isEmpty
+            // Firefox resolves an empty Location to the same URL and follows it.
+            let location = response.fields[.location]
+            let isRedirect = CORSPreflight.redirectStatuses.contains(response.status) && location != nil
+                && (browser.followsEmptyLocation || !(location ?? "").isEmpty)
             if crossOrigin && fetch.mode == .cors,
-                let reason = CORSAccessCheck.check(response.fields, origin: origin, credentials: fetch.credentials)
+                let reason = CORSAccessCheck.check(response.fields, origin: origin, credentials: fetch.credentials, browser: browser)
             {
                 outcome.blockReason = reason
+                outcome.failedStatus = response.status
+                outcome.interrupted = isRedirect && fetch.redirect == .follow
                 return outcome
             }
             if isRedirect && fetch.redirect == .error {
@@ -194,7 +254,7 @@ public final class CORSFetcher: Sendable {
                 outcome.status = 0
                 return outcome
             }
-            guard isRedirect, let location = response.fields[.location] else {
+            guard isRedirect, let location else {
                 outcome.allowed = true
                 outcome.status = response.status
                 outcome.body = response.body
@@ -229,6 +289,9 @@ public final class CORSFetcher: Sendable {
             crossOrigin = crossOrigin || nextParts.origin != fetch.origin
             stage = .redirect
         }
+        // Fetch §4.4 step 5: past the redirect limit, a network error.
+        outcome.networkError = "more than \(browser.redirectLimit) redirects"
+        outcome.tooManyRedirects = true
         return outcome
     }
 
@@ -287,6 +350,7 @@ public final class CORSFetcher: Sendable {
 
     /// Resolves a Location value against the current URL (absolute, scheme-relative, absolute-path or relative).
     static func resolve(_ location: String, against base: String) -> String {
+        if location.isEmpty { return String(base.prefix { $0 != "#" }) }
         if hasScheme(location) { return location }
         guard let parts = URLParts(base) else { return location }
         let root = parts.port.map { "\(parts.scheme)://\(parts.host):\($0)" } ?? "\(parts.scheme)://\(parts.host)"

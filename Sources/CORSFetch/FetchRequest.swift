@@ -55,7 +55,8 @@ public enum FetchTypeError: Error, Sendable, Hashable {
     case credentialsInURL(String)
     case methodUnsupportedInNoCORS(String)
     case invalidURL(String)
-    case onlyIfCachedOutsideSameOrigin
+    /// `only-if-cached` with a mode other than `same-origin` (the mode, for Firefox's wording).
+    case onlyIfCachedOutsideSameOrigin(String)
 
     /// The `TypeError` message, as Chromium words it.
     public var message: String {
@@ -72,6 +73,27 @@ public enum FetchTypeError: Error, Sendable, Hashable {
         case .invalidURL(let url): return prefix + "Failed to parse URL from \(url)"
         case .onlyIfCachedOutsideSameOrigin: return prefix + "'only-if-cached' can be set only with 'same-origin' mode"
         }
+    }
+
+    /// The `TypeError` message, as Firefox 153 words it (observed: `Window.fetch: ...`).
+    public var firefoxMessage: String {
+        let prefix = "Window.fetch: "
+        switch self {
+        case .forbiddenMethod(let method), .invalidMethod(let method), .methodUnsupportedInNoCORS(let method):
+            return prefix + "Invalid request method \(method)."
+        case .invalidHeaderName(let name): return prefix + "\(name) is an invalid header name."
+        case .invalidHeaderValue(let value): return prefix + "\(value) is an invalid header value."
+        case .bodyWithGetOrHead: return prefix + "HEAD or GET Request cannot have a body."
+        case .credentialsInURL(let url): return prefix + "\(url) is an url with embedded credentials."
+        case .invalidURL(let url): return prefix + "\(url) is not a valid URL."
+        case .onlyIfCachedOutsideSameOrigin(let mode):
+            return prefix + "Request mode '\(mode)' was used, but request cache mode 'only-if-cached' can only be used with request mode 'same-origin'."
+        }
+    }
+
+    /// The message in `browser`'s words.
+    public func message(in browser: BrowserProfile) -> String {
+        browser.name == .firefox ? firefoxMessage : message
     }
 }
 
@@ -94,7 +116,7 @@ public struct PreparedFetch: Sendable {
             prepared.method = request.method.uppercased()
         }
         if request.body != nil, prepared.method == "GET" || prepared.method == "HEAD" { throw .bodyWithGetOrHead }
-        if request.cache == .onlyIfCached, request.mode != .sameOrigin { throw .onlyIfCachedOutsideSameOrigin }
+        if request.cache == .onlyIfCached, request.mode != .sameOrigin { throw .onlyIfCachedOutsideSameOrigin(request.mode.rawValue) }
         if request.mode == .noCORS, !FetchVocabulary.safelistedMethods.contains(prepared.method) {
             throw .methodUnsupportedInNoCORS(prepared.method)
         }

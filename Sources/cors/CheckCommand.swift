@@ -10,7 +10,9 @@ struct CheckCommand: AsyncParsableCommand {
         abstract: "Fetch a URL as a browser page at --origin would, and say whether CORS lets the page read it.",
         discussion: """
             Options read like curl's. Exit status: 0 when the browser would allow the request, 1 when it \
-            would block it, 2 for a usage error or when the server cannot be reached.
+            would block it, 2 for a usage error or when the server cannot be reached. With --browser all, \
+            the request goes to the server once per browser, and the exit status is 0 only when every \
+            browser allows it.
             """
     )
 
@@ -47,6 +49,9 @@ struct CheckCommand: AsyncParsableCommand {
     @Option(name: .customLong("cookie-jar"), help: "A file that keeps cookies between calls (read and written).")
     var cookieJar: String?
 
+    @Option(help: "chromium (default), firefox, or all: whose behaviour and console wording to reproduce.")
+    var browser: String = "chromium"
+
     @Flag(help: "Print one JSON object instead of the human report.")
     var json = false
 
@@ -59,6 +64,14 @@ struct CheckCommand: AsyncParsableCommand {
         }
         guard let redirectMode = FetchRequest.Redirect(rawValue: redirect) else {
             throw ValidationError("--redirect must be follow, error or manual, not '\(redirect)'")
+        }
+        let browsers: [BrowserProfile]
+        if browser.lowercased() == "all" {
+            browsers = BrowserProfile.all
+        } else if let one = BrowserProfile(named: browser) {
+            browsers = [one]
+        } else {
+            throw ValidationError("--browser must be chromium, firefox or all, not '\(browser)'")
         }
         guard let cacheMode = FetchRequest.Cache(rawValue: cache) else {
             throw ValidationError("--cache must be default, no-store, reload, no-cache, force-cache or only-if-cached, not '\(cache)'")
@@ -74,37 +87,63 @@ struct CheckCommand: AsyncParsableCommand {
             url: url, origin: origin, method: method ?? (data == nil ? "GET" : "POST"), headers: pairs, body: data,
             credentials: credentialsMode, mode: fetchMode, redirect: redirectMode, cache: cacheMode)
 
-        let cache = PreflightCache()
-        if let preflightCache { Self.loadCache(cache, from: preflightCache) }
+        var cacheFile = preflightCache.flatMap(Self.loadCacheFile)
         var savedCookies: [String: [String: String]] = [:]
         if let cookieJar, let data = FileManager.default.contents(atPath: cookieJar) {
             savedCookies = (try? JSONDecoder().decode([String: [String: String]].self, from: data)) ?? [:]
         }
-        let jar = CookieJar(savedCookies)
-        let fetcher = CORSFetcher(cache: cache, cookies: jar)
-        let outcome: CORSFetcher.Outcome
-        do {
-            outcome = try await fetcher.fetch(request)
-        } catch {
+        // Each browser has a preflight cache and a cookie jar of its own; the request goes out once per browser.
+        var results: [(browser: BrowserProfile, outcome: CORSFetcher.Outcome)] = []
+        var cookiesAfter = savedCookies
+        for profile in browsers {
+            let cache = PreflightCache(browser: profile)
+            if let cacheFile { cache.restore(cacheFile.entries(for: profile), elapsed: Date().timeIntervalSince1970 - cacheFile.savedAt) }
+            let jar = CookieJar(savedCookies)
+            let fetcher = CORSFetcher(browser: profile, cache: cache, cookies: jar)
+            do {
+                results.append((profile, try await fetcher.fetch(request)))
+            } catch {
+                try? await fetcher.shutdown()
+                FileHandle.standardError.write(Data("cors check: \(error)\n".utf8))
+                throw ExitCode(2)
+            }
             try? await fetcher.shutdown()
-            FileHandle.standardError.write(Data("cors check: \(error)\n".utf8))
-            throw ExitCode(2)
+            if preflightCache != nil {
+                var file = cacheFile ?? CacheFile(savedAt: 0, entries: [])
+                file.set(cache.saved(), for: profile)
+                file.savedAt = Date().timeIntervalSince1970
+                cacheFile = file
+            }
+            cookiesAfter.merge(jar.contents) { $0.merging($1) { _, new in new } }
         }
-        try? await fetcher.shutdown()
-        if let preflightCache { Self.saveCache(cache, to: preflightCache) }
-        if let cookieJar, let data = try? JSONEncoder().encode(jar.contents) {
+        if let preflightCache, let cacheFile { Self.saveCacheFile(cacheFile, to: preflightCache) }
+        if let cookieJar, let data = try? JSONEncoder().encode(cookiesAfter) {
             if !FileManager.default.createFile(atPath: cookieJar, contents: data) {
                 FileHandle.standardError.write(Data("cors check: could not write the cookie jar \(cookieJar)\n".utf8))
             }
         }
 
+        let comparison = BrowserComparison(results)
         if json {
-            let data = try JSONSerialization.data(withJSONObject: Self.json(outcome, request), options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+            let object: [String: Any]
+            if results.count == 1 {
+                object = Self.json(results[0].outcome, request)
+            } else {
+                var byBrowser: [String: Any] = [:]
+                for (profile, outcome) in results { byBrowser[profile.name.rawValue] = Self.json(outcome, request) }
+                object = [
+                    "allowed": comparison.allAllow, "browsers": byBrowser, "verdictsDiffer": comparison.verdictsDiffer,
+                    "difference": comparison.difference(for: request) ?? NSNull(),
+                ]
+            }
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
             print(String(decoding: data, as: UTF8.self))
+        } else if results.count == 1 {
+            print(Self.report(results[0].outcome, request), terminator: "")
         } else {
-            print(Self.report(outcome, request), terminator: "")
+            print(Self.report(comparison, request), terminator: "")
         }
-        if !outcome.allowed { throw ExitCode(1) }
+        if !comparison.allAllow { throw ExitCode(1) }
     }
 
     // MARK: Output
@@ -132,11 +171,9 @@ struct CheckCommand: AsyncParsableCommand {
             out += "ALLOWED: the page can read the response (status \(outcome.status ?? 0)).\n"
             out += "readable headers: \(outcome.readableHeaders.joined(separator: ", "))\n"
         } else {
-            out += "BLOCKED\n"
-            if let message = outcome.chromiumMessage { out += "Chromium: \(message)\n" }
-            if let networkError = outcome.networkError { out += "why:      \(networkError) (not a CORS failure)\n" }
+            out += "BLOCKED in \(outcome.browser)\n"
+            out += verdictLines(outcome)
             if let reason = outcome.blockReason {
-                out += "Firefox:  Reason: \(reason.firefoxReason)\n"
                 out += "fix:      \(reason.fix(origin: request.origin))\n"
                 if let framework = ServerFramework.detect(outcome.trace.last?.responseHeaders ?? []) {
                     out += "in \(framework.rawValue):\n"
@@ -147,13 +184,41 @@ struct CheckCommand: AsyncParsableCommand {
         return out
     }
 
+    /// The browser's console lines verbatim (or its TypeError), and a network error's cause.
+    static func verdictLines(_ outcome: CORSFetcher.Outcome) -> String {
+        var out = ""
+        let label = "\(outcome.browser):".padding(toLength: 10, withPad: " ", startingAt: 0)
+        let lines = outcome.consoleMessages.isEmpty ? [outcome.consoleMessage ?? outcome.scriptError].compactMap { $0 } : outcome.consoleMessages
+        for line in lines { out += "\(label)\(line)\n" }
+        if let networkError = outcome.networkError { out += "why:      \(networkError) (not a CORS failure)\n" }
+        return out
+    }
+
+    /// The report for several browsers: each one's trace and verdict, then what differs.
+    static func report(_ comparison: BrowserComparison, _ request: FetchRequest) -> String {
+        var out = ""
+        for (profile, outcome) in comparison.outcomes {
+            out += "== \(profile)\n"
+            var single = report(outcome, request)
+            if single.hasPrefix("\n") { single.removeFirst() }
+            out += single + "\n"
+        }
+        if let difference = comparison.difference(for: request) {
+            out += "The browsers differ: \(difference)\n"
+        } else {
+            let verdict = comparison.allAllow ? "allow" : "block"
+            out += "Every browser agrees: they all \(verdict) it.\n"
+        }
+        return out
+    }
+
     private static func mark(_ name: String) -> String { highlighted.contains(name.lowercased()) ? "   <--" : "" }
 
     static func json(_ outcome: CORSFetcher.Outcome, _ request: FetchRequest) -> [String: Any] {
         var error: Any = NSNull()
         if let reason = outcome.blockReason {
             var object: [String: Any] = [
-                "kind": reason.kind, "message": outcome.chromiumMessage ?? "", "firefox": reason.firefoxReason,
+                "kind": reason.kind, "message": outcome.consoleMessage ?? "", "firefox": reason.firefoxReason,
                 "fix": reason.fix(origin: request.origin),
             ]
             if let framework = ServerFramework.detect(outcome.trace.last?.responseHeaders ?? []) {
@@ -162,9 +227,9 @@ struct CheckCommand: AsyncParsableCommand {
             }
             error = object
         } else if let typeError = outcome.typeError {
-            error = ["kind": "TypeError", "message": typeError.message, "fix": "Change the fetch() call: the browser refuses to send it."]
+            error = ["kind": "TypeError", "message": typeError.message(in: outcome.browser), "fix": "Change the fetch() call: the browser refuses to send it."]
         } else if let networkError = outcome.networkError {
-            error = ["kind": "NetworkError", "message": "TypeError: Failed to fetch", "fix": "Not a CORS failure: \(networkError)."]
+            error = ["kind": "NetworkError", "message": outcome.consoleMessage ?? outcome.scriptError ?? "", "fix": "Not a CORS failure: \(networkError)."]
         }
         let trace: [[String: Any]] = outcome.trace.map { exchange in
             [
@@ -177,7 +242,7 @@ struct CheckCommand: AsyncParsableCommand {
         var preflight: [String: Any] = ["sent": outcome.preflightSent, "fromCache": outcome.preflightFromCache]
         preflight["status"] = outcome.preflightStatus ?? NSNull()
         return [
-            "allowed": outcome.allowed, "preflight": preflight, "error": error,
+            "allowed": outcome.allowed, "preflight": preflight, "error": error, "browser": outcome.browser.name.rawValue,
             "readableHeaders": outcome.readableHeaders, "droppedHeaders": outcome.droppedHeaders, "trace": trace,
             "status": outcome.status ?? NSNull(),
         ]
@@ -185,20 +250,27 @@ struct CheckCommand: AsyncParsableCommand {
 
     // MARK: The preflight cache file
 
+    /// Saved entries per browser; `entries` are Chromium's (the file's first shape).
     struct CacheFile: Codable {
         var savedAt: Double
         var entries: [PreflightCache.SavedEntry]
+        var firefox: [PreflightCache.SavedEntry]?
+
+        func entries(for browser: BrowserProfile) -> [PreflightCache.SavedEntry] {
+            browser.name == .firefox ? firefox ?? [] : entries
+        }
+
+        mutating func set(_ saved: [PreflightCache.SavedEntry], for browser: BrowserProfile) {
+            if browser.name == .firefox { firefox = saved } else { entries = saved }
+        }
     }
 
-    static func loadCache(_ cache: PreflightCache, from path: String) {
-        guard let data = FileManager.default.contents(atPath: path),
-            let file = try? JSONDecoder().decode(CacheFile.self, from: data)
-        else { return }
-        cache.restore(file.entries, elapsed: Date().timeIntervalSince1970 - file.savedAt)
+    static func loadCacheFile(_ path: String) -> CacheFile? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return try? JSONDecoder().decode(CacheFile.self, from: data)
     }
 
-    static func saveCache(_ cache: PreflightCache, to path: String) {
-        let file = CacheFile(savedAt: Date().timeIntervalSince1970, entries: cache.saved())
+    static func saveCacheFile(_ file: CacheFile, to path: String) {
         guard let data = try? JSONEncoder().encode(file), FileManager.default.createFile(atPath: path, contents: data) else {
             FileHandle.standardError.write(Data("cors check: could not write the preflight cache \(path)\n".utf8))
             return

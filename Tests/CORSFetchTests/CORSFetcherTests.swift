@@ -161,7 +161,7 @@ import Testing
                     #expect(second.allowed)
                 }
                 let onlyIfCached = try await fetcher.fetch(FetchRequest(url: "\(base)/x", origin: Self.page, cache: .onlyIfCached))
-                #expect(onlyIfCached.typeError == .onlyIfCachedOutsideSameOrigin)
+                #expect(onlyIfCached.typeError == .onlyIfCachedOutsideSameOrigin("cors"))
             }
         }
     }

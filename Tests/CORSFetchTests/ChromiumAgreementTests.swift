@@ -1,5 +1,5 @@
 #if Hummingbird
-import ChromiumHarness
+import BrowserHarness
 import CORSBrowser
 import CORSFetch
 import Foundation
@@ -18,27 +18,8 @@ import Testing
 /// missing Chromium is a failure.
 @Suite(.serialized) struct ChromiumAgreementTests {
     typealias SeenRequest = CORSFetcherTests.SeenRequest
-
-    /// One request the page makes, as `fetch(api + path, init)`.
-    struct Case: Codable, Sendable {
-        var path: String
-        var method: String = "GET"
-        var headers: [String: String] = [:]
-        var body: String?
-        var credentials: String = "same-origin"
-        var mode: String = "cors"
-        var redirect: String = "follow"
-        var cache: String = "default"
-
-        var summary: String {
-            var text = "\(method) \(path)"
-            if !headers.isEmpty { text += " \(headers.sorted { $0.key < $1.key })" }
-            if credentials != "same-origin" { text += " credentials=\(credentials)" }
-            if mode != "cors" { text += " mode=\(mode)" }
-            if redirect != "follow" { text += " redirect=\(redirect)" }
-            return text
-        }
-    }
+    typealias Case = AgreementMatrix.Case
+    typealias BrowserResult = AgreementMatrix.BrowserResult
 
     /// What Chromium did with one case.
     struct Observation: Sendable {
@@ -49,36 +30,6 @@ import Testing
         var console: String?
         /// What the server saw, in order.
         var seen: [SeenRequest]
-    }
-
-    struct BrowserResult: Decodable, Sendable {
-        var ok: Bool
-        var status: Int?
-        var headers: [String]?
-        var error: String?
-    }
-
-    /// The page both suites load: it only defines `runCase`, which the driver calls once per case.
-    static let pageHTML = """
-        <!doctype html><html><head><title>swift-cors agreement</title></head><body><script>
-        async function runCase(api, c) {
-          const init = {method: c.method, headers: c.headers, credentials: c.credentials, mode: c.mode, redirect: c.redirect, cache: c.cache};
-          if (c.body !== null && c.body !== undefined) init.body = c.body;
-          try {
-            const r = await fetch(api + c.path, init);
-            return {ok: true, status: r.status, headers: [...r.headers.keys()]};
-          } catch (e) { return {ok: false, error: String(e)}; }
-        }
-        </script></body></html>
-        """
-
-    /// Serves `/page.html` on a port of its own (its origin).
-    static func pageServer() -> some ApplicationProtocol {
-        let router = Router()
-        router.get("/page.html") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/html"], body: .init(byteBuffer: ByteBuffer(string: pageHTML)))
-        }
-        return Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
     }
 
     /// Runs `cases` one by one in `tab` (already on the page), collecting for each the script's
@@ -113,12 +64,12 @@ import Testing
     @Test(.enabled(if: Chromium.shouldRun, Comment(rawValue: Chromium.skipReason)))
     func fetcherAgreesWithChromium() async throws {
         let recorder = CORSFetcherTests.RequestRecorder()
-        try await Self.pageServer().test(.live) { pageClient in
+        try await AgreementMatrix.pageServer().test(.live) { pageClient in
             let page = "http://127.0.0.1:\(pageClient.port!)"
             try await CORSFetcherTests.scriptedServer(recorder: recorder).test(.live) { apiClient in
                 let port = apiClient.port!
                 let api = "http://127.0.0.1:\(port)"
-                let cases = Self.cases(page: page, apiPort: port)
+                let cases = AgreementMatrix.cases(page: page, apiPort: port)
                 let observations = try await Chromium.session { browser in
                     let tab = try browser.newPage()
                     try tab.setCookie(name: "sid", value: "abc", url: api + "/")
@@ -131,13 +82,7 @@ import Testing
                 var tally = (allowed: 0, messages: 0, kinds: 0, preflights: 0, cookies: 0)
                 try await CORSFetcher.with(cookies: CookieJar(["127.0.0.1": ["sid": "abc"]])) { fetcher in
                     for (index, testCase) in cases.enumerated() {
-                        let request = FetchRequest(
-                            url: api + testCase.path, origin: page, method: testCase.method,
-                            headers: testCase.headers.map { ($0.key, $0.value) }.sorted { $0.0 < $1.0 }, body: testCase.body,
-                            credentials: CredentialsMode(rawValue: testCase.credentials)!,
-                            mode: FetchRequest.Mode(rawValue: testCase.mode)!,
-                            redirect: FetchRequest.Redirect(rawValue: testCase.redirect)!,
-                            cache: FetchRequest.Cache(rawValue: testCase.cache)!)
+                        let request = testCase.request(api: api, page: page)
                         _ = recorder.take()
                         let theirs = observations[index]
                         let problems: [String]

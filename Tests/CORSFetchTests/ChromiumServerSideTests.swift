@@ -1,5 +1,5 @@
 #if Hummingbird
-import ChromiumHarness
+import BrowserHarness
 import CORS
 import CORSBrowser
 import CORSHummingbird
@@ -111,7 +111,7 @@ extension ChromiumAgreementTests {
 
     @Test(.enabled(if: Chromium.shouldRun, Comment(rawValue: Chromium.skipReason)))
     func chromiumDoesWhatThePolicyMeans() async throws {
-        try await Self.pageServer().test(.live) { pageClient in
+        try await AgreementMatrix.pageServer().test(.live) { pageClient in
             let port = pageClient.port!
             let allowedPage = "http://127.0.0.1:\(port)"
             let otherPage = "http://localhost:\(port)"  // the same server, another origin

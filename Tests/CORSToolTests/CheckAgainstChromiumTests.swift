@@ -1,4 +1,4 @@
-import ChromiumHarness
+import BrowserHarness
 import Foundation
 import Testing
 

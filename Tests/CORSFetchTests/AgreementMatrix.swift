@@ -1,5 +1,8 @@
 #if Hummingbird
+import CORSBrowser
+import CORSFetch
 import Foundation
+import Hummingbird
 
 /// The cases of the agreement suite: request shapes (methods and their case, safelisted and unsafe
 /// headers and values, content types, credentials modes) crossed with server answers (every
@@ -8,7 +11,84 @@ import Foundation
 ///
 /// Every case has a path of its own, so Chromium's preflight cache never mixes cases, except in
 /// the cache family, where consecutive cases share a path on purpose.
-extension ChromiumAgreementTests {
+enum AgreementMatrix {
+    /// One request the page makes, as `fetch(api + path, init)`.
+    struct Case: Codable, Sendable {
+        var path: String
+        var method: String = "GET"
+        /// Name-value pairs in the order the script sets them (`fetch` accepts them so; a name
+        /// given twice is combined by the Headers object).
+        var headers: [[String]] = []
+        var body: String?
+        var credentials: String = "same-origin"
+        var mode: String = "cors"
+        var redirect: String = "follow"
+        var cache: String = "default"
+
+        init(path: String, method: String = "GET", headers: [String: String] = [:], headerList: [(String, String)] = [],
+             body: String? = nil, credentials: String = "same-origin", mode: String = "cors", redirect: String = "follow",
+             cache: String = "default") {
+            self.path = path
+            self.method = method
+            self.headers = (headers.sorted { $0.key < $1.key } + headerList).map { [$0.0, $0.1] }
+            self.body = body
+            self.credentials = credentials
+            self.mode = mode
+            self.redirect = redirect
+            self.cache = cache
+        }
+
+        var headerPairs: [(name: String, value: String)] { headers.map { ($0[0], $0[1]) } }
+
+        var summary: String {
+            var text = "\(method) \(path)"
+            if !headers.isEmpty { text += " \(headers.map { "\($0[0]): \($0[1])" })" }
+            if credentials != "same-origin" { text += " credentials=\(credentials)" }
+            if mode != "cors" { text += " mode=\(mode)" }
+            if redirect != "follow" { text += " redirect=\(redirect)" }
+            return text
+        }
+
+        /// The same call for `CORSFetcher`, from the page at `page` to the API at `api`.
+        func request(api: String, page: String) -> FetchRequest {
+            FetchRequest(
+                url: api + path, origin: page, method: method, headers: headerPairs, body: body,
+                credentials: CredentialsMode(rawValue: credentials)!, mode: FetchRequest.Mode(rawValue: mode)!,
+                redirect: FetchRequest.Redirect(rawValue: redirect)!, cache: FetchRequest.Cache(rawValue: cache)!)
+        }
+    }
+
+    struct BrowserResult: Decodable, Sendable {
+        var ok: Bool
+        var status: Int?
+        var headers: [String]?
+        var error: String?
+    }
+
+    /// The page both suites load: it only defines `runCase`, which the driver calls once per case.
+    static let pageHTML = """
+        <!doctype html><html><head><title>swift-cors agreement</title></head><body><script>
+        async function runCase(api, c) {
+          const init = {method: c.method, headers: c.headers, credentials: c.credentials, mode: c.mode, redirect: c.redirect, cache: c.cache};
+          if (c.body !== null && c.body !== undefined) init.body = c.body;
+          try {
+            const r = await fetch(api + c.path, init);
+            return {ok: true, status: r.status, headers: [...r.headers.keys()]};
+          } catch (e) { return {ok: false, error: String(e)}; }
+        }
+        </script></body></html>
+        """
+
+    /// Serves `/page.html` on a port of its own (its origin).
+    static func pageServer() -> some ApplicationProtocol {
+        let router = Router()
+        router.get("/page.html") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/html"], body: .init(byteBuffer: ByteBuffer(string: pageHTML)))
+        }
+        return Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+    }
+
+
     /// Query-string value encoding: spaces and the like escaped, `*`, `:`, `/` and `,` kept.
     static func encoded(_ value: String) -> String {
         var allowed = CharacterSet.alphanumerics
@@ -20,12 +100,13 @@ extension ChromiumAgreementTests {
         var cases: [Case] = []
         /// Adds a case whose server answers as `answer` says (`key=value` pairs, values encoded
         /// here). `sharing` reuses an earlier case's path (cache cases only).
-        func add(_ answer: [(String, String)], _ method: String = "GET", headers: [String: String] = [:], body: String? = nil,
+        func add(_ answer: [(String, String)], _ method: String = "GET", headers: [String: String] = [:],
+                 headerList: [(String, String)] = [], body: String? = nil,
                  credentials: String = "same-origin", mode: String = "cors", redirect: String = "follow", cache: String = "default",
                  sharing: Int? = nil) {
             let query = answer.map { "\($0.0)=\(encoded($0.1))" }.joined(separator: "&")
             let path = sharing.map { cases[$0].path } ?? "/c\(cases.count)?\(query)"
-            cases.append(Case(path: path, method: method, headers: headers, body: body, credentials: credentials, mode: mode,
+            cases.append(Case(path: path, method: method, headers: headers, headerList: headerList, body: body, credentials: credentials, mode: mode,
                               redirect: redirect, cache: cache))
         }
         /// The path a redirect in case number `cases.count` goes on to.

@@ -30,7 +30,7 @@ public final class ChromiumPage: @unchecked Sendable {
             "Runtime.evaluate", ["expression": expression, "awaitPromise": true, "returnByValue": true], timeout: timeout)
         if let exception = result["exceptionDetails"] as? [String: Any] {
             let description = (exception["exception"] as? [String: Any])?["description"] as? String
-            throw Chromium.DriverError.scriptThrew(description ?? "\(exception["text"] ?? exception)")
+            throw BrowserDriverError.scriptThrew(description ?? "\(exception["text"] ?? exception)")
         }
         return (result["result"] as? [String: Any])?["value"]
     }
@@ -49,7 +49,7 @@ public final class ChromiumPage: @unchecked Sendable {
             if let value = try evaluate("Boolean(\(condition))") as? Bool, value { return }
             usleep(50_000)
         }
-        throw Chromium.DriverError.noAnswer(to: "waiting for \(condition)", seconds: timeout)
+        throw BrowserDriverError.noAnswer(to: "waiting for \(condition)", seconds: timeout)
     }
 
     /// A PNG of the whole page.
