@@ -30,6 +30,43 @@ public enum FetchVocabulary {
         return forbiddenRequestHeaders.contains(lower) || forbiddenRequestHeaderPrefixes.contains { lower.hasPrefix($0) }
     }
 
+    /// Headers that are forbidden only with some values: when their value, split as a list, names
+    /// a forbidden method (Fetch §2.2.2 "forbidden request-header", step 2), lowercased.
+    public static let methodOverrideHeaders: Set<String> = ["x-http-method", "x-http-method-override", "x-method-override"]
+
+    /// Fetch §2.2.2 "forbidden request-header": the name is forbidden, or it is a method-override
+    /// header whose value lists CONNECT, TRACE or TRACK (any case; a quoted item is one item).
+    public static func isForbiddenRequestHeader(name: String, value: String) -> Bool {
+        if isForbiddenRequestHeaderName(name) { return true }
+        guard methodOverrideHeaders.contains(name.lowercased()) else { return false }
+        return splitList(value).contains { forbiddenMethods.contains($0.uppercased()) }
+    }
+
+    /// Fetch §2.2.1 "get, decode, and split": comma-separated items, HTTP whitespace trimmed, a
+    /// double-quoted string (with backslash escapes) kept whole as part of its item.
+    public static func splitList(_ value: String) -> [String] {
+        var items: [String] = []
+        var current = ""
+        var quoted = false
+        var escaped = false
+        for character in value {
+            if quoted {
+                current.append(character)
+                if escaped { escaped = false } else if character == "\\" { escaped = true } else if character == "\"" { quoted = false }
+            } else if character == "\"" {
+                quoted = true
+                current.append(character)
+            } else if character == "," {
+                items.append(current.trimmingHTTPWhitespace())
+                current = ""
+            } else {
+                current.append(character)
+            }
+        }
+        items.append(current.trimmingHTTPWhitespace())
+        return items
+    }
+
     /// Response headers every script may read without them being exposed
     /// (Fetch §2.2.6 "CORS-safelisted response-header name"), lowercased.
     public static let safelistedResponseHeaders: Set<String> = [

@@ -45,17 +45,32 @@ public struct BrowserProfile: Sendable, Hashable, CustomStringConvertible {
     /// How many redirects are followed before the fetch fails (Fetch §4.4 step 5: 20).
     public let redirectLimit: Int
 
+    /// A name a script sets twice: Chromium combines the values into one header (", ") before the
+    /// safelist judges it, so two 70-byte Accepts make one unsafe 142-byte value; Firefox keeps
+    /// the entries apart, as the standard's header list does, and judges each alone.
+    public let combinesRepeatedHeaders: Bool
+
+    /// Access-Control-Request-Headers names a header once (Fetch §2.2.2 "CORS-unsafe request-header
+    /// names" is a set; Chromium), or once per entry set (Firefox: `x-a,x-a`).
+    public let listsRepeatedNamesInPreflight: Bool
+
+    /// Chromium silently drops a User-Agent a script sets (the standard no longer forbids it, and
+    /// Firefox sends it, so it needs a preflight there).
+    public let dropsUserAgent: Bool
+
     public static let chromium = BrowserProfile(
         name: .chromium, safelistsClientHints: true, severalAllowOriginValuesNeedSeveralLines: false,
         distinguishesInvalidAllowOrigin: true, unparsableMaxAgeSeconds: nil, maxAgeCap: 7200,
         preflightCacheKeyedByCredentials: false, cachedWildcardCoversNames: true, preflightsEveryHopAfterAPreflight: false,
-        followsEmptyLocation: false, redirectLimit: 20)
+        followsEmptyLocation: false, redirectLimit: 20, dropsUserAgent: true,
+        combinesRepeatedHeaders: true, listsRepeatedNamesInPreflight: false)
 
     public static let firefox = BrowserProfile(
         name: .firefox, safelistsClientHints: false, severalAllowOriginValuesNeedSeveralLines: true,
         distinguishesInvalidAllowOrigin: false, unparsableMaxAgeSeconds: 0, maxAgeCap: 86400,
         preflightCacheKeyedByCredentials: true, cachedWildcardCoversNames: false, preflightsEveryHopAfterAPreflight: true,
-        followsEmptyLocation: true, redirectLimit: 20)
+        followsEmptyLocation: true, redirectLimit: 20, dropsUserAgent: false,
+        combinesRepeatedHeaders: false, listsRepeatedNamesInPreflight: true)
 
     public static let all: [BrowserProfile] = [.chromium, .firefox]
 
@@ -72,8 +87,12 @@ public struct BrowserProfile: Sendable, Hashable, CustomStringConvertible {
         name: Name, safelistsClientHints: Bool, severalAllowOriginValuesNeedSeveralLines: Bool,
         distinguishesInvalidAllowOrigin: Bool, unparsableMaxAgeSeconds: Int?, maxAgeCap: Int,
         preflightCacheKeyedByCredentials: Bool, cachedWildcardCoversNames: Bool, preflightsEveryHopAfterAPreflight: Bool,
-        followsEmptyLocation: Bool, redirectLimit: Int
+        followsEmptyLocation: Bool, redirectLimit: Int, dropsUserAgent: Bool, combinesRepeatedHeaders: Bool,
+        listsRepeatedNamesInPreflight: Bool
     ) {
+        self.combinesRepeatedHeaders = combinesRepeatedHeaders
+        self.listsRepeatedNamesInPreflight = listsRepeatedNamesInPreflight
+        self.dropsUserAgent = dropsUserAgent
         self.name = name
         self.safelistsClientHints = safelistsClientHints
         self.severalAllowOriginValuesNeedSeveralLines = severalAllowOriginValuesNeedSeveralLines

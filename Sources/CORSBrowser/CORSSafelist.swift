@@ -93,7 +93,9 @@ public enum CORSSafelist {
             }
         }
         if totalSafelistedLength > maximumTotalValueLength { unsafe += potentiallyUnsafe }
-        return Array(Set(unsafe.map { $0.lowercased() })).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        let lowered = unsafe.map { $0.lowercased() }
+        return (browser.listsRepeatedNamesInPreflight ? lowered : Array(Set(lowered)))
+            .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 }
 

@@ -148,7 +148,7 @@ public final class CORSFetcher: Sendable {
             trace: [], failedURL: request.url, origin: request.origin, browser: browser)
         let prepared: PreparedFetch
         do {
-            prepared = try PreparedFetch.prepare(request)
+            prepared = try PreparedFetch.prepare(request, browser: browser)
         } catch {
             outcome.typeError = error
             return outcome
@@ -214,7 +214,7 @@ public final class CORSFetcher: Sendable {
                     }
                 }
             }
-            var pairs = headers
+            var pairs = PreparedFetch.wireHeaders(headers, browser: browser)
             // Fetch §3.1 "append a request Origin header": always when the response will be CORS-
             // checked, otherwise only for methods other than GET and HEAD (no-cors GET sends none).
             let corsTainted = crossOrigin && fetch.mode == .cors

@@ -97,15 +97,16 @@ public enum FetchTypeError: Error, Sendable, Hashable {
     }
 }
 
-/// The request as the browser would send it: method normalized, forbidden headers dropped, the
-/// default Content-Type added for a string body.
+/// The request as the browser would send it: method normalized, forbidden headers dropped, a name
+/// set twice combined into one value, the default Content-Type added for a string body.
 public struct PreparedFetch: Sendable {
     public var request: FetchRequest
     /// Headers the script set that the browser silently drops (Fetch §2.2.2 "forbidden request-header").
     public var droppedHeaders: [String]
 
-    /// Applies what `new Request(url, init)` does (Fetch §5.4 "Request class"), or throws the TypeError.
-    public static func prepare(_ request: FetchRequest) throws(FetchTypeError) -> PreparedFetch {
+    /// Applies what `new Request(url, init)` does (Fetch §5.4 "Request class") in `browser`, or
+    /// throws the TypeError.
+    public static func prepare(_ request: FetchRequest, browser: BrowserProfile = .chromium) throws(FetchTypeError) -> PreparedFetch {
         var prepared = request
         guard let url = URLParts(request.url) else { throw .invalidURL(request.url) }
         if url.hasCredentials { throw .credentialsInURL(request.url) }
@@ -125,9 +126,21 @@ public struct PreparedFetch: Sendable {
         for (name, value) in request.headers {
             guard FetchVocabulary.isToken(name) else { throw .invalidHeaderName(name) }
             guard value.utf8.allSatisfy({ $0 != 0x00 && $0 != 0x0A && $0 != 0x0D }) else { throw .invalidHeaderValue(value) }
+            // Fetch §5.2 "append" to a Headers object guarded "request": the value is normalized,
+            // a forbidden (name, value) is ignored, and a name already there (any case) gets the
+            // value combined onto the first one with ", " (§2.2 "combine"), which is what the
+            // safelist then judges, length limits included.
             let trimmed = value.trimmingHTTPWhitespace()
-            if FetchVocabulary.isForbiddenRequestHeaderName(name) {
+            if FetchVocabulary.isForbiddenRequestHeader(name: name, value: trimmed)
+                || browser.dropsUserAgent && name.lowercased() == "user-agent"
+            {
                 dropped.append(name)
+            } else if let index = kept.firstIndex(where: { $0.name.lowercased() == name.lowercased() }) {
+                if browser.combinesRepeatedHeaders {
+                    kept[index].value += ", " + trimmed
+                } else {
+                    kept.append((kept[index].name, trimmed))
+                }
             } else {
                 kept.append((name, trimmed))
             }
@@ -137,6 +150,27 @@ public struct PreparedFetch: Sendable {
         }
         prepared.headers = kept
         return PreparedFetch(request: prepared, droppedHeaders: dropped)
+    }
+
+    /// The header lines that go on the wire: one per name. Where the browser keeps a repeated
+    /// name's entries apart (Firefox), its network layer still sends one line: the values combined
+    /// with ", ", except Content-Type (the first value) and Authorization (the last), as observed
+    /// on Firefox 153.
+    public static func wireHeaders(_ headers: [(name: String, value: String)], browser: BrowserProfile) -> [(name: String, value: String)] {
+        if browser.combinesRepeatedHeaders { return headers }
+        var lines: [(name: String, value: String)] = []
+        for (name, value) in headers {
+            guard let index = lines.firstIndex(where: { $0.name.lowercased() == name.lowercased() }) else {
+                lines.append((name, value))
+                continue
+            }
+            switch name.lowercased() {
+            case "content-type": break
+            case "authorization": lines[index].value = value
+            default: lines[index].value += ", " + value
+            }
+        }
+        return lines
     }
 }
 

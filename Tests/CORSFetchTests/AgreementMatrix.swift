@@ -201,6 +201,40 @@ enum AgreementMatrix {
             add(any, headers: [name: value])
         }
 
+        // The request-header rules of fetch() (Fetch §2.2.2, §5.2), before any preflight decision:
+        // forbidden names are dropped silently, so they cause no preflight; method-override
+        // headers only with a forbidden method in their value; a name set twice is combined with
+        // ", " and the combined value is what the safelist (and its 128-byte limit) judges.
+        // Each request goes to a server that allows any header, so what reached it is visible.
+        let anyHeader = any + [("acah", "*")]
+        for name in ["Accept-Charset", "Accept-Encoding", "Access-Control-Request-Headers", "Access-Control-Request-Method",
+                     "Connection", "Content-Length", "Cookie2", "Date", "DNT", "Expect", "Host", "Keep-Alive", "Origin",
+                     "Referer", "Set-Cookie", "TE", "Trailer", "Transfer-Encoding", "Upgrade", "Via", "Proxy-Authorization",
+                     "Proxy-X", "Sec-Fetch-Mode", "Sec-X", "Permissions-Policy", "User-Agent"] {
+            add(anyHeader, headers: [name: "1"])
+        }
+        for (name, value) in [("X-HTTP-Method-Override", "TRACE"), ("X-HTTP-Method-Override", "GET, track "), ("X-HTTP-Method", "connect"),
+                              ("X-Method-Override", "TRACK"), ("X-HTTP-Method-Override", "GETTRACE"), ("X-HTTP-Method-Override", "PATCH"),
+                              ("X-HTTP-Method-Override", "\",TRACE\",")] {
+            add(anyHeader, headers: [name: value])
+        }
+        let seventy = String(repeating: "a", count: 70)
+        for list in [
+            [("Accept", "text/html"), ("Accept", "application/json")],
+            [("Accept", seventy), ("Accept", seventy)],
+            [("Accept-Language", "en"), ("accept-language", "fr")],
+            [("Content-Language", seventy), ("Content-Language", seventy)],
+            [("Content-Type", "text/plain"), ("Content-Type", "text/plain")],
+            [("Range", "bytes=0-1"), ("Range", "bytes=2-3")],
+            [("X-A", "1"), ("x-a", "2")],
+            [("X-HTTP-Method-Override", "GET"), ("X-HTTP-Method-Override", "TRACE")],
+            [("Accept", " padded\t")],
+            [("X-A", "")],
+        ] {
+            add(anyHeader, headerList: list)
+        }
+        add(any, headers: ["User-Agent": "swift-cors"])
+
         // Status codes of the actual response and of the preflight.
         for status in [201, 204, 206, 299, 400, 404, 500, 503] {
             add(any + [("status", "\(status)")])
