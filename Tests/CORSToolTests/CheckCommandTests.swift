@@ -67,3 +67,45 @@ import Testing
         #expect(usage.output.contains("--credentials must be omit, same-origin or include"))
     }
 }
+
+extension CheckCommandTests {
+    /// A client hint (DPR) is safelisted by Chromium only: against a policy that allows no such
+    /// header, Chromium sends no preflight and reads the answer; Firefox preflights and is refused.
+    @Test func browserAllSaysWhichBrowserBlocksWhyAndTheFixForBoth() throws {
+        let server = try CORSTool.Server(policyFile: try temporaryPolicyFile(Self.policy))
+        let url = "http://127.0.0.1:\(server.port)/items/1"
+        let base = ["check", url, "--origin", "http://localhost:3000", "-H", "DPR: 2"]
+
+        let chromium = try CORSTool.run(base + ["--browser", "chromium"])
+        #expect(chromium.status == 0, "\(chromium.output)")
+        let firefox = try CORSTool.run(base + ["--browser", "firefox", "--json"])
+        #expect(firefox.status == 1)
+        let firefoxJSON = try json(firefox.output)
+        #expect(firefoxJSON["browser"] as? String == "firefox")
+        let message = try #require((firefoxJSON["error"] as? [String: Any])?["message"] as? String)
+        #expect(message.hasPrefix("Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at \(url). (Reason: CORS header \u{2018}Access-Control-Allow-Origin\u{2019} missing). Status code: 403."))
+
+        let all = try CORSTool.run(base + ["--browser", "all"])
+        #expect(all.status == 1, "every browser must allow it for exit 0")
+        #expect(all.output.contains("== Chromium") && all.output.contains("== Firefox"))
+        #expect(all.output.contains("ALLOWED") && all.output.contains("BLOCKED in Firefox"))
+        #expect(all.output.contains("The browsers differ: Firefox blocks this request and Chromium allows it: Chromium safelists `dpr`"))
+        #expect(all.output.contains("list it in Access-Control-Allow-Headers"))
+
+        let allJSON = try json(try CORSTool.run(base + ["--browser", "all", "--json"]).output)
+        #expect(allJSON["allowed"] as? Bool == false)
+        #expect(allJSON["verdictsDiffer"] as? Bool == true)
+        let browsers = try #require(allJSON["browsers"] as? [String: [String: Any]])
+        #expect(browsers["chromium"]?["allowed"] as? Bool == true)
+        #expect(browsers["firefox"]?["allowed"] as? Bool == false)
+        #expect((allJSON["difference"] as? String)?.contains("Firefox blocks") == true)
+
+        let agreeing = try CORSTool.run(["check", url, "--origin", "http://localhost:3000", "-X", "PUT", "--browser", "all"])
+        #expect(agreeing.status == 0, "\(agreeing.output)")
+        #expect(agreeing.output.contains("Every browser agrees: they all allow it."))
+
+        let usage = try CORSTool.run(base + ["--browser", "safari"])
+        #expect(usage.status == 2)
+        #expect(usage.output.contains("--browser must be chromium, firefox or all"))
+    }
+}
