@@ -54,6 +54,10 @@ public struct BrowserProfile: Sendable, Hashable, CustomStringConvertible {
     /// names" is a set; Chromium), or once per entry set (Firefox: `x-a,x-a`).
     public let listsRepeatedNamesInPreflight: Bool
 
+    /// A `same-origin`-mode fetch of another origin: Chromium rejects it as a TypeError; Firefox
+    /// as a network error (with a console "Security Error" that is not a CORS line).
+    public let rejectsCrossOriginSameOriginModeAsTypeError: Bool
+
     /// Chromium silently drops a User-Agent a script sets (the standard no longer forbids it, and
     /// Firefox sends it, so it needs a preflight there).
     public let dropsUserAgent: Bool
@@ -63,14 +67,14 @@ public struct BrowserProfile: Sendable, Hashable, CustomStringConvertible {
         distinguishesInvalidAllowOrigin: true, unparsableMaxAgeSeconds: nil, maxAgeCap: 7200,
         preflightCacheKeyedByCredentials: false, cachedWildcardCoversNames: true, preflightsEveryHopAfterAPreflight: false,
         followsEmptyLocation: false, redirectLimit: 20, dropsUserAgent: true,
-        combinesRepeatedHeaders: true, listsRepeatedNamesInPreflight: false)
+        combinesRepeatedHeaders: true, listsRepeatedNamesInPreflight: false, rejectsCrossOriginSameOriginModeAsTypeError: true)
 
     public static let firefox = BrowserProfile(
         name: .firefox, safelistsClientHints: false, severalAllowOriginValuesNeedSeveralLines: true,
         distinguishesInvalidAllowOrigin: false, unparsableMaxAgeSeconds: 0, maxAgeCap: 86400,
         preflightCacheKeyedByCredentials: true, cachedWildcardCoversNames: false, preflightsEveryHopAfterAPreflight: true,
         followsEmptyLocation: true, redirectLimit: 20, dropsUserAgent: false,
-        combinesRepeatedHeaders: false, listsRepeatedNamesInPreflight: true)
+        combinesRepeatedHeaders: false, listsRepeatedNamesInPreflight: true, rejectsCrossOriginSameOriginModeAsTypeError: false)
 
     public static let all: [BrowserProfile] = [.chromium, .firefox]
 
@@ -88,8 +92,9 @@ public struct BrowserProfile: Sendable, Hashable, CustomStringConvertible {
         distinguishesInvalidAllowOrigin: Bool, unparsableMaxAgeSeconds: Int?, maxAgeCap: Int,
         preflightCacheKeyedByCredentials: Bool, cachedWildcardCoversNames: Bool, preflightsEveryHopAfterAPreflight: Bool,
         followsEmptyLocation: Bool, redirectLimit: Int, dropsUserAgent: Bool, combinesRepeatedHeaders: Bool,
-        listsRepeatedNamesInPreflight: Bool
+        listsRepeatedNamesInPreflight: Bool, rejectsCrossOriginSameOriginModeAsTypeError: Bool
     ) {
+        self.rejectsCrossOriginSameOriginModeAsTypeError = rejectsCrossOriginSameOriginModeAsTypeError
         self.combinesRepeatedHeaders = combinesRepeatedHeaders
         self.listsRepeatedNamesInPreflight = listsRepeatedNamesInPreflight
         self.dropsUserAgent = dropsUserAgent

@@ -165,10 +165,10 @@ public final class CORSFetcher: Sendable {
         if fetch.mode == .sameOrigin && crossOrigin {
             // No request leaves. Chromium reports a failed fetch; Firefox a network error (and a
             // "Security Error" console line that is not a CORS one).
-            if browser.name == .firefox {
-                outcome.networkError = "a same-origin request to another origin"
-            } else {
+            if browser.rejectsCrossOriginSameOriginModeAsTypeError {
                 outcome.typeError = .invalidURL(url)
+            } else {
+                outcome.networkError = "a same-origin request to another origin"
             }
             return outcome
         }
