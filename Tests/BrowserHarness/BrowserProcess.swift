@@ -23,6 +23,20 @@ func makePipe() -> [Int32]? {
     return ends
 }
 
+/// Writes all of `bytes` to `descriptor`, retrying on EINTR; false once the peer is gone.
+func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
+    var offset = 0
+    while offset < bytes.count {
+        let written = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+        if written < 0 {
+            if errno == EINTR { continue }
+            return false
+        }
+        offset += written
+    }
+    return true
+}
+
 /// A browser's process and its fresh profile folder: spawned with chosen descriptors, killed
 /// only by its own pid and only until reaped, the profile removed once it has gone.
 final class BrowserProcess: @unchecked Sendable {

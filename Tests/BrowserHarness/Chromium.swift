@@ -87,17 +87,7 @@ public final class Chromium: @unchecked Sendable {
         if let session { message["sessionId"] = session }
         var data = try JSONSerialization.data(withJSONObject: message)
         data.append(0)
-        try data.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let written = write(commandFD, raw.baseAddress! + offset, raw.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw DriverError.browserExited(whilePending: method)
-                }
-                offset += written
-            }
-        }
+        guard data.withUnsafeBytes({ writeAll(commandFD, $0) }) else { throw DriverError.browserExited(whilePending: method) }
         let answer = try mailbox.answer(to: id, method: method, timeout: timeout)
         if let error = answer["error"] as? [String: Any] {
             throw DriverError.commandFailed(method, message: "\(error["message"] ?? error)")

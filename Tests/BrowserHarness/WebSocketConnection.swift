@@ -106,17 +106,7 @@ final class WebSocketConnection: @unchecked Sendable {
     }
 
     private func writeAll(_ bytes: [UInt8]) throws {
-        try bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let written = write(socket, raw.baseAddress! + offset, raw.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw Failure.closed
-                }
-                offset += written
-            }
-        }
+        guard bytes.withUnsafeBytes({ BrowserHarness.writeAll(socket, $0) }) else { throw Failure.closed }
     }
 
     private func readExactly(_ count: Int) throws -> [UInt8] {

@@ -3,6 +3,8 @@ import CORSBrowser
 import CORSFetch
 import Foundation
 import Hummingbird
+import HummingbirdTesting
+import Testing
 
 /// The cases of the agreement suite: request shapes (methods and their case, safelisted and unsafe
 /// headers and values, content types, credentials modes) crossed with server answers (every
@@ -63,6 +65,69 @@ enum AgreementMatrix {
         var status: Int?
         var headers: [String]?
         var error: String?
+    }
+
+    /// What the real browser did with one case, as far as every suite compares it.
+    protocol Observed: Sendable {
+        var result: BrowserResult { get }
+        var seen: [CORSFetcherTests.SeenRequest] { get }
+        /// Whether the browser's console said something about the case.
+        var hasConsoleMessage: Bool { get }
+    }
+
+    /// What a run of the matrix came to.
+    struct Report<Observation: Observed> {
+        var cases: [Case]
+        var observations: [Observation]
+        var agree = 0
+        var disagreements: [String] = []
+        var allowed = 0, messages = 0, preflights = 0, cookies = 0
+    }
+
+    /// Serves the page and the scripted API on 127.0.0.1, lets `browse` run every case in the real
+    /// browser (the cookie `sid=abc` set for the API), runs each again with `CORSFetcher` under
+    /// `browser`'s profile, and compares the two with `compare` (one line per disagreement).
+    static func run<Observation: Observed>(
+        browser: BrowserProfile,
+        browse: @escaping @Sendable (_ cases: [Case], _ page: String, _ api: String, _ recorder: CORSFetcherTests.RequestRecorder) async throws -> [Observation],
+        compare: @escaping @Sendable (CORSFetcher.Outcome, [CORSFetcherTests.SeenRequest], Observation, _ url: String) -> [String]
+    ) async throws -> Report<Observation> {
+        let recorder = CORSFetcherTests.RequestRecorder()
+        nonisolated(unsafe) var report: Report<Observation>?
+        try await pageServer().test(.live) { pageClient in
+            let page = "http://127.0.0.1:\(pageClient.port!)"
+            try await CORSFetcherTests.scriptedServer(recorder: recorder).test(.live) { apiClient in
+                let api = "http://127.0.0.1:\(apiClient.port!)"
+                let cases = Self.cases(page: page, apiPort: apiClient.port!)
+                let observations = try await browse(cases, page, api, recorder)
+                try #require(observations.count == cases.count, "\(browser) ran \(observations.count) of \(cases.count) cases")
+                var result = Report(cases: cases, observations: observations)
+                try await CORSFetcher.with(browser: browser, cookies: CookieJar(["127.0.0.1": ["sid": "abc"]])) { fetcher in
+                    for (index, testCase) in cases.enumerated() {
+                        _ = recorder.take()
+                        let theirs = observations[index]
+                        let problems: [String]
+                        do {
+                            let ours = try await fetcher.fetch(testCase.request(api: api, page: page))
+                            problems = compare(ours, recorder.take(), theirs, api + testCase.path)
+                        } catch {
+                            problems = ["ours failed: \(error); \(browser) \(theirs.result)"]
+                        }
+                        if theirs.result.ok { result.allowed += 1 }
+                        if theirs.hasConsoleMessage { result.messages += 1 }
+                        if theirs.seen.contains(where: { $0.requestMethod != nil }) { result.preflights += 1 }
+                        if theirs.seen.contains(where: { $0.cookie != nil }) { result.cookies += 1 }
+                        if problems.isEmpty {
+                            result.agree += 1
+                        } else {
+                            result.disagreements.append("case \(index) \(testCase.summary):\n    " + problems.joined(separator: "\n    "))
+                        }
+                    }
+                }
+                report = result
+            }
+        }
+        return try #require(report)
     }
 
     /// The page both suites load: it only defines `runCase`, which the driver calls once per case.

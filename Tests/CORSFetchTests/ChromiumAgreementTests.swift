@@ -22,7 +22,7 @@ import Testing
     typealias BrowserResult = AgreementMatrix.BrowserResult
 
     /// What Chromium did with one case.
-    struct Observation: Sendable {
+    struct Observation: AgreementMatrix.Observed {
         var result: BrowserResult
         /// `corsErrorStatus.corsError` of the request's `Network.loadingFailed`, if any.
         var corsError: String?
@@ -30,6 +30,7 @@ import Testing
         var console: String?
         /// What the server saw, in order.
         var seen: [SeenRequest]
+        var hasConsoleMessage: Bool { console != nil }
     }
 
     /// Runs `cases` one by one in `tab` (already on the page), collecting for each the script's
@@ -63,55 +64,24 @@ import Testing
 
     @Test(.enabled(if: Chromium.shouldRun, Comment(rawValue: Chromium.skipReason)))
     func fetcherAgreesWithChromium() async throws {
-        let recorder = CORSFetcherTests.RequestRecorder()
-        try await AgreementMatrix.pageServer().test(.live) { pageClient in
-            let page = "http://127.0.0.1:\(pageClient.port!)"
-            try await CORSFetcherTests.scriptedServer(recorder: recorder).test(.live) { apiClient in
-                let port = apiClient.port!
-                let api = "http://127.0.0.1:\(port)"
-                let cases = AgreementMatrix.cases(page: page, apiPort: port)
-                let observations = try await Chromium.session { browser in
+        let report = try await AgreementMatrix.run(
+            browser: .chromium,
+            browse: { cases, page, api, recorder in
+                try await Chromium.session { browser in
                     let tab = try browser.newPage()
                     try tab.setCookie(name: "sid", value: "abc", url: api + "/")
                     try tab.navigate(to: page + "/page.html")
                     return try Self.observe(cases, in: tab, api: api, recorder: recorder)
                 }
-                try #require(observations.count == cases.count, "Chromium ran \(observations.count) of \(cases.count) cases")
-                var agree = 0
-                var disagreements: [String] = []
-                var tally = (allowed: 0, messages: 0, kinds: 0, preflights: 0, cookies: 0)
-                try await CORSFetcher.with(cookies: CookieJar(["127.0.0.1": ["sid": "abc"]])) { fetcher in
-                    for (index, testCase) in cases.enumerated() {
-                        let request = testCase.request(api: api, page: page)
-                        _ = recorder.take()
-                        let theirs = observations[index]
-                        let problems: [String]
-                        do {
-                            let ours = try await fetcher.fetch(request)
-                            problems = Self.compare(ours, recorder.take(), theirs, url: api + testCase.path)
-                        } catch {
-                            problems = ["ours failed: \(error); Chromium \(theirs.result)"]
-                        }
-                        if theirs.result.ok { tally.allowed += 1 }
-                        if theirs.console != nil { tally.messages += 1 }
-                        if theirs.corsError != nil { tally.kinds += 1 }
-                        if theirs.seen.contains(where: { $0.requestMethod != nil }) { tally.preflights += 1 }
-                        if theirs.seen.contains(where: { $0.cookie != nil }) { tally.cookies += 1 }
-                        if problems.isEmpty {
-                            agree += 1
-                        } else {
-                            disagreements.append("case \(index) \(testCase.summary):\n    " + problems.joined(separator: "\n    "))
-                        }
-                    }
-                }
-                print("Chromium agreement: \(agree)/\(cases.count) cases agree (\(Chromium.versionDescription)): \(tally.allowed) allowed, \(tally.preflights) with a preflight, \(tally.cookies) with a cookie, \(tally.kinds) DevTools error kinds and \(tally.messages) console messages compared")
-                for line in disagreements { print("  disagreement: \(line)") }
-                // Every observable must be exercised, or agreement proves nothing.
-                #expect(cases.count >= 200)
-                #expect(tally.allowed >= 50 && tally.messages >= 50 && tally.kinds >= 50 && tally.preflights >= 50 && tally.cookies >= 5)
-                #expect(agree == cases.count, "\(disagreements.joined(separator: "\n"))")
-            }
-        }
+            },
+            compare: Self.compare)
+        let kinds = report.observations.filter { $0.corsError != nil }.count
+        print("Chromium agreement: \(report.agree)/\(report.cases.count) cases agree (\(Chromium.versionDescription)): \(report.allowed) allowed, \(report.preflights) with a preflight, \(report.cookies) with a cookie, \(kinds) DevTools error kinds and \(report.messages) console messages compared")
+        for line in report.disagreements { print("  disagreement: \(line)") }
+        // Every observable must be exercised, or agreement proves nothing.
+        #expect(report.cases.count >= 200)
+        #expect(report.allowed >= 50 && report.messages >= 50 && kinds >= 50 && report.preflights >= 50 && report.cookies >= 5)
+        #expect(report.agree == report.cases.count, "\(report.disagreements.joined(separator: "\n"))")
     }
 
     /// Everything observable on which the engine and Chromium disagree, one line each.

@@ -20,13 +20,14 @@ import Testing
     typealias Case = AgreementMatrix.Case
 
     /// What Firefox did with one case.
-    struct Observation: Sendable {
+    struct Observation: AgreementMatrix.Observed {
         var result: AgreementMatrix.BrowserResult
         /// The console's CORS errors ("Cross-Origin Request Blocked: ..."), in order.
         var console: [String]
         /// The console's CORS warnings, in order.
         var warnings: [String]
         var seen: [SeenRequest]
+        var hasConsoleMessage: Bool { !console.isEmpty }
     }
 
     static let blockedPrefix = "Cross-Origin Request Blocked"
@@ -75,59 +76,30 @@ import Testing
 
     @Test(.enabled(if: Firefox.shouldRun, Comment(rawValue: Firefox.skipReason)))
     func fetcherAgreesWithFirefox() async throws {
-        let recorder = CORSFetcherTests.RequestRecorder()
-        try await AgreementMatrix.pageServer().test(.live) { pageClient in
-            let page = "http://127.0.0.1:\(pageClient.port!)"
-            try await CORSFetcherTests.scriptedServer(recorder: recorder).test(.live) { apiClient in
-                let port = apiClient.port!
-                let api = "http://127.0.0.1:\(port)"
-                let cases = AgreementMatrix.cases(page: page, apiPort: port)
-                let (warmUpPairs, observations) = try await Firefox.session { browser in
+        nonisolated(unsafe) var warmUpPairs = 0
+        let report = try await AgreementMatrix.run(
+            browser: .firefox,
+            browse: { cases, page, api, recorder in
+                try await Firefox.session { browser in
                     let tab = try browser.firstTab()
                     try tab.setCookie(name: "sid", value: "abc", domain: "127.0.0.1")
                     try tab.navigate(to: page + "/page.html")
-                    let pairs = try Self.warmUp(tab, api: api, recorder: recorder)
-                    return (pairs, try Self.observe(cases, in: tab, api: api, recorder: recorder))
+                    warmUpPairs = try Self.warmUp(tab, api: api, recorder: recorder)
+                    return try Self.observe(cases, in: tab, api: api, recorder: recorder)
                 }
-                try #require(observations.count == cases.count, "Firefox ran \(observations.count) of \(cases.count) cases")
-                var agree = 0
-                var disagreements: [String] = []
-                var tally = (allowed: 0, messages: 0, preflights: 0, cookies: 0)
-                var dump: [String] = []
-                try await CORSFetcher.with(browser: .firefox, cookies: CookieJar(["127.0.0.1": ["sid": "abc"]])) { fetcher in
-                    for (index, testCase) in cases.enumerated() {
-                        let request = testCase.request(api: api, page: page)
-                        _ = recorder.take()
-                        let theirs = observations[index]
-                        let problems: [String]
-                        do {
-                            let ours = try await fetcher.fetch(request)
-                            problems = Self.compare(ours, recorder.take(), theirs)
-                        } catch {
-                            problems = ["ours failed: \(error); Firefox \(theirs.result)"]
-                        }
-                        if theirs.result.ok { tally.allowed += 1 }
-                        if !theirs.console.isEmpty { tally.messages += 1 }
-                        if theirs.seen.contains(where: { $0.requestMethod != nil }) { tally.preflights += 1 }
-                        if theirs.seen.contains(where: { $0.cookie != nil }) { tally.cookies += 1 }
-                        dump.append("case \(index) \(testCase.summary)\n  result \(theirs.result)\n  console \(theirs.console)\n  warnings \(theirs.warnings)\n  seen \(theirs.seen)\n  problems \(problems)")
-                        if problems.isEmpty {
-                            agree += 1
-                        } else {
-                            disagreements.append("case \(index) \(testCase.summary):\n    " + problems.joined(separator: "\n    "))
-                        }
-                    }
-                }
-                if let path = ProcessInfo.processInfo.environment["CORS_AGREEMENT_DUMP"] {
-                    try dump.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
-                }
-                print("Firefox agreement: \(agree)/\(cases.count) cases agree (\(Firefox.versionDescription); preflight cache warm after \(warmUpPairs) pair(s)): \(tally.allowed) allowed, \(tally.preflights) with a preflight, \(tally.cookies) with a cookie and \(tally.messages) console messages compared")
-                for line in disagreements { print("  disagreement: \(line)") }
-                #expect(cases.count >= 200)
-                #expect(tally.allowed >= 50 && tally.messages >= 50 && tally.preflights >= 50 && tally.cookies >= 5)
-                #expect(agree == cases.count, "\(disagreements.joined(separator: "\n"))")
+            },
+            compare: { ours, oursSeen, theirs, _ in Self.compare(ours, oursSeen, theirs) })
+        if let path = ProcessInfo.processInfo.environment["CORS_AGREEMENT_DUMP"] {
+            let dump = zip(report.cases, report.observations).enumerated().map { index, pair in
+                "case \(index) \(pair.0.summary)\n  result \(pair.1.result)\n  console \(pair.1.console)\n  warnings \(pair.1.warnings)\n  seen \(pair.1.seen)"
             }
+            try (dump + report.disagreements).joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
         }
+        print("Firefox agreement: \(report.agree)/\(report.cases.count) cases agree (\(Firefox.versionDescription); preflight cache warm after \(warmUpPairs) pair(s)): \(report.allowed) allowed, \(report.preflights) with a preflight, \(report.cookies) with a cookie and \(report.messages) console messages compared")
+        for line in report.disagreements { print("  disagreement: \(line)") }
+        #expect(report.cases.count >= 200)
+        #expect(report.allowed >= 50 && report.messages >= 50 && report.preflights >= 50 && report.cookies >= 5)
+        #expect(report.agree == report.cases.count, "\(report.disagreements.joined(separator: "\n"))")
     }
 
     /// Everything observable on which the engine and Firefox disagree, one line each.
