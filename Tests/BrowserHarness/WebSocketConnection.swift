@@ -29,6 +29,10 @@ final class WebSocketConnection: @unchecked Sendable {
 
     private let socket: Int32
     private let writeLock = NSLock()
+    /// Guards `closed`: once the reader has closed the descriptor, its number may belong to
+    /// another socket, so nothing may touch it.
+    private let stateLock = NSLock()
+    private var closed = false
     private let onMessage: @Sendable (Data) -> Void
     private let onClose: @Sendable () -> Void
 
@@ -90,7 +94,11 @@ final class WebSocketConnection: @unchecked Sendable {
     func send(text: String) throws { try sendFrame(opcode: 0x1, payload: Array(text.utf8)) }
 
     /// Closes the socket; the reader then ends and reports the close.
-    func shutdownConnection() { _ = shutdown(socket, Int32(SHUT_RDWR)) }
+    func shutdownConnection() {
+        stateLock.withLock {
+            if !closed { _ = shutdown(socket, Int32(SHUT_RDWR)) }
+        }
+    }
 
     private func sendFrame(opcode: UInt8, payload: [UInt8]) throws {
         var frame: [UInt8] = [0x80 | opcode]
@@ -106,7 +114,8 @@ final class WebSocketConnection: @unchecked Sendable {
     }
 
     private func writeAll(_ bytes: [UInt8]) throws {
-        guard bytes.withUnsafeBytes({ BrowserHarness.writeAll(socket, $0) }) else { throw Failure.closed }
+        let written = stateLock.withLock { !closed && bytes.withUnsafeBytes({ BrowserHarness.writeAll(socket, $0) }) }
+        guard written else { throw Failure.closed }
     }
 
     private func readExactly(_ count: Int) throws -> [UInt8] {
@@ -156,7 +165,10 @@ final class WebSocketConnection: @unchecked Sendable {
                 }
             }
         } catch {}
-        close(socket)
+        stateLock.withLock {
+            closed = true
+            close(socket)
+        }
         onClose()
     }
 }
