@@ -10,7 +10,8 @@ public enum CORSPreflight {
     }
 
     /// The preflight's fields: Origin, Access-Control-Request-Method and, when any, the CORS-unsafe
-    /// request-header names lowercased, sorted and comma-separated without spaces (§4.8 steps 3-5).
+    /// request-header names lowercased, sorted and comma-separated without spaces (§4.8 steps 3-5;
+    /// Firefox names a header once per entry the script set).
     /// No credentials go with it.
     public static func requestFields(
         origin: String, method: String, headers: [(name: String, value: String)], browser: BrowserProfile = .chromium
@@ -90,7 +91,8 @@ public enum CORSPreflight {
         guard values.count == 1, let text = values.first, !text.isEmpty,
             text.allSatisfy({ $0.isASCIIDigit }) || (text.first == "-" && text.dropFirst().allSatisfy(\.isASCIIDigit))
         else { return browser.unparsableMaxAgeSeconds }
-        return Int(text).map { max($0, 0) } ?? Int.max
+        // Too many digits for an Int: a huge negative is still negative (0), a huge positive the most.
+        return Int(text).map { max($0, 0) } ?? (text.first == "-" ? 0 : Int.max)
     }
 }
 

@@ -79,7 +79,8 @@ public enum CORSSafelist {
         }
     }
 
-    /// Fetch §2.2.2 "CORS-unsafe request-header names": lowercased, sorted, without duplicates.
+    /// Fetch §2.2.2 "CORS-unsafe request-header names": lowercased, sorted, without duplicates
+    /// (Firefox keeps one per entry: `listsRepeatedNamesInPreflight`).
     public static func unsafeNames(_ headers: [(name: String, value: String)], browser: BrowserProfile = .chromium) -> [String] {
         var unsafe: [String] = []
         var potentiallyUnsafe: [String] = []

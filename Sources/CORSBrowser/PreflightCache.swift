@@ -41,6 +41,8 @@ public final class PreflightCache: Sendable {
     private let capSeconds: Int
     private let keyedByCredentials: Bool
     private let wildcardCoversNames: Bool
+    /// The browser whose cache this is.
+    public let browser: BrowserProfile
     private let now: @Sendable () -> ContinuousClock.Instant
 
     /// - Parameters:
@@ -50,6 +52,7 @@ public final class PreflightCache: Sendable {
         self.capSeconds = cap.seconds
         self.keyedByCredentials = false
         self.wildcardCoversNames = true
+        self.browser = .chromium
         self.now = now
     }
 
@@ -58,6 +61,7 @@ public final class PreflightCache: Sendable {
         self.capSeconds = browser.maxAgeCap
         self.keyedByCredentials = browser.preflightCacheKeyedByCredentials
         self.wildcardCoversNames = browser.cachedWildcardCoversNames
+        self.browser = browser
         self.now = now
     }
 
@@ -78,10 +82,10 @@ public final class PreflightCache: Sendable {
     /// Whether a fresh entry covers this method and these headers, so no preflight is sent (Fetch
     /// §4.9 "method cache entry match" and "header-name cache entry match"). A credentialed request
     /// needs an entry from a credentialed preflight; `*` in an entry counts as a wildcard only if
-    /// that preflight was uncredentialed.
+    /// that preflight was uncredentialed, and in Firefox never. The headers are judged safelisted
+    /// or not as the cache's browser judges them.
     public func covers(
-        origin: String, url: String, credentials: CredentialsMode, method: String, headers: [(name: String, value: String)],
-        browser: BrowserProfile = .chromium
+        origin: String, url: String, credentials: CredentialsMode, method: String, headers: [(name: String, value: String)]
     ) -> Bool {
         let key = key(origin, url, credentials.includesCredentialsCrossOrigin)
         let instant = now()

@@ -23,7 +23,10 @@ public struct BrowserComparison: Sendable {
         let blocking = outcomes.filter { !$0.outcome.allowed }.map(\.browser.description).joined(separator: " and ")
         let allowing = outcomes.filter(\.outcome.allowed).map(\.browser.description).joined(separator: " and ")
         let verbs = blocking.contains(" and ") ? ("block", "allow") : ("blocks", "allows")
-        let failure = first.outcome.blockReason?.firefoxReason ?? first.outcome.networkError ?? first.outcome.scriptError ?? "the fetch fails"
+        // The blocking browser's own words for the failure.
+        let failure =
+            first.outcome.blockReason.map { first.browser.name == .firefox ? $0.firefoxReason : $0.chromiumDetail }
+            ?? first.outcome.networkError ?? first.outcome.scriptError ?? "the fetch fails"
         var why = "its check fails: \(failure)"
         var fix = first.outcome.blockReason.map { $0.fix(origin: request.origin) }
         // Headers one browser safelists and the other preflights (Chromium's client hints).

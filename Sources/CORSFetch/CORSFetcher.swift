@@ -112,7 +112,8 @@ public final class CORSFetcher: Sendable {
     /// The browser whose behaviour and wording this fetcher reproduces.
     public let browser: BrowserProfile
 
-    /// A fetcher that behaves as `browser` does, with its own preflight cache unless given one.
+    /// A fetcher that behaves as `browser` does, with its own preflight cache unless given one
+    /// (a given cache should be one made for the same browser: `PreflightCache(browser:)`).
     public init(browser: BrowserProfile = .chromium, cache: PreflightCache? = nil, cookies: CookieJar = CookieJar()) {
         self.browser = browser
         self.cookies = cookies
@@ -163,13 +164,10 @@ public final class CORSFetcher: Sendable {
         var crossOrigin = URLParts(url)?.origin != origin
 
         if fetch.mode == .sameOrigin && crossOrigin {
-            // No request leaves. Chromium reports a failed fetch; Firefox a network error (and a
-            // "Security Error" console line that is not a CORS one).
-            if browser.rejectsCrossOriginSameOriginModeAsTypeError {
-                outcome.typeError = .invalidURL(url)
-            } else {
-                outcome.networkError = "a same-origin request to another origin"
-            }
+            // Fetch §4.1 "main fetch" step 12: a network error, and no request leaves; both
+            // browsers reject with their network-error TypeError (observed), Firefox also logs a
+            // "Security Error" console line that is not a CORS one.
+            outcome.networkError = "a same-origin-mode request to another origin"
             return outcome
         }
         // The actual request, then redirects.
@@ -186,9 +184,7 @@ public final class CORSFetcher: Sendable {
                 && (preflightsAgain || CORSPreflight.isNeeded(method: method, headers: headers, browser: browser))
             {
                 if fetch.cache.usesPreflightCache,
-                    cache.covers(
-                        origin: preflightOrigin, url: url, credentials: fetch.credentials, method: method, headers: headers,
-                        browser: browser)
+                    cache.covers(origin: preflightOrigin, url: url, credentials: fetch.credentials, method: method, headers: headers)
                 {
                     outcome.preflightFromCache = true
                 } else {

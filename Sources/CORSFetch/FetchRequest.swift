@@ -98,7 +98,8 @@ public enum FetchTypeError: Error, Sendable, Hashable {
 }
 
 /// The request as the browser would send it: method normalized, forbidden headers dropped, a name
-/// set twice combined into one value, the default Content-Type added for a string body.
+/// set twice combined into one value (Chromium) or kept as two entries (Firefox), the default
+/// Content-Type added for a string body.
 public struct PreparedFetch: Sendable {
     public var request: FetchRequest
     /// Headers the script set that the browser silently drops (Fetch §2.2.2 "forbidden request-header").
@@ -127,9 +128,10 @@ public struct PreparedFetch: Sendable {
             guard FetchVocabulary.isToken(name) else { throw .invalidHeaderName(name) }
             guard value.utf8.allSatisfy({ $0 != 0x00 && $0 != 0x0A && $0 != 0x0D }) else { throw .invalidHeaderValue(value) }
             // Fetch §5.2 "append" to a Headers object guarded "request": the value is normalized,
-            // a forbidden (name, value) is ignored, and a name already there (any case) gets the
-            // value combined onto the first one with ", " (§2.2 "combine"), which is what the
-            // safelist then judges, length limits included.
+            // a forbidden (name, value) is ignored, and a name already there (any case) takes the
+            // first one's case. Chromium then combines the values with ", " (§2.2 "combine") and
+            // the safelist judges the combined value, length limits included; Firefox keeps the
+            // entries apart, as the standard's header list does, and judges each.
             let trimmed = value.trimmingHTTPWhitespace()
             if FetchVocabulary.isForbiddenRequestHeader(name: name, value: trimmed)
                 || browser.dropsUserAgent && name.lowercased() == "user-agent"

@@ -97,7 +97,9 @@ struct CheckCommand: AsyncParsableCommand {
         var cookiesAfter = savedCookies
         for profile in browsers {
             let cache = PreflightCache(browser: profile)
-            if let cacheFile { cache.restore(cacheFile.entries(for: profile), elapsed: Date().timeIntervalSince1970 - cacheFile.savedAt) }
+            if let cacheFile {
+                cache.restore(cacheFile.entries(for: profile), elapsed: Date().timeIntervalSince1970 - cacheFile.savedAt(for: profile))
+            }
             let jar = CookieJar(savedCookies)
             let fetcher = CORSFetcher(browser: profile, cache: cache, cookies: jar)
             do {
@@ -109,9 +111,8 @@ struct CheckCommand: AsyncParsableCommand {
             }
             try? await fetcher.shutdown()
             if preflightCache != nil {
-                var file = cacheFile ?? CacheFile(savedAt: 0, entries: [])
-                file.set(cache.saved(), for: profile)
-                file.savedAt = Date().timeIntervalSince1970
+                var file = cacheFile ?? CacheFile(savedAt: 0, entries: [], firefox: nil, firefoxSavedAt: nil)
+                file.set(cache.saved(), for: profile, at: Date().timeIntervalSince1970)
                 cacheFile = file
             }
             cookiesAfter.merge(jar.contents) { $0.merging($1) { _, new in new } }
@@ -250,18 +251,30 @@ struct CheckCommand: AsyncParsableCommand {
 
     // MARK: The preflight cache file
 
-    /// Saved entries per browser; `entries` are Chromium's (the file's first shape).
+    /// Saved entries per browser, each list with the time it was saved; `entries` and `savedAt`
+    /// are Chromium's (the file's first shape).
     struct CacheFile: Codable {
         var savedAt: Double
         var entries: [PreflightCache.SavedEntry]
         var firefox: [PreflightCache.SavedEntry]?
+        var firefoxSavedAt: Double?
 
         func entries(for browser: BrowserProfile) -> [PreflightCache.SavedEntry] {
             browser.name == .firefox ? firefox ?? [] : entries
         }
 
-        mutating func set(_ saved: [PreflightCache.SavedEntry], for browser: BrowserProfile) {
-            if browser.name == .firefox { firefox = saved } else { entries = saved }
+        func savedAt(for browser: BrowserProfile) -> Double {
+            browser.name == .firefox ? firefoxSavedAt ?? savedAt : savedAt
+        }
+
+        mutating func set(_ saved: [PreflightCache.SavedEntry], for browser: BrowserProfile, at time: Double) {
+            if browser.name == .firefox {
+                firefox = saved
+                firefoxSavedAt = time
+            } else {
+                entries = saved
+                savedAt = time
+            }
         }
     }
 

@@ -55,7 +55,13 @@ public final class Firefox: @unchecked Sendable {
         let spawned = Result { try BrowserProcess(arguments: arguments, descriptors: [(output[1], 1), (output[1], 2)], profile: profile) }
         BrowserProcess.closeFD(output[1])
         spawnLock.unlock()
-        process = try spawned.get()
+        do {
+            process = try spawned.get()
+        } catch {
+            BrowserProcess.closeFD(output[0])
+            try? FileManager.default.removeItem(at: profile)
+            throw error
+        }
         outputFD = output[0]
         // Firefox prints where BiDi listens, then keeps writing; the pipe is drained until it exits.
         let found = NSCondition()

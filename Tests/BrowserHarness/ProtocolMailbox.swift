@@ -16,12 +16,15 @@ final class ProtocolMailbox: @unchecked Sendable {
     private var received: [BrowserEvent] = []
     private var closed = false
     private var nextID = 0
+    /// Commands whose wait timed out: their late answers are dropped, not kept.
+    private var abandoned: Set<Int> = []
 
     /// A fresh command id.
     func takeID() -> Int { state.withLock { nextID += 1; return nextID } }
 
     func deliverAnswer(id: Int, _ message: [String: Any]) {
         state.withLock {
+            if abandoned.remove(id) != nil { return }
             answers[id] = message
             state.broadcast()
         }
@@ -49,7 +52,10 @@ final class ProtocolMailbox: @unchecked Sendable {
         defer { state.unlock() }
         while answers[id] == nil {
             if closed { throw BrowserDriverError.browserExited(whilePending: method) }
-            if !state.wait(until: deadline) { throw BrowserDriverError.noAnswer(to: method, seconds: timeout) }
+            if !state.wait(until: deadline) {
+                abandoned.insert(id)
+                throw BrowserDriverError.noAnswer(to: method, seconds: timeout)
+            }
         }
         return answers.removeValue(forKey: id)!
     }

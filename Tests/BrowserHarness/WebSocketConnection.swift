@@ -33,6 +33,10 @@ final class WebSocketConnection: @unchecked Sendable {
     /// another socket, so nothing may touch it.
     private let stateLock = NSLock()
     private var closed = false
+    /// Signalled when the reader has stopped reading.
+    private let readerDone = DispatchSemaphore(value: 0)
+    /// The most one message may hold, whatever its frames say.
+    private static let maximumMessageBytes = 64 << 20
     private let onMessage: @Sendable (Data) -> Void
     private let onClose: @Sendable () -> Void
 
@@ -70,7 +74,12 @@ final class WebSocketConnection: @unchecked Sendable {
         let key = Data((0..<16).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
         let request = "GET \(path.isEmpty ? "/" : path) HTTP/1.1\r\nHost: \(authority)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             + "Sec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n\r\n"
-        try writeAll(Array(request.utf8))
+        do {
+            try writeAll(Array(request.utf8))
+        } catch {
+            close(descriptor)
+            throw error
+        }
         // The answer's head, byte by byte up to its blank line, so no frame byte is read here.
         var head: [UInt8] = []
         while !head.ends(with: [13, 10, 13, 10]) {
@@ -93,12 +102,21 @@ final class WebSocketConnection: @unchecked Sendable {
     /// Sends one text message.
     func send(text: String) throws { try sendFrame(opcode: 0x1, payload: Array(text.utf8)) }
 
-    /// Closes the socket; the reader then ends and reports the close.
+    /// Shuts the socket down (which also ends a write stalled on it), waits for the reader to stop,
+    /// then closes the descriptor: only here, once, so no thread ever uses a reused number.
     func shutdownConnection() {
-        stateLock.withLock {
-            if !closed { _ = shutdown(socket, Int32(SHUT_RDWR)) }
+        guard !stateLock.withLock({ closed }) else { return }
+        _ = shutdown(socket, Int32(SHUT_RDWR))
+        _ = readerDone.wait(timeout: .now() + 5)
+        writeLock.withLock {
+            stateLock.withLock {
+                if !closed { close(socket) }
+                closed = true
+            }
         }
     }
+
+    deinit { shutdownConnection() }
 
     private func sendFrame(opcode: UInt8, payload: [UInt8]) throws {
         var frame: [UInt8] = [0x80 | opcode]
@@ -113,9 +131,12 @@ final class WebSocketConnection: @unchecked Sendable {
         try writeLock.withLock { try writeAll(frame) }
     }
 
+    /// Callers hold `writeLock` (the handshake runs before any other thread exists), which
+    /// `shutdownConnection` takes before closing, so the descriptor stays open during a write.
     private func writeAll(_ bytes: [UInt8]) throws {
-        let written = stateLock.withLock { !closed && bytes.withUnsafeBytes({ BrowserHarness.writeAll(socket, $0) }) }
-        guard written else { throw Failure.closed }
+        guard !stateLock.withLock({ closed }), bytes.withUnsafeBytes({ BrowserHarness.writeAll(socket, $0) }) else {
+            throw Failure.closed
+        }
     }
 
     private func readExactly(_ count: Int) throws -> [UInt8] {
@@ -134,6 +155,7 @@ final class WebSocketConnection: @unchecked Sendable {
     /// answered with pongs, a close frame or end-of-file ends it.
     private func readFrames() {
         var message: [UInt8] = []
+        var messageIsText = false
         do {
             while true {
                 let header = try readExactly(2)
@@ -150,13 +172,21 @@ final class WebSocketConnection: @unchecked Sendable {
                 var payload = try readExactly(Int(length))
                 if let mask { payload = payload.enumerated().map { $0.element ^ mask[$0.offset & 3] } }
                 switch opcode {
-                case 0x0, 0x1:
+                case 0x0, 0x1, 0x2:
+                    // A new text or binary frame starts a message; continuations extend it.
+                    if opcode != 0x0 {
+                        message = []
+                        messageIsText = opcode == 0x1
+                    }
                     message += payload
+                    guard message.count <= Self.maximumMessageBytes else { throw Failure.closed }
                     if final {
-                        onMessage(Data(message))
+                        if messageIsText { onMessage(Data(message)) }
                         message = []
                     }
                 case 0x8:
+                    // Answer the close (RFC 6455 §5.5.1), then stop.
+                    try? sendFrame(opcode: 0x8, payload: Array(payload.prefix(2)))
                     throw Failure.closed
                 case 0x9:
                     try sendFrame(opcode: 0xA, payload: payload)
@@ -165,10 +195,7 @@ final class WebSocketConnection: @unchecked Sendable {
                 }
             }
         } catch {}
-        stateLock.withLock {
-            closed = true
-            close(socket)
-        }
+        readerDone.signal()
         onClose()
     }
 }

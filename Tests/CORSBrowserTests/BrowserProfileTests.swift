@@ -59,8 +59,8 @@ import Testing
         let firefox = PreflightCache(browser: .firefox)
         for cache in [chromium, firefox] { cache.store(grant, origin: origin, url: "u", credentials: .include) }
         #expect(chromium.covers(origin: origin, url: "u", credentials: .omit, method: "PUT", headers: []))
-        #expect(!firefox.covers(origin: origin, url: "u", credentials: .omit, method: "PUT", headers: [], browser: .firefox))
-        #expect(firefox.covers(origin: origin, url: "u", credentials: .include, method: "PUT", headers: [], browser: .firefox))
+        #expect(!firefox.covers(origin: origin, url: "u", credentials: .omit, method: "PUT", headers: []))
+        #expect(firefox.covers(origin: origin, url: "u", credentials: .include, method: "PUT", headers: []))
     }
 
     @Test func aCachedWildcardCoversOtherNamesOnlyInChromium() {
@@ -69,8 +69,8 @@ import Testing
         let firefox = PreflightCache(browser: .firefox)
         for cache in [chromium, firefox] { cache.store(grant, origin: origin, url: "u", credentials: .omit) }
         #expect(chromium.covers(origin: origin, url: "u", credentials: .omit, method: "PATCH", headers: [("X-Z", "1")]))
-        #expect(!firefox.covers(origin: origin, url: "u", credentials: .omit, method: "PATCH", headers: [], browser: .firefox))
-        #expect(!firefox.covers(origin: origin, url: "u", credentials: .omit, method: "GET", headers: [("X-Z", "1")], browser: .firefox))
+        #expect(!firefox.covers(origin: origin, url: "u", credentials: .omit, method: "PATCH", headers: []))
+        #expect(!firefox.covers(origin: origin, url: "u", credentials: .omit, method: "GET", headers: [("X-Z", "1")]))
     }
 
     @Test func firefoxListsARepeatedUnsafeNameOncePerEntry() {

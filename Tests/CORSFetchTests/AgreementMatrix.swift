@@ -231,6 +231,7 @@ enum AgreementMatrix {
         add(any, headerList: [("a b", "1")])
         add(any, headerList: [("X-A", "a\nb")])
         add(any, cache: "only-if-cached")
+        add(any, mode: "same-origin")
         add(any, "PUT", mode: "no-cors")
         add(any, "GET", mode: "no-cors")
 

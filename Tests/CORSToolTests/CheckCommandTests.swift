@@ -104,6 +104,18 @@ extension CheckCommandTests {
         #expect(agreeing.status == 0, "\(agreeing.output)")
         #expect(agreeing.output.contains("Every browser agrees: they all allow it."))
 
+        // Each browser keeps its own preflight-cache entries in the one file.
+        let cacheFile = FileManager.default.temporaryDirectory.appendingPathComponent("cors-cache-\(UUID().uuidString).json").path
+        defer { try? FileManager.default.removeItem(atPath: cacheFile) }
+        let put = ["check", url, "--origin", "http://localhost:3000", "-X", "PUT", "--browser", "all", "--preflight-cache", cacheFile, "--json"]
+        for (round, expectFromCache) in [(1, false), (2, true)] {
+            let browsersJSON = try #require(try json(try CORSTool.run(put).output)["browsers"] as? [String: [String: Any]])
+            for name in ["chromium", "firefox"] {
+                let preflight = browsersJSON[name]?["preflight"] as? [String: Any]
+                #expect(preflight?["fromCache"] as? Bool == expectFromCache, "round \(round), \(name)")
+            }
+        }
+
         let usage = try CORSTool.run(base + ["--browser", "safari"])
         #expect(usage.status == 2)
         #expect(usage.output.contains("--browser must be chromium, firefox or all"))
