@@ -130,6 +130,12 @@ enum AgreementMatrix {
         return try #require(report)
     }
 
+    /// The page's call for one case: `runCase(api, case)`, both as JSON literals.
+    static func runCase(_ testCase: Case, api: String) throws -> String {
+        let apiLiteral = String(decoding: try JSONEncoder().encode([api]), as: UTF8.self).dropFirst().dropLast()
+        return "runCase(\(apiLiteral), \(String(decoding: try JSONEncoder().encode(testCase), as: UTF8.self)))"
+    }
+
     /// The page both suites load: it only defines `runCase`, which the driver calls once per case.
     static let pageHTML = """
         <!doctype html><html><head><title>swift-cors agreement</title></head><body><script>

@@ -36,13 +36,11 @@ import Testing
     /// Runs `cases` one by one in `tab` (already on the page), collecting for each the script's
     /// result, the DevTools CORS error kind, the console message and what the server saw.
     static func observe(_ cases: [Case], in tab: ChromiumPage, api: String, recorder: CORSFetcherTests.RequestRecorder?) throws -> [Observation] {
-        let apiLiteral = String(decoding: try JSONEncoder().encode([api]), as: UTF8.self).dropFirst().dropLast()
         _ = recorder?.take()
         var observations: [Observation] = []
         for testCase in cases {
             let mark = tab.browser.eventCount
-            let json = String(decoding: try JSONEncoder().encode(testCase), as: UTF8.self)
-            let result = try tab.evaluate("runCase(\(apiLiteral), \(json))", as: BrowserResult.self)
+            let result = try tab.evaluate(try AgreementMatrix.runCase(testCase, api: api), as: BrowserResult.self)
             if !result.ok {
                 // The request's own failure event (not its preflight's) carries the CORS error kind;
                 // a TypeError raised before any request has none, hence the short wait.

@@ -34,13 +34,11 @@ import Testing
 
     /// Runs `cases` one by one in `tab` (already on the page).
     static func observe(_ cases: [Case], in tab: FirefoxTab, api: String, recorder: CORSFetcherTests.RequestRecorder?) throws -> [Observation] {
-        let apiLiteral = String(decoding: try JSONEncoder().encode([api]), as: UTF8.self).dropFirst().dropLast()
         _ = recorder?.take()
         var observations: [Observation] = []
         for testCase in cases {
             let mark = tab.browser.eventCount
-            let json = String(decoding: try JSONEncoder().encode(testCase), as: UTF8.self)
-            let result = try tab.evaluate("runCase(\(apiLiteral), \(json))", as: AgreementMatrix.BrowserResult.self)
+            let result = try tab.evaluate(try AgreementMatrix.runCase(testCase, api: api), as: AgreementMatrix.BrowserResult.self)
             if !result.ok {
                 // A blocked fetch logs its reason; a TypeError raised before any request logs none.
                 _ = try? tab.browser.waitForEvent("log.entryAdded", since: mark, timeout: 2) {
@@ -65,10 +63,9 @@ import Testing
     static func warmUp(_ tab: FirefoxTab, api: String, recorder: CORSFetcherTests.RequestRecorder) throws -> Int {
         for attempt in 1...20 {
             let warm = Case(path: "/warm\(attempt)?acao=*&acam=PUT&maxage=60", method: "PUT")
-            let json = String(decoding: try JSONEncoder().encode(warm), as: UTF8.self)
-            _ = try tab.evaluate("runCase('\(api)', \(json))")
+            _ = try tab.evaluate(try AgreementMatrix.runCase(warm, api: api))
             _ = recorder.take()
-            _ = try tab.evaluate("runCase('\(api)', \(json))")
+            _ = try tab.evaluate(try AgreementMatrix.runCase(warm, api: api))
             if !recorder.take().contains(where: { $0.method == "OPTIONS" }) { return attempt }
         }
         throw BrowserDriverError.commandFailed("warm-up", message: "Firefox re-sent the preflight in 20 pairs of requests")
