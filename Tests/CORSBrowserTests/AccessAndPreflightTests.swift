@@ -7,12 +7,6 @@ import Testing
 @Suite struct AccessAndPreflightTests {
     let origin = "https://app.test"
 
-    func fields(_ pairs: [(String, String)]) -> HTTPFields {
-        var fields = HTTPFields()
-        for (name, value) in pairs { fields.append(HTTPField(name: HTTPField.Name(name)!, value: value)) }
-        return fields
-    }
-
     @Test func accessCheckKindsInOrder() {
         let credentialed = CredentialsMode.include
         #expect(CORSAccessCheck.check(fields([]), origin: origin, credentials: .omit) == .missingAllowOriginHeader(preflight: false))

@@ -9,12 +9,6 @@ import Testing
 @Suite struct BrowserProfileTests {
     let origin = "https://app.test"
 
-    func fields(_ pairs: [(String, String)]) -> HTTPFields {
-        var fields = HTTPFields()
-        for (name, value) in pairs { fields.append(HTTPField(name: HTTPField.Name(name)!, value: value)) }
-        return fields
-    }
-
     @Test func onlyChromiumSafelistsClientHints() {
         for (name, value) in [("DPR", "2"), ("Save-Data", "on"), ("Device-Memory", "8"), ("ECT", "4g"), ("RTT", "50")] {
             #expect(CORSSafelist.isSafelisted(name: name, value: value, browser: .chromium))
