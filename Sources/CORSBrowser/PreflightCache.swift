@@ -39,19 +39,15 @@ public final class PreflightCache: Sendable {
 
     private let entries = Mutex<[Key: Entry]>([:])
     private let capSeconds: Int
-    private let keyedByCredentials: Bool
-    private let wildcardCoversNames: Bool
     /// The browser whose cache this is.
     public let browser: BrowserProfile
     private let now: @Sendable () -> ContinuousClock.Instant
 
     /// - Parameters:
-    ///   - cap: the browser whose cap applies (Chromium by default).
+    ///   - cap: the browser whose cap applies (Chromium by default); keying and `*` are Chromium's.
     ///   - now: the clock, injectable for tests.
     public init(cap: Cap = .chromium, now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }) {
         self.capSeconds = cap.seconds
-        self.keyedByCredentials = false
-        self.wildcardCoversNames = true
         self.browser = .chromium
         self.now = now
     }
@@ -59,8 +55,6 @@ public final class PreflightCache: Sendable {
     /// A cache that behaves as `browser`'s does: its cap, its key, its reading of a cached `*`.
     public init(browser: BrowserProfile, now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }) {
         self.capSeconds = browser.maxAgeCap
-        self.keyedByCredentials = browser.preflightCacheKeyedByCredentials
-        self.wildcardCoversNames = browser.cachedWildcardCoversNames
         self.browser = browser
         self.now = now
     }
@@ -99,13 +93,13 @@ public final class PreflightCache: Sendable {
         }) else { return false }
         if credentials.includesCredentialsCrossOrigin && !entry.credentials { return false }
         // A `*` counts only from an uncredentialed preflight, and only where the browser reads it so.
-        let granted: CredentialsMode = entry.credentials || !wildcardCoversNames ? .include : .omit
+        let granted: CredentialsMode = entry.credentials || !browser.cachedWildcardCoversNames ? .include : .omit
         guard entry.grant.allows(method: method, credentials: granted) else { return false }
         return CORSSafelist.unsafeNames(headers, browser: browser).allSatisfy { entry.grant.allows(headerName: $0, credentials: granted) }
     }
 
     private func key(_ origin: String, _ url: String, _ credentialed: Bool) -> Key {
-        Key(origin: origin, url: url, credentials: keyedByCredentials && credentialed)
+        Key(origin: origin, url: url, credentials: browser.preflightCacheKeyedByCredentials && credentialed)
     }
 
     /// An entry with its remaining lifetime, for keeping the cache between processes
