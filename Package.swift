@@ -19,6 +19,8 @@ let package = Package(
         .library(name: "CORSHummingbird", targets: ["CORSHummingbird"]),
         // Vapor 4 middleware over the core responder (trait "Vapor").
         .library(name: "CORSVapor", targets: ["CORSVapor"]),
+        // A CORS gateway in front of any HTTP API: SwiftNIO, one event loop per exchange.
+        .library(name: "CORSProxy", targets: ["CORSProxy"]),
         // The `cors` command line: lint, serve (trait "Hummingbird").
         .executable(name: "cors", targets: ["cors"]),
     ],
@@ -35,6 +37,11 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/vapor/vapor.git", from: "4.122.3"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         .target(
@@ -68,10 +75,27 @@ let package = Package(
                 .product(name: "Vapor", package: "vapor", condition: .when(traits: ["Vapor"])),
             ]
         ),
+        .target(
+            name: "CORSProxy",
+            dependencies: [
+                "CORS",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "cors",
             dependencies: [
                 "CORS",
+                "CORSProxy",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 "CORSBrowser",
                 "CORSFetch",
                 "CORSHummingbird",
@@ -117,6 +141,16 @@ let package = Package(
                 "CORS", "CORSVapor",
                 .product(name: "Vapor", package: "vapor", condition: .when(traits: ["Vapor"])),
                 .product(name: "VaporTesting", package: "vapor", condition: .when(traits: ["Vapor"])),
+            ]
+        ),
+        .testTarget(
+            name: "CORSProxyTests",
+            dependencies: [
+                "CORS", "CORSProxy", "BrowserHarness",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(

@@ -33,7 +33,11 @@ public enum CORSPolicyFile {
     /// Reads a policy file. Throws only when the text is not JSON; key problems are returned with
     /// the policy built from the keys that were fine, so every problem can be reported at once.
     public static func read(_ text: String) throws(JSONSyntaxError) -> (policy: CORSPolicy, problems: [Problem]) {
-        let json = try JSONReader.parse(text)
+        read(try JSONReader.parse(text))
+    }
+
+    /// Reads a policy from an already parsed value: for files that hold policies inside (routes).
+    public static func read(_ json: JSONValue) -> (policy: CORSPolicy, problems: [Problem]) {
         var policy = CORSPolicy()
         var problems: [Problem] = []
         guard case .object(let members) = json else { return (policy, [.notAnObject(found: json.kindName)]) }

@@ -39,8 +39,9 @@ public struct CORSRoutes: Sendable {
         return fallback
     }
 
+    /// Whether `prefix` covers `path` by whole segments (`/api` covers `/api/x`, not `/apis`).
     @inline(__always)
-    static func covers(_ prefix: String, _ path: String) -> Bool {
+    public static func covers(_ prefix: String, _ path: String) -> Bool {
         if prefix == "/" { return true }
         guard path.hasPrefix(prefix) else { return false }
         let rest = path.utf8.dropFirst(prefix.utf8.count)

@@ -1,6 +1,7 @@
 /// A JSON value read from a policy file, keeping where each value started so errors can say
-/// `line:column`. The core has no Foundation, so it reads RFC 8259 JSON itself.
-indirect enum JSONValue: Sendable, Equatable {
+/// `line:column`. The core has no Foundation, so it reads RFC 8259 JSON itself; files that embed
+/// policies (a proxy's routes, an export's) read themselves with it too.
+public indirect enum JSONValue: Sendable, Equatable {
     case object([Member])
     case array([JSONValue])
     case string(String)
@@ -8,15 +9,19 @@ indirect enum JSONValue: Sendable, Equatable {
     case bool(Bool)
     case null
 
-    struct Member: Sendable, Equatable {
-        var key: String
-        var value: JSONValue
-        var line: Int
-        var column: Int
+    /// One `"key": value` of an object, with where its key starts.
+    public struct Member: Sendable, Equatable {
+        public var key: String
+        public var value: JSONValue
+        public var line: Int
+        public var column: Int
     }
 
+    /// Reads `text` as one JSON value (RFC 8259, nesting bounded), or says where and why it is not.
+    public static func parse(_ text: String) throws(JSONSyntaxError) -> JSONValue { try JSONReader.parse(text) }
+
     /// A description of the kind of value, for "expected a list of strings, found a number".
-    var kindName: String {
+    public var kindName: String {
         switch self {
         case .object: return "an object"
         case .array: return "a list"

@@ -33,7 +33,7 @@ struct CORSCommand: AsyncParsableCommand {
 }
 
 #if Hummingbird
-private let subcommands: [any ParsableCommand.Type] = [LintCommand.self, ServeCommand.self, CheckCommand.self, DemoCommand.self]
+private let subcommands: [any ParsableCommand.Type] = [LintCommand.self, ServeCommand.self, CheckCommand.self, DemoCommand.self, ProxyCommand.self]
 #else
-private let subcommands: [any ParsableCommand.Type] = [LintCommand.self, CheckCommand.self]
+private let subcommands: [any ParsableCommand.Type] = [LintCommand.self, CheckCommand.self, ProxyCommand.self]
 #endif

@@ -1,0 +1,93 @@
+import NIOCore
+import NIOHTTP1
+
+/// Headers that describe one connection, not the message (RFC 9110 §7.6.1): a proxy removes them,
+/// and every header the Connection field names, before forwarding in either direction.
+enum HopByHopHeaders {
+    static let names: Set<String> = [
+        "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization", "te",
+        "trailer", "transfer-encoding", "upgrade",
+    ]
+
+    /// What header rules may not touch: the hop-by-hop ones, framing, Host, and the forwarding headers.
+    static let gatewayOwned: Set<String> = names.union([
+        "host", "content-length", "expect", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "forwarded",
+    ])
+
+    /// Removes the hop-by-hop headers; returns whether the message was chunked (its framing must
+    /// be re-declared on the other side) and whether the sender asked to close.
+    @discardableResult
+    static func strip(_ headers: inout HTTPHeaders) -> (chunked: Bool, close: Bool) {
+        var named: [String] = []
+        var chunked = false
+        var close = false
+        var any = false
+        for (name, value) in headers {
+            switch name.utf8.count {
+            case 2, 7, 9, 10, 16, 17, 18, 19:
+                let lowered = name.lowercased()
+                guard names.contains(lowered) else { continue }
+                any = true
+                if lowered == "connection" {
+                    for token in value.split(separator: ",") {
+                        let item = token.trimmingCharacters(in: " \t").lowercased()
+                        if item == "close" { close = true } else if !item.isEmpty && item != "keep-alive" { named.append(item) }
+                    }
+                } else if lowered == "transfer-encoding" {
+                    chunked = chunked || value.lowercased().contains("chunked")
+                }
+            default: continue
+            }
+        }
+        guard any else { return (false, false) }
+        for name in names { headers.remove(name: name) }
+        for name in named where !gatewayOwnedFraming.contains(name) { headers.remove(name: name) }
+        return (chunked, close)
+    }
+
+    /// Connection may name these, but removing them would unframe the message.
+    private static let gatewayOwnedFraming: Set<String> = ["content-length", "host"]
+}
+
+extension Substring {
+    func trimmingCharacters(in set: String) -> Substring {
+        var slice = self
+        while let first = slice.first, set.contains(first) { slice = slice.dropFirst() }
+        while let last = slice.last, set.contains(last) { slice = slice.dropLast() }
+        return slice
+    }
+}
+
+/// Sets the headers that tell the upstream who asked: the client's address, the scheme and the
+/// Host it asked for. A peer's own values are kept (and appended to) only from trusted proxies,
+/// so nobody else can choose the address an upstream logs or rate-limits by.
+enum ForwardingHeaders {
+    static func apply(
+        to headers: inout HTTPHeaders, peer: SocketAddress?, trusted: [IPAddressRange], style: ForwardedStyle,
+        originalHost: String?
+    ) {
+        let peerText = peer?.ipAddress ?? "unknown"
+        let isTrusted = peer.map { address in trusted.contains { $0.contains(address) } } ?? false
+        switch style {
+        case .xForwarded:
+            let previous = isTrusted ? headers["x-forwarded-for"].joined(separator: ", ") : ""
+            let proto = isTrusted ? headers.first(name: "x-forwarded-proto") : nil
+            let host = isTrusted ? headers.first(name: "x-forwarded-host") : nil
+            headers.remove(name: "forwarded")
+            headers.replaceOrAdd(name: "x-forwarded-for", value: previous.isEmpty ? peerText : previous + ", " + peerText)
+            headers.replaceOrAdd(name: "x-forwarded-proto", value: proto ?? "http")
+            if let value = host ?? originalHost { headers.replaceOrAdd(name: "x-forwarded-host", value: value) } else {
+                headers.remove(name: "x-forwarded-host")
+            }
+        case .forwarded:
+            let previous = isTrusted ? headers["forwarded"].joined(separator: ", ") : ""
+            for name in ["x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"] { headers.remove(name: name) }
+            let node = peerText.contains(":") ? "\"[\(peerText)]\"" : peerText
+            var element = "for=\(node);proto=http"
+            if let originalHost, originalHost.utf8.allSatisfy({ $0 > 0x20 && $0 != 0x22 && $0 != 0x7F }) {
+                element += ";host=\"\(originalHost)\""
+            }
+            headers.replaceOrAdd(name: "forwarded", value: previous.isEmpty ? element : previous + ", " + element)
+        }
+    }
+}

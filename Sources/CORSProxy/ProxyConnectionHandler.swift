@@ -1,0 +1,603 @@
+import CORS
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// One request through the gateway, from its head to the end of the answer.
+final class Exchange {
+    let id: Int
+    let head: HTTPRequestHead
+    let path: Substring
+    let start: NIODeadline
+    var decision: CORSDecision?
+    var target: ExchangeTarget?
+    var upstream: UpstreamHandler?
+    /// The head sent upstream, kept until the answer starts so a stale pooled connection can be retried.
+    var upstreamHead: HTTPRequestHead?
+    /// Body parts that arrived before the upstream connection was ready (reads stop meanwhile).
+    var pending: [HTTPClientRequestPart] = []
+    var connecting = false
+    var requestEnded = false
+    var responseStarted = false
+    var responseEnded = false
+    var retried = false
+    var keepAlive: Bool
+    var bytesIn: Int64 = 0
+    var bytesOut: Int64 = 0
+    var status = 0
+    var upstreamStatus: Int?
+    var fault: String?
+    /// The preflight answered here while its (rare) body still arrives: drop the body.
+    var discardingBody = false
+    var headSentAt: NIODeadline?
+    var lastActivity: NIODeadline
+    var timer: Scheduled<Void>?
+    var logged = false
+
+    init(id: Int, head: HTTPRequestHead, path: Substring, now: NIODeadline) {
+        self.id = id
+        self.head = head
+        self.path = path
+        self.start = now
+        self.lastActivity = now
+        self.keepAlive = head.isKeepAlive
+    }
+}
+
+/// Where one exchange goes.
+struct ExchangeTarget {
+    var key: UpstreamKey
+    /// Open mode: the checked address to connect to (no second lookup).
+    var address: SocketAddress?
+    var hostHeader: String
+    var uri: String
+    var upstreamCORS: UpstreamCORSHandling
+    var rules: RequestHeaderRules
+    var route: String
+    /// Open mode: the target URL, against which a redirect's Location is resolved and re-proxied.
+    var openURL: OpenTargetURL?
+}
+
+/// The client end of a connection: routes each request, answers preflights and faults itself,
+/// and relays everything else to a pooled upstream connection on the same event loop, reading
+/// from each side only while the other can take more.
+final class ProxyConnectionHandler: ChannelDuplexHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    let runtime: ProxyRuntime
+    let pool: UpstreamPool
+    private var context: ChannelHandlerContext!
+    private var exchange: Exchange?
+    private var nextID = 0
+    private var readHeld = false
+    private var draining = false
+    private var closing = false
+
+    init(runtime: ProxyRuntime, pool: UpstreamPool) {
+        self.runtime = runtime
+        self.pool = pool
+    }
+
+    var clientIsWritable: Bool { context?.channel.isWritable ?? false }
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+
+    // MARK: client side
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head): begin(head)
+        case .body(let buffer): requestBody(buffer)
+        case .end(let trailers): requestEnd(trailers)
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        exchange?.upstream?.flush()
+        context.fireChannelReadComplete()
+    }
+
+    /// Reads from the client are held while the upstream cannot take more, or is not connected yet.
+    func read(context: ChannelHandlerContext) {
+        if let exchange, !exchange.requestEnded, !exchange.discardingBody {
+            if exchange.connecting || !exchange.pending.isEmpty || (exchange.upstream.map { !$0.isWritable } ?? false) {
+                readHeld = true
+                return
+            }
+        }
+        context.read()
+    }
+
+    private func resumeReading() {
+        guard readHeld, !closing else { return }
+        readHeld = false
+        context.read()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { exchange?.upstream?.resumeReading() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        closing = true
+        if let exchange, !exchange.responseEnded {
+            // The client vanished mid-exchange: the upstream connection's state is unknown, so it goes.
+            exchange.fault = exchange.fault ?? "aborted"
+            finish(exchange, reuseUpstream: false)
+        }
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        if let error = error as? HTTPParserError {
+            if let exchange, exchange.responseStarted {
+                abort(exchange)
+            } else {
+                let fault: ProxyFault =
+                    error == .headerOverflow
+                    ? .requestHeadTooLarge(limit: runtime.configuration.limits.requestHeaderBytes)
+                    : .malformedRequest("\(error)")
+                if let exchange {
+                    exchange.keepAlive = false
+                    respond(exchange, fault: fault)
+                } else {
+                    let bare = Exchange(id: -1, head: HTTPRequestHead(version: .http1_1, method: .GET, uri: "-"), path: "-", now: .now())
+                    bare.keepAlive = false
+                    exchange = bare
+                    respond(bare, fault: fault)
+                }
+            }
+            return
+        }
+        context.close(promise: nil)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is DrainEvent {
+            draining = true
+            if exchange == nil { context.close(promise: nil) }
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    private func begin(_ head: HTTPRequestHead) {
+        nextID += 1
+        let now = NIODeadline.now()
+        let path = head.uri.utf8.firstIndex(of: UInt8(ascii: "?")).map { head.uri[..<$0] } ?? head.uri[...]
+        let exchange = Exchange(id: nextID, head: head, path: path, now: now)
+        self.exchange = exchange
+        if draining { exchange.keepAlive = false }
+        let configuration = runtime.configuration
+        let limits = configuration.limits
+
+        var headBytes = head.uri.utf8.count + 16
+        for (name, value) in head.headers { headBytes += name.utf8.count + value.utf8.count + 4 }
+        guard headBytes <= limits.requestHeaderBytes else {
+            exchange.keepAlive = false
+            return respond(exchange, fault: .requestHeadTooLarge(limit: limits.requestHeaderBytes))
+        }
+
+        let responder: CORSResponder
+        if let open = configuration.openMode, let url = OpenTargetURL(uri: head.uri) {
+            responder = open.responder
+            exchange.decision = decide(responder, head)
+            guard let origin = url.origin, open.allowTargets.contains(where: { $0.matches(origin) }) else {
+                return respond(exchange, fault: .targetNotAllowed("\(url.originText) is not in the gateway's list of allowed targets"))
+            }
+            var rules = RequestHeaderRules()
+            rules.removeHeaders = ["cookie"]
+            exchange.target = ExchangeTarget(
+                key: UpstreamKey(scheme: url.scheme, host: url.host, port: url.port, serverName: url.host),
+                address: nil, hostHeader: url.hostHeader, uri: url.pathAndQuery, upstreamCORS: .replace, rules: rules,
+                route: "open", openURL: url)
+        } else if let route = configuration.route(forPath: path) {
+            responder = route.responder
+            exchange.decision = decide(responder, head)
+            exchange.target = ExchangeTarget(
+                key: UpstreamKey(scheme: route.upstream.scheme, host: route.upstream.host, port: route.upstream.port, serverName: route.upstream.host),
+                address: nil, hostHeader: route.upstream.hostHeader, uri: head.uri, upstreamCORS: route.upstreamCORS,
+                rules: route.requestHeaderRules, route: route.prefix, openURL: nil)
+        } else {
+            return respond(exchange, fault: .noRoute(String(path)))
+        }
+        guard let decision = exchange.decision else { return respond(exchange, fault: .malformedRequest("no decision")) }
+
+        if decision.answersWithoutApplication {
+            return answerPreflight(exchange, decision)
+        }
+        if let length = head.headers.first(name: "content-length") {
+            guard let value = Int64(Substring(length).trimmingCharacters(in: " \t")), value >= 0 else {
+                exchange.keepAlive = false
+                return respond(exchange, fault: .malformedRequest("Content-Length is not a number"))
+            }
+            if value > limits.requestBodyBytes {
+                exchange.keepAlive = false
+                return respond(exchange, fault: .requestBodyTooLarge(limit: limits.requestBodyBytes))
+            }
+        }
+        if head.headers.first(name: "expect")?.lowercased() == "100-continue" {
+            context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
+        }
+        exchange.upstreamHead = upstreamRequestHead(exchange)
+        scheduleTimer(exchange, limits: limits)
+        if exchange.target?.openURL != nil, let open = configuration.openMode {
+            resolveOpenTarget(exchange, allowPrivate: open.allowPrivateTargets)
+        } else {
+            connectUpstream(exchange, fresh: false)
+        }
+    }
+
+    private func decide(_ responder: CORSResponder, _ head: HTTPRequestHead) -> CORSDecision? {
+        var cors = CORSRequestHead(isOptions: head.method == .OPTIONS)
+        for (name, value) in head.headers { cors.record(name: name, value: value) }
+        return responder.decideSynchronously(cors)
+    }
+
+    private func answerPreflight(_ exchange: Exchange, _ decision: CORSDecision) {
+        var headers = HTTPHeaders(decision.preflightAnswerPairs)
+        headers.add(name: "content-length", value: "0")
+        if !exchange.keepAlive { headers.add(name: "connection", value: "close") }
+        exchange.status = Int(decision.preflightStatus.code)
+        exchange.responseStarted = true
+        exchange.discardingBody = true
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: exchange.head.version, status: .init(statusCode: exchange.status), headers: headers))), promise: nil)
+        writeEnd(exchange)
+    }
+
+    private func requestBody(_ buffer: ByteBuffer) {
+        guard let exchange else { return }
+        exchange.lastActivity = .now()
+        exchange.bytesIn += Int64(buffer.readableBytes)
+        if exchange.discardingBody || exchange.responseEnded { return }
+        let limit = runtime.configuration.limits.requestBodyBytes
+        if exchange.bytesIn > limit {
+            exchange.keepAlive = false
+            if exchange.responseStarted { return abort(exchange) }
+            return respond(exchange, fault: .requestBodyTooLarge(limit: limit))
+        }
+        if let upstream = exchange.upstream, !exchange.connecting, exchange.pending.isEmpty {
+            upstream.send(.body(.byteBuffer(buffer)), flush: false)
+        } else {
+            exchange.pending.append(.body(.byteBuffer(buffer)))
+        }
+    }
+
+    private func requestEnd(_ trailers: HTTPHeaders?) {
+        guard let exchange else { return }
+        exchange.requestEnded = true
+        exchange.lastActivity = .now()
+        if exchange.discardingBody || exchange.fault != nil {
+            if exchange.responseEnded { completeAfterResponse(exchange) }
+            return
+        }
+        if exchange.responseEnded {
+            completeAfterResponse(exchange)
+            return
+        }
+        if let upstream = exchange.upstream, !exchange.connecting, exchange.pending.isEmpty {
+            upstream.send(.end(trailers), flush: true)
+        } else {
+            exchange.pending.append(.end(trailers))
+        }
+    }
+
+    // MARK: upstream side
+
+    private func upstreamRequestHead(_ exchange: Exchange) -> HTTPRequestHead {
+        guard let target = exchange.target else { return exchange.head }
+        let configuration = runtime.configuration
+        var headers = exchange.head.headers
+        let originalHost = headers.first(name: "host")
+        let framing = HopByHopHeaders.strip(&headers)
+        headers.remove(name: "expect")
+        if framing.chunked && !headers.contains(name: "content-length") {
+            headers.add(name: "transfer-encoding", value: "chunked")
+        }
+        ForwardingHeaders.apply(
+            to: &headers, peer: context.channel.remoteAddress, trusted: configuration.trustedProxies,
+            style: configuration.forwardedStyle, originalHost: originalHost)
+        headers.replaceOrAdd(name: "host", value: target.hostHeader)
+        for name in target.rules.removeHeaders { headers.remove(name: name) }
+        for (name, value) in target.rules.setHeaders { headers.replaceOrAdd(name: name, value: value) }
+        return HTTPRequestHead(version: .http1_1, method: exchange.head.method, uri: target.uri, headers: headers)
+    }
+
+    private func resolveOpenTarget(_ exchange: Exchange, allowPrivate: Bool) {
+        guard let url = exchange.target?.openURL else { return }
+        exchange.connecting = true
+        let id = exchange.id
+        TargetResolver.resolve(host: url.host, port: url.port, pool: runtime.threadPool, on: context.eventLoop)
+            .assumeIsolated()
+            .whenComplete { result in
+                guard let current = self.exchange, current.id == id, !current.responseStarted else { return }
+                switch result {
+                case .failure:
+                    current.connecting = false
+                    self.respond(current, fault: .targetUnresolvable(url.host))
+                case .success(let addresses):
+                    if !allowPrivate {
+                        for address in addresses {
+                            let kind = AddressClass.of(address)
+                            if kind != .public {
+                                current.connecting = false
+                                return self.respond(
+                                    current, fault: .targetAddressNotPublic(host: url.host, address: address.ipAddress ?? "?", kind))
+                            }
+                        }
+                    }
+                    let address = addresses[0]
+                    current.target?.address = address
+                    current.target?.key.host = address.ipAddress ?? url.host
+                    self.connectUpstream(current, fresh: false)
+                }
+            }
+    }
+
+    private func connectUpstream(_ exchange: Exchange, fresh: Bool) {
+        guard let target = exchange.target else { return }
+        if !fresh, let pooled = pool.take(target.key) {
+            return attach(pooled, to: exchange, reused: true)
+        }
+        exchange.connecting = true
+        let id = exchange.id
+        let limits = runtime.configuration.limits
+        UpstreamPool.connect(key: target.key, address: target.address, on: context.eventLoop, timeout: limits.connectTimeout, tls: runtime.tls)
+            .assumeIsolated()
+            .whenComplete { result in
+                switch result {
+                case .success(let handler):
+                    handler.pool = self.pool
+                    guard let current = self.exchange, current.id == id, !current.responseStarted, !self.closing else {
+                        self.pool.put(handler, limit: limits.idleConnectionsPerUpstream)
+                        return
+                    }
+                    self.attach(handler, to: current, reused: false)
+                case .failure(let error):
+                    guard let current = self.exchange, current.id == id, !current.responseStarted else { return }
+                    current.connecting = false
+                    if error is ChannelError, case ChannelError.connectTimeout = error {
+                        self.respond(current, fault: .upstreamConnectTimeout)
+                    } else {
+                        self.respond(current, fault: .upstreamUnreachable(Self.describe(error)))
+                    }
+                }
+            }
+    }
+
+    private static func describe(_ error: Error) -> String {
+        if let error = error as? IOError { return error.description }
+        let text = "\(error)"
+        if text.contains("connection refused") || text.contains("Connection refused") { return "connection refused" }
+        return text
+    }
+
+    private func attach(_ upstream: UpstreamHandler, to exchange: Exchange, reused: Bool) {
+        upstream.owner = self
+        upstream.wasReused = reused
+        exchange.upstream = upstream
+        exchange.connecting = false
+        exchange.headSentAt = .now()
+        if let head = exchange.upstreamHead { upstream.send(.head(head), flush: exchange.pending.isEmpty && !exchange.requestEnded) }
+        let pending = exchange.pending
+        exchange.pending = []
+        for (index, part) in pending.enumerated() { upstream.send(part, flush: index == pending.count - 1) }
+        resumeReading()
+    }
+
+    func upstreamWritabilityChanged(_ writable: Bool) {
+        if writable { resumeReading() }
+    }
+
+    func upstreamResponseHead(_ head: HTTPResponseHead) {
+        guard let exchange, !exchange.responseStarted else { return }
+        exchange.lastActivity = .now()
+        exchange.upstreamStatus = Int(head.status.code)
+        exchange.status = Int(head.status.code)
+        exchange.upstreamHead = nil
+        if let sent = exchange.headSentAt {
+            runtime.metrics.recordUpstreamLatency(nanoseconds: (NIODeadline.now() - sent).nanoseconds)
+        }
+        var headers = head.headers
+        HopByHopHeaders.strip(&headers)
+        decorate(&headers, exchange)
+        if !exchange.keepAlive { headers.add(name: "connection", value: "close") }
+        exchange.responseStarted = true
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: exchange.head.version, status: head.status, headers: headers))), promise: nil)
+    }
+
+    /// The CORS part of relaying: the upstream's Access-Control-* dropped (or the response left
+    /// alone under `keep`), the policy's applied, its Vary merged into the upstream's.
+    private func decorate(_ headers: inout HTTPHeaders, _ exchange: Exchange) {
+        guard let decision = exchange.decision, let target = exchange.target else { return }
+        var upstreamCORS: [String] = []
+        for (name, _) in headers where name.utf8.count > 15 && name.lowercased().hasPrefix("access-control-") { upstreamCORS.append(name) }
+        if !upstreamCORS.isEmpty {
+            if target.upstreamCORS == .keep {
+                runtime.logger.debug("kept the upstream's CORS headers", metadata: ["path": "\(exchange.path)", "headers": "\(upstreamCORS)"])
+                return
+            }
+            let dropped = upstreamCORS.map { "\($0): \(headers[$0].joined(separator: ", "))" }
+            for name in Set(upstreamCORS.map { $0.lowercased() }) { headers.remove(name: name) }
+            runtime.logger.debug("replaced the upstream's CORS headers", metadata: ["path": "\(exchange.path)", "dropped": "\(dropped)"])
+        }
+        for (name, value) in decision.accessControlPairs { headers.add(name: name, value: value) }
+        let vary = headers["vary"]
+        if vary.isEmpty {
+            if let pair = decision.varyPair { headers.add(name: pair.0, value: pair.1) }
+        } else if let merged = decision.mergedVary(vary) {
+            headers.remove(name: "vary")
+            headers.add(name: "vary", value: merged)
+        }
+        if let url = target.openURL {
+            headers.remove(name: "set-cookie")
+            if let location = headers.first(name: "location"), let rewritten = url.proxiedLocation(location) {
+                headers.replaceOrAdd(name: "location", value: rewritten)
+            }
+        }
+    }
+
+    func upstreamResponseBody(_ buffer: ByteBuffer) {
+        guard let exchange, exchange.responseStarted, !exchange.responseEnded else { return }
+        exchange.lastActivity = .now()
+        exchange.bytesOut += Int64(buffer.readableBytes)
+        context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+    }
+
+    func upstreamReadComplete() {
+        context.flush()
+    }
+
+    func upstreamResponseEnd(_ trailers: HTTPHeaders?) {
+        guard let exchange, exchange.responseStarted, !exchange.responseEnded else { return }
+        let reusable = exchange.requestEnded && !(exchange.upstream?.closesAfterResponse ?? true)
+        exchange.upstreamHead = nil
+        writeEnd(exchange, trailers: trailers, reuseUpstream: reusable)
+    }
+
+    func upstreamClosed(_ upstream: UpstreamHandler) {
+        upstreamFailed(upstream, ProxyFault.upstreamClosedEarly)
+    }
+
+    func upstreamFailed(_ upstream: UpstreamHandler, _ error: Error) {
+        guard let exchange, exchange.upstream === upstream, !exchange.responseEnded else { return }
+        exchange.upstream = nil
+        upstream.close()
+        if exchange.responseStarted { return abort(exchange) }
+        // A pooled connection the upstream closed while it idled: retry once on a new one, when
+        // nothing of the request's body has gone yet.
+        if upstream.wasReused, !exchange.retried, exchange.bytesIn == 0, exchange.upstreamHead != nil {
+            exchange.retried = true
+            exchange.pending = exchange.requestEnded ? [.end(nil)] : []
+            return connectUpstream(exchange, fresh: true)
+        }
+        if let fault = error as? ProxyFault { return respond(exchange, fault: fault) }
+        respond(exchange, fault: .upstreamMalformedResponse("\(error)"))
+    }
+
+    // MARK: answers and endings
+
+    /// Answers with the gateway's own error, carrying the CORS headers an allowed origin needs to read it.
+    private func respond(_ exchange: Exchange, fault: ProxyFault) {
+        if exchange.responseStarted { return abort(exchange) }
+        exchange.fault = fault.cause
+        exchange.status = Int(fault.status.code)
+        if let upstream = exchange.upstream {
+            exchange.upstream = nil
+            upstream.close()
+        }
+        if !exchange.requestEnded { exchange.keepAlive = false }
+        let body = fault.body
+        var headers = HTTPHeaders()
+        headers.add(name: "content-type", value: "application/json")
+        headers.add(name: "content-length", value: String(body.utf8.count))
+        if let decision = exchange.decision {
+            for (name, value) in decision.accessControlPairs { headers.add(name: name, value: value) }
+            if let vary = decision.varyPair { headers.add(name: vary.0, value: vary.1) }
+        }
+        if !exchange.keepAlive { headers.add(name: "connection", value: "close") }
+        exchange.responseStarted = true
+        exchange.bytesOut = Int64(body.utf8.count)
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: exchange.head.version, status: fault.status, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
+        writeEnd(exchange)
+    }
+
+    private func writeEnd(_ exchange: Exchange, trailers: HTTPHeaders? = nil, reuseUpstream: Bool = false) {
+        exchange.responseEnded = true
+        let keepAlive = exchange.keepAlive && !draining
+        if keepAlive {
+            context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
+        } else {
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(.end(trailers))).assumeIsolated().whenComplete { _ in channel.close(promise: nil) }
+        }
+        finish(exchange, reuseUpstream: reuseUpstream)
+        if exchange.requestEnded || !keepAlive { completeAfterResponse(exchange) }
+    }
+
+    /// The response has gone: the connection is ready for the next request once the request has ended too.
+    private func completeAfterResponse(_ exchange: Exchange) {
+        guard self.exchange === exchange else { return }
+        self.exchange = nil
+        if draining { context.close(promise: nil) }
+        resumeReading()
+    }
+
+    /// Cuts a response already under way: the client must see an error, never a short body as complete.
+    private func abort(_ exchange: Exchange) {
+        exchange.fault = exchange.fault ?? "aborted"
+        exchange.keepAlive = false
+        finish(exchange, reuseUpstream: false)
+        self.exchange = nil
+        closing = true
+        context.close(promise: nil)
+    }
+
+    /// Logs the exchange once, returns or closes its upstream connection, stops its timer.
+    private func finish(_ exchange: Exchange, reuseUpstream: Bool) {
+        exchange.timer?.cancel()
+        exchange.timer = nil
+        if let upstream = exchange.upstream {
+            exchange.upstream = nil
+            upstream.owner = nil
+            if reuseUpstream {
+                pool.put(upstream, limit: runtime.configuration.limits.idleConnectionsPerUpstream)
+            } else {
+                upstream.close()
+            }
+        }
+        guard !exchange.logged else { return }
+        exchange.logged = true
+        let outcome = Self.outcomeName(exchange.decision)
+        runtime.metrics.record(outcome: outcome, fault: exchange.fault)
+        if runtime.accessLog.isOn {
+            let rejection = exchange.decision?.rejection
+            let origin = exchange.head.headers.first(name: "origin")
+            runtime.accessLog.write(
+                AccessLogEntry(
+                    method: exchange.head.method.rawValue, path: String(exchange.path), status: exchange.status,
+                    upstreamStatus: exchange.upstreamStatus, durationSeconds: Double((NIODeadline.now() - exchange.start).nanoseconds) / 1e9,
+                    bytesIn: exchange.bytesIn, bytesOut: exchange.bytesOut, cors: outcome, reason: rejection?.reason.rawValue,
+                    origin: origin, route: exchange.target?.route, fault: exchange.fault))
+        }
+    }
+
+    static func outcomeName(_ decision: CORSDecision?) -> String {
+        switch decision?.outcome {
+        case .none, .notCORS?: return "not-cors"
+        case .preflightAllowed?: return "preflight-allowed"
+        case .preflightRejected?: return "preflight-rejected"
+        case .actualAllowed?: return "allowed"
+        case .actualRejected?: return "rejected"
+        }
+    }
+
+    // MARK: timeouts
+
+    /// One timer per exchange, armed for the earliest deadline that applies now; activity only
+    /// moves a timestamp, so a streaming body costs no rescheduling per chunk.
+    private func scheduleTimer(_ exchange: Exchange, limits: ProxyLimits) {
+        let id = exchange.id
+        exchange.timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: Self.nextDeadline(exchange, limits).when) {
+            guard let current = self.exchange, current.id == id, !current.responseEnded else { return }
+            let (when, fault) = Self.nextDeadline(current, limits)
+            if NIODeadline.now() >= when, let fault { return self.respond(current, fault: fault) }
+            self.scheduleTimer(current, limits: limits)
+        }
+    }
+
+    /// The earliest of the deadlines that apply in the exchange's present state, and its fault.
+    private static func nextDeadline(_ exchange: Exchange, _ limits: ProxyLimits) -> (when: NIODeadline, fault: ProxyFault?) {
+        var best: (NIODeadline, ProxyFault?) = (exchange.start + limits.deadline, .deadlineExceeded)
+        func consider(_ when: NIODeadline, _ fault: ProxyFault) { if when < best.0 { best = (when, fault) } }
+        if !exchange.responseStarted, let sent = exchange.headSentAt { consider(sent + limits.responseHeadTimeout, .upstreamHeadTimeout) }
+        if exchange.responseStarted || (!exchange.requestEnded && exchange.headSentAt != nil) {
+            consider(exchange.lastActivity + limits.idleTimeout, .idleTimeout)
+        }
+        return best
+    }
+}

@@ -1,0 +1,63 @@
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import Synchronization
+
+/// What every connection of one gateway shares: the configuration in force (swapped whole on
+/// reload), the per-loop upstream pools, the access log and the metrics.
+final class ProxyRuntime: Sendable {
+    private let state: Mutex<(configuration: ProxyConfiguration, generation: Int)>
+    let accessLog: AccessLogWriter
+    let metrics: ProxyMetrics
+    let logger: Logger
+    let tls: NIOSSLContext?
+    let threadPool: NIOThreadPool
+    private let pools: [ObjectIdentifier: UpstreamPool]
+    private let connections = Mutex<[ObjectIdentifier: Channel]>([:])
+
+    init(configuration: ProxyConfiguration, group: MultiThreadedEventLoopGroup, logger: Logger, tls: NIOSSLContext?) {
+        state = Mutex((configuration, 1))
+        accessLog = AccessLogWriter(configuration.accessLog)
+        metrics = ProxyMetrics()
+        self.logger = logger
+        self.tls = tls
+        threadPool = NIOThreadPool(numberOfThreads: 2)
+        threadPool.start()
+        var pools: [ObjectIdentifier: UpstreamPool] = [:]
+        for loop in group.makeIterator() { pools[ObjectIdentifier(loop)] = UpstreamPool(eventLoop: loop) }
+        self.pools = pools
+    }
+
+    var configuration: ProxyConfiguration { state.withLock { $0.configuration } }
+    var generation: Int { state.withLock { $0.generation } }
+
+    /// Puts a new configuration in force for every request that starts from now on.
+    func replace(_ configuration: ProxyConfiguration) {
+        state.withLock { $0 = (configuration, $0.generation + 1) }
+        metrics.recordReload(applied: true)
+    }
+
+    /// The pool of `loop` (each loop has its own; only that loop touches it).
+    func pool(for loop: EventLoop) -> UpstreamPool {
+        pools[ObjectIdentifier(loop)]!
+    }
+
+    func closePools() -> EventLoopFuture<Void>? {
+        var futures: [EventLoopFuture<Void>] = []
+        for pool in pools.values { futures.append(pool.eventLoop.submit { pool.closeAll() }) }
+        guard let first = futures.first else { return nil }
+        return EventLoopFuture.andAllComplete(futures, on: first.eventLoop)
+    }
+
+    func track(_ channel: Channel) {
+        let id = ObjectIdentifier(channel)
+        connections.withLock { $0[id] = channel }
+        channel.closeFuture.whenComplete { [weak self] _ in self?.connections.withLock { _ = $0.removeValue(forKey: id) } }
+    }
+
+    var openConnections: [Channel] { connections.withLock { Array($0.values) } }
+}
+
+/// Sent to every connection when the gateway stops: finish the request in flight, then close.
+struct DrainEvent: Sendable {}
