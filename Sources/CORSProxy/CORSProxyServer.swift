@@ -41,7 +41,7 @@ public final class CORSProxyServer: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     runtime.track(channel)
                     let sync = channel.pipeline.syncOperations
-                    try sync.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: false)
+                    try sync.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: false)
                     try sync.addHandler(ProxyConnectionHandler(runtime: runtime, pool: runtime.pool(for: channel.eventLoop)))
                 }
             }

@@ -1,3 +1,4 @@
+import CORS
 import NIOCore
 import NIOHTTP1
 
@@ -24,9 +25,8 @@ enum HopByHopHeaders {
         var any = false
         for (name, value) in headers {
             switch name.utf8.count {
-            case 2, 7, 9, 10, 16, 17, 18, 19:
-                let lowered = name.lowercased()
-                guard names.contains(lowered) else { continue }
+            case 2, 7, 10, 16, 17, 18, 19:
+                guard let lowered = hopByHopName(name) else { continue }
                 any = true
                 if lowered == "connection" {
                     for token in value.split(separator: ",") {
@@ -44,6 +44,28 @@ enum HopByHopHeaders {
         for name in named where !gatewayOwnedFraming.contains(name) { headers.remove(name: name) }
         return (chunked, close)
     }
+
+    private static let byLength: [Int: [String]] = Dictionary(grouping: names, by: { $0.utf8.count })
+
+    /// The lowercase hop-by-hop name `name` spells in any case, without allocating; `nil` if none.
+    @inline(__always)
+    static func hopByHopName(_ name: String) -> String? {
+        guard let candidates = byLength[name.utf8.count] else { return nil }
+        for candidate in candidates where CORSRequestHead.equalsIgnoringCase(name.utf8, candidate) { return candidate }
+        return nil
+    }
+
+    /// Whether `name` starts with `access-control-` in any case, without allocating.
+    @inline(__always)
+    static func hasAccessControlPrefix(_ name: String) -> Bool {
+        let utf8 = name.utf8
+        guard utf8.count > 15, (utf8.first ?? 0) | 0x20 == UInt8(ascii: "a") else { return false }
+        var expected = accessControlPrefix.makeIterator()
+        for byte in utf8.prefix(15) where byte | 0x20 != expected.next()! | 0x20 { return false }
+        return true
+    }
+
+    private static let accessControlPrefix = Array("access-control-".utf8)
 
     /// Connection may name these, but removing them would unframe the message.
     private static let gatewayOwnedFraming: Set<String> = ["content-length", "host"]
@@ -63,11 +85,9 @@ extension Substring {
 /// so nobody else can choose the address an upstream logs or rate-limits by.
 enum ForwardingHeaders {
     static func apply(
-        to headers: inout HTTPHeaders, peer: SocketAddress?, trusted: [IPAddressRange], style: ForwardedStyle,
+        to headers: inout HTTPHeaders, peer peerText: String, trusted isTrusted: Bool, style: ForwardedStyle,
         originalHost: String?
     ) {
-        let peerText = peer?.ipAddress ?? "unknown"
-        let isTrusted = peer.map { address in trusted.contains { $0.contains(address) } } ?? false
         switch style {
         case .xForwarded:
             let previous = isTrusted ? headers["x-forwarded-for"].joined(separator: ", ") : ""

@@ -33,6 +33,9 @@ final class Exchange {
     var lastActivity: NIODeadline
     var timer: Scheduled<Void>?
     var logged = false
+    /// The configuration in force when the request arrived: it applies to the whole exchange.
+    var configuration: ProxyConfiguration!
+    var generation = 0
 
     init(id: Int, head: HTTPRequestHead, path: Substring, now: NIODeadline) {
         self.id = id
@@ -74,6 +77,11 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
     private var readHeld = false
     private var draining = false
     private var closing = false
+    /// Parts of pipelined requests that arrived while one was in flight, replayed in order after it.
+    private var queued: [HTTPServerRequestPart] = []
+    /// The client's address as forwarding headers write it, and whether it is a trusted proxy,
+    /// worked out once per connection and configuration generation.
+    private var peer: (generation: Int, text: String, trusted: Bool)?
 
     init(runtime: ProxyRuntime, pool: UpstreamPool) {
         self.runtime = runtime
@@ -87,10 +95,37 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
     // MARK: client side
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
+        let part = unwrapInboundIn(data)
+        // A pipelined request waits for the one in flight (HTTP/1.1 answers in order).
+        if !queued.isEmpty || (exchange != nil && isHead(part)) {
+            queued.append(part)
+            return
+        }
+        handle(part)
+    }
+
+    private func isHead(_ part: HTTPServerRequestPart) -> Bool {
+        if case .head = part { return true }
+        return false
+    }
+
+    private func handle(_ part: HTTPServerRequestPart) {
+        switch part {
         case .head(let head): begin(head)
         case .body(let buffer): requestBody(buffer)
         case .end(let trailers): requestEnd(trailers)
+        }
+    }
+
+    /// Replays queued parts until one starts an exchange that is still in flight.
+    private func drainQueue() {
+        while !queued.isEmpty, !closing {
+            let part = queued.removeFirst()
+            if isHead(part), exchange != nil {
+                queued.insert(part, at: 0)
+                return
+            }
+            handle(part)
         }
     }
 
@@ -101,6 +136,10 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
 
     /// Reads from the client are held while the upstream cannot take more, or is not connected yet.
     func read(context: ChannelHandlerContext) {
+        if !queued.isEmpty {
+            readHeld = true
+            return
+        }
         if let exchange, !exchange.requestEnded, !exchange.discardingBody {
             if exchange.connecting || !exchange.pending.isEmpty || (exchange.upstream.map { !$0.isWritable } ?? false) {
                 readHeld = true
@@ -138,7 +177,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
             } else {
                 let fault: ProxyFault =
                     error == .headerOverflow
-                    ? .requestHeadTooLarge(limit: runtime.configuration.limits.requestHeaderBytes)
+                    ? .requestHeadTooLarge(limit: runtime.snapshot.configuration.limits.requestHeaderBytes)
                     : .malformedRequest("\(error)")
                 if let exchange {
                     exchange.keepAlive = false
@@ -171,7 +210,9 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         let exchange = Exchange(id: nextID, head: head, path: path, now: now)
         self.exchange = exchange
         if draining { exchange.keepAlive = false }
-        let configuration = runtime.configuration
+        let (configuration, generation) = runtime.snapshot
+        exchange.configuration = configuration
+        exchange.generation = generation
         let limits = configuration.limits
 
         var headBytes = head.uri.utf8.count + 16
@@ -253,7 +294,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         exchange.lastActivity = .now()
         exchange.bytesIn += Int64(buffer.readableBytes)
         if exchange.discardingBody || exchange.responseEnded { return }
-        let limit = runtime.configuration.limits.requestBodyBytes
+        let limit = exchange.configuration.limits.requestBodyBytes
         if exchange.bytesIn > limit {
             exchange.keepAlive = false
             if exchange.responseStarted { return abort(exchange) }
@@ -289,7 +330,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
 
     private func upstreamRequestHead(_ exchange: Exchange) -> HTTPRequestHead {
         guard let target = exchange.target else { return exchange.head }
-        let configuration = runtime.configuration
+        let configuration = exchange.configuration!
         var headers = exchange.head.headers
         let originalHost = headers.first(name: "host")
         let framing = HopByHopHeaders.strip(&headers)
@@ -297,9 +338,13 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         if framing.chunked && !headers.contains(name: "content-length") {
             headers.add(name: "transfer-encoding", value: "chunked")
         }
+        if peer?.generation != exchange.generation {
+            let address = context.channel.remoteAddress
+            let trusted = address.map { address in configuration.trustedProxies.contains { $0.contains(address) } } ?? false
+            peer = (exchange.generation, address?.ipAddress ?? "unknown", trusted)
+        }
         ForwardingHeaders.apply(
-            to: &headers, peer: context.channel.remoteAddress, trusted: configuration.trustedProxies,
-            style: configuration.forwardedStyle, originalHost: originalHost)
+            to: &headers, peer: peer!.text, trusted: peer!.trusted, style: configuration.forwardedStyle, originalHost: originalHost)
         headers.replaceOrAdd(name: "host", value: target.hostHeader)
         for name in target.rules.removeHeaders { headers.remove(name: name) }
         for (name, value) in target.rules.setHeaders { headers.replaceOrAdd(name: name, value: value) }
@@ -344,7 +389,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         }
         exchange.connecting = true
         let id = exchange.id
-        let limits = runtime.configuration.limits
+        let limits = exchange.configuration.limits
         UpstreamPool.connect(key: target.key, address: target.address, on: context.eventLoop, timeout: limits.connectTimeout, tls: runtime.tls)
             .assumeIsolated()
             .whenComplete { result in
@@ -414,7 +459,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
     private func decorate(_ headers: inout HTTPHeaders, _ exchange: Exchange) {
         guard let decision = exchange.decision, let target = exchange.target else { return }
         var upstreamCORS: [String] = []
-        for (name, _) in headers where name.utf8.count > 15 && name.lowercased().hasPrefix("access-control-") { upstreamCORS.append(name) }
+        for (name, _) in headers where HopByHopHeaders.hasAccessControlPrefix(name) { upstreamCORS.append(name) }
         if !upstreamCORS.isEmpty {
             if target.upstreamCORS == .keep {
                 runtime.logger.debug("kept the upstream's CORS headers", metadata: ["path": "\(exchange.path)", "headers": "\(upstreamCORS)"])
@@ -523,8 +568,12 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
     private func completeAfterResponse(_ exchange: Exchange) {
         guard self.exchange === exchange else { return }
         self.exchange = nil
-        if draining { context.close(promise: nil) }
-        resumeReading()
+        if draining {
+            context.close(promise: nil)
+            return
+        }
+        drainQueue()
+        if queued.isEmpty { resumeReading() }
     }
 
     /// Cuts a response already under way: the client must see an error, never a short body as complete.
@@ -545,7 +594,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
             exchange.upstream = nil
             upstream.owner = nil
             if reuseUpstream {
-                pool.put(upstream, limit: runtime.configuration.limits.idleConnectionsPerUpstream)
+                pool.put(upstream, limit: exchange.configuration?.limits.idleConnectionsPerUpstream ?? 0)
             } else {
                 upstream.close()
             }

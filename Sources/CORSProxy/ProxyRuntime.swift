@@ -30,6 +30,8 @@ final class ProxyRuntime: Sendable {
     }
 
     var configuration: ProxyConfiguration { state.withLock { $0.configuration } }
+    /// The configuration and its generation, read together (one lock per request).
+    var snapshot: (configuration: ProxyConfiguration, generation: Int) { state.withLock { $0 } }
     var generation: Int { state.withLock { $0.generation } }
 
     /// Puts a new configuration in force for every request that starts from now on.
