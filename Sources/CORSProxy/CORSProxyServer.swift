@@ -37,11 +37,15 @@ public final class CORSProxyServer: Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
+            // A client may half-close after its request and still read the answer (handled as inputClosed).
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     runtime.track(channel)
                     let sync = channel.pipeline.syncOperations
-                    try sync.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: false)
+                    // Outbound validation off: every header written was parsed by llhttp or checked at load.
+                    try sync.configureHTTPServerPipeline(
+                        withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false)
                     try sync.addHandler(ProxyConnectionHandler(runtime: runtime, pool: runtime.pool(for: channel.eventLoop)))
                 }
             }

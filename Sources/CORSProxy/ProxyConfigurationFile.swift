@@ -218,9 +218,12 @@ public enum ProxyConfigurationFile {
                     var seen: Set<String> = []
                     for (index, element) in elements.enumerated() {
                         let key = "routes[\(index)]"
-                        guard let route = self.route(element, key: key, line: member.line, column: member.column) else { continue }
+                        // Array elements carry no position of their own: an object's first key is the nearest.
+                        var (line, column) = (member.line, member.column)
+                        if case .object(let fields) = element, let first = fields.first { (line, column) = (first.line, first.column) }
+                        guard let route = self.route(element, key: key, line: line, column: column) else { continue }
                         if !seen.insert(route.prefix).inserted {
-                            problems.append(.duplicatePrefix(key: key + ".prefix", line: member.line, column: member.column, value: route.prefix))
+                            problems.append(.duplicatePrefix(key: key + ".prefix", line: line, column: column, value: route.prefix))
                         }
                         routes.append(route)
                     }

@@ -17,6 +17,8 @@ public struct ProxyConfigurationSource: Sendable {
     public var listen: ListenAddress?
     public var admin: ListenAddress?
     public var accessLog: AccessLogDestination?
+    /// The request body limit, over the file's (uploads larger than the default 10 MiB).
+    public var requestBodyBytes: Int64?
     public var environment: [String: String]
 
     public init(
@@ -46,6 +48,7 @@ public struct ProxyConfigurationSource: Sendable {
             if let listen { configuration.listen = listen }
             if let admin { configuration.admin = admin }
             if let accessLog { configuration.accessLog = accessLog }
+            if let requestBodyBytes { configuration.limits.requestBodyBytes = requestBodyBytes }
             return configuration
         }
     }

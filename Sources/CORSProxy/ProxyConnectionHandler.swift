@@ -32,6 +32,7 @@ final class Exchange {
     var headSentAt: NIODeadline?
     var lastActivity: NIODeadline
     var timer: Scheduled<Void>?
+    var timerWhen = NIODeadline.distantFuture
     var logged = false
     /// The configuration in force when the request arrived: it applies to the whole exchange.
     var configuration: ProxyConfiguration!
@@ -77,6 +78,8 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
     private var readHeld = false
     private var draining = false
     private var closing = false
+    /// The client half-closed: it sends no more, so the connection closes once what it asked is answered.
+    private var inputClosed = false
     /// Parts of pipelined requests that arrived while one was in flight, replayed in order after it.
     private var queued: [HTTPServerRequestPart] = []
     /// The client's address as forwarding headers write it, and whether it is a trusted proxy,
@@ -195,9 +198,24 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case ChannelEvent.inputClosed? = event as? ChannelEvent {
+            inputClosed = true
+            if exchange == nil, queued.isEmpty { context.close(promise: nil) }
+            return
+        }
         if event is DrainEvent {
             draining = true
-            if exchange == nil { context.close(promise: nil) }
+            guard exchange == nil, queued.isEmpty else { return }  // closes after the response in flight
+            if nextID > 0 {
+                context.close(promise: nil)  // idle between requests
+            } else {
+                // Accepted just before the listener closed: its request may be on the way; give it
+                // a moment (it is then answered with Connection: close) before closing.
+                let channel = context.channel
+                context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(500)) {
+                    if self.exchange == nil, self.nextID == 0 { channel.close(promise: nil) }
+                }
+            }
             return
         }
         context.fireUserInboundEventTriggered(event)
@@ -210,6 +228,14 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         let exchange = Exchange(id: nextID, head: head, path: path, now: now)
         self.exchange = exchange
         if draining { exchange.keepAlive = false }
+        // After a request that asks to upgrade (or CONNECT) the parser reads nothing more on this
+        // connection, and the gateway never upgrades: answer it, then close rather than leave the
+        // client's next request unread.
+        if head.method == .CONNECT
+            || (head.headers.contains(name: "upgrade") && head.headers[canonicalForm: "connection"].contains { $0.lowercased() == "upgrade" })
+        {
+            exchange.keepAlive = false
+        }
         let (configuration, generation) = runtime.snapshot
         exchange.configuration = configuration
         exchange.generation = generation
@@ -264,7 +290,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
             context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
         }
         exchange.upstreamHead = upstreamRequestHead(exchange)
-        scheduleTimer(exchange, limits: limits)
+        armTimer(exchange, limits: limits)
         if exchange.target?.openURL != nil, let open = configuration.openMode {
             resolveOpenTarget(exchange, allowPrivate: open.allowPrivateTargets)
         } else {
@@ -281,7 +307,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
     private func answerPreflight(_ exchange: Exchange, _ decision: CORSDecision) {
         var headers = HTTPHeaders(decision.preflightAnswerPairs)
         headers.add(name: "content-length", value: "0")
-        if !exchange.keepAlive { headers.add(name: "connection", value: "close") }
+        addConnectionHeader(&headers, exchange)
         exchange.status = Int(decision.preflightStatus.code)
         exchange.responseStarted = true
         exchange.discardingBody = true
@@ -426,6 +452,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         exchange.upstream = upstream
         exchange.connecting = false
         exchange.headSentAt = .now()
+        rearmTimer(exchange)  // the response-head and idle timeouts apply from now on
         if let head = exchange.upstreamHead { upstream.send(.head(head), flush: exchange.pending.isEmpty && !exchange.requestEnded) }
         let pending = exchange.pending
         exchange.pending = []
@@ -449,8 +476,13 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         var headers = head.headers
         HopByHopHeaders.strip(&headers)
         decorate(&headers, exchange)
-        if !exchange.keepAlive { headers.add(name: "connection", value: "close") }
+        // An HTTP/1.0 client cannot take a chunked body: a body of unknown length ends with the connection.
+        if exchange.head.version.minor == 0, !headers.contains(name: "content-length"), Self.mayHaveBody(head.status, exchange.head.method) {
+            exchange.keepAlive = false
+        }
+        addConnectionHeader(&headers, exchange)
         exchange.responseStarted = true
+        rearmTimer(exchange)  // the idle timeout now applies to the download
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: exchange.head.version, status: head.status, headers: headers))), promise: nil)
     }
 
@@ -514,20 +546,27 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         if exchange.responseStarted { return abort(exchange) }
         // A pooled connection the upstream closed while it idled: retry once on a new one, when
         // nothing of the request's body has gone yet.
-        if upstream.wasReused, !exchange.retried, exchange.bytesIn == 0, exchange.upstreamHead != nil {
+        if upstream.wasReused, !exchange.retried, exchange.bytesIn == 0, exchange.upstreamHead != nil,
+            Self.idempotentMethods.contains(exchange.head.method)
+        {
             exchange.retried = true
             exchange.pending = exchange.requestEnded ? [.end(nil)] : []
             return connectUpstream(exchange, fresh: true)
         }
         if let fault = error as? ProxyFault { return respond(exchange, fault: fault) }
-        respond(exchange, fault: .upstreamMalformedResponse("\(error)"))
+        // Only the parser says the answer is not HTTP; a reset or another I/O error is an early close.
+        if error is HTTPParserError { return respond(exchange, fault: .upstreamMalformedResponse("\(error)")) }
+        respond(exchange, fault: .upstreamClosedEarly)
     }
 
     // MARK: answers and endings
 
     /// Answers with the gateway's own error, carrying the CORS headers an allowed origin needs to read it.
     private func respond(_ exchange: Exchange, fault: ProxyFault) {
-        if exchange.responseStarted { return abort(exchange) }
+        if exchange.responseStarted {
+            exchange.fault = exchange.fault ?? fault.cause  // a cut download is logged by its cause
+            return abort(exchange)
+        }
         exchange.fault = fault.cause
         exchange.status = Int(fault.status.code)
         if let upstream = exchange.upstream {
@@ -543,7 +582,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
             for (name, value) in decision.accessControlPairs { headers.add(name: name, value: value) }
             if let vary = decision.varyPair { headers.add(name: vary.0, value: vary.1) }
         }
-        if !exchange.keepAlive { headers.add(name: "connection", value: "close") }
+        addConnectionHeader(&headers, exchange)
         exchange.responseStarted = true
         exchange.bytesOut = Int64(body.utf8.count)
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: exchange.head.version, status: fault.status, headers: headers))), promise: nil)
@@ -573,6 +612,10 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
             return
         }
         drainQueue()
+        if inputClosed, self.exchange == nil, queued.isEmpty {
+            context.close(promise: nil)
+            return
+        }
         if queued.isEmpty { resumeReading() }
     }
 
@@ -615,6 +658,24 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         }
     }
 
+    /// `close` when the connection ends after this response; `keep-alive` for an HTTP/1.0 client
+    /// that asked for it (1.0 closes by default, so it waits for the close otherwise).
+    private func addConnectionHeader(_ headers: inout HTTPHeaders, _ exchange: Exchange) {
+        if draining { exchange.keepAlive = false }
+        if !exchange.keepAlive {
+            headers.add(name: "connection", value: "close")
+        } else if exchange.head.version.major == 1, exchange.head.version.minor == 0 {
+            headers.add(name: "connection", value: "keep-alive")
+        }
+    }
+
+    /// Methods a stale pooled connection may be retried for (RFC 9110 §9.2.2).
+    static let idempotentMethods: [HTTPMethod] = [.GET, .HEAD, .OPTIONS, .PUT, .DELETE, .TRACE]
+
+    static func mayHaveBody(_ status: HTTPResponseStatus, _ method: HTTPMethod) -> Bool {
+        !(method == .HEAD || status.code == 204 || status.code == 304 || (100..<200).contains(status.code))
+    }
+
     static func outcomeName(_ decision: CORSDecision?) -> String {
         switch decision?.outcome {
         case .none, .notCORS?: return "not-cors"
@@ -629,14 +690,33 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
 
     /// One timer per exchange, armed for the earliest deadline that applies now; activity only
     /// moves a timestamp, so a streaming body costs no rescheduling per chunk.
-    private func scheduleTimer(_ exchange: Exchange, limits: ProxyLimits) {
+    private func scheduleTimer(_ exchange: Exchange, limits: ProxyLimits, at when: NIODeadline? = nil) {
         let id = exchange.id
-        exchange.timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: Self.nextDeadline(exchange, limits).when) {
+        let when = when ?? Self.nextDeadline(exchange, limits).when
+        exchange.timerWhen = when
+        exchange.timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: when) {
             guard let current = self.exchange, current.id == id, !current.responseEnded else { return }
             let (when, fault) = Self.nextDeadline(current, limits)
             if NIODeadline.now() >= when, let fault { return self.respond(current, fault: fault) }
             self.scheduleTimer(current, limits: limits)
         }
+    }
+
+    /// The first arming: the earliest any deadline could fall (each later one counts from a moment
+    /// after the start), so a request that ends within its timeouts is scheduled exactly once.
+    private func armTimer(_ exchange: Exchange, limits: ProxyLimits) {
+        let soonest = min(limits.deadline, limits.responseHeadTimeout, limits.idleTimeout)
+        scheduleTimer(exchange, limits: limits, at: exchange.start + soonest)
+    }
+
+    /// Re-arms the timer after a state change, only if that brings a deadline before the armed one.
+    private func rearmTimer(_ exchange: Exchange) {
+        guard let timer = exchange.timer else { return }
+        let limits = exchange.configuration.limits
+        let next = Self.nextDeadline(exchange, limits).when
+        guard next < exchange.timerWhen else { return }
+        timer.cancel()
+        scheduleTimer(exchange, limits: limits, at: next)
     }
 
     /// The earliest of the deadlines that apply in the exchange's present state, and its fault.

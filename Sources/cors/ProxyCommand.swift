@@ -46,6 +46,9 @@ struct ProxyCommand: AsyncParsableCommand {
     @Option(help: "Where the access log goes: stdout, off, or a file path.")
     var accessLog: String?
 
+    @Option(help: "The largest request body forwarded, in bytes (default 10485760; 413 beyond it).")
+    var maxRequestBody: Int64?
+
     @Option(help: "Event loop threads (default: one per core).")
     var threads: Int?
 
@@ -130,8 +133,13 @@ struct ProxyCommand: AsyncParsableCommand {
             if allowPrivateTargets && !open { throw ValidationError("error: --allow-private-targets is for open mode; add --open") }
             kind = .flags(upstream: upstream, policy: policy, allowTargets: allowTargets, allowPrivateTargets: allowPrivateTargets)
         }
-        return ProxyConfigurationSource(
+        if let maxRequestBody, maxRequestBody < 0 {
+            throw ValidationError("error: --max-request-body: \(maxRequestBody) is not a number of bytes (0 or more)")
+        }
+        var source = ProxyConfigurationSource(
             kind, listen: try address(listen, "--listen"), admin: try address(admin, "--admin"), accessLog: accessLogDestination)
+        source.requestBodyBytes = maxRequestBody
+        return source
     }
 
     static func printError(_ line: String) {

@@ -18,8 +18,11 @@ struct RawHTTPResponse {
 
 enum RawHTTPError: Error { case connect(Int32), malformed(String) }
 
+/// One request on a fresh connection, read to the connection's end. With `connectionClose` false
+/// the request asks nothing about the connection (HTTP/1.1 keep-alive), so the answer is read to
+/// whenever the server closes (or the ten-second receive timeout).
 func rawRequest(
-    port: Int, method: String, path: String, headers: [(String, String)] = []
+    port: Int, method: String, path: String, headers: [(String, String)] = [], connectionClose: Bool = true
 ) throws -> RawHTTPResponse {
     #if canImport(Glibc)
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -40,7 +43,7 @@ func rawRequest(
         }
     }
     guard connected == 0 else { throw RawHTTPError.connect(errno) }
-    var text = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
+    var text = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n" + (connectionClose ? "Connection: close\r\n" : "")
     for (name, value) in headers { text += "\(name): \(value)\r\n" }
     text += "\r\n"
     let bytes = Array(text.utf8)
