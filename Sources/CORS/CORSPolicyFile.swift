@@ -109,7 +109,7 @@ public enum CORSPolicyFile {
     public static func write(_ policy: CORSPolicy) -> String {
         var lines: [String] = []
         func list(_ values: [String]) -> String {
-            values == ["*"] ? "\"*\"" : "[" + values.map(quote).joined(separator: ", ") + "]"
+            values == ["*"] ? "\"*\"" : "[" + values.map(JSONValue.quoted).joined(separator: ", ") + "]"
         }
         lines.append("  \"allowOrigins\": \(list(policy.allowOrigins))")
         if !policy.allowMethods.isEmpty { lines.append("  \"allowMethods\": \(list(policy.allowMethods))") }
@@ -129,32 +129,15 @@ public enum CORSPolicyFile {
         return "{\n" + lines.joined(separator: ",\n") + "\n}\n"
     }
 
-    private static func quote(_ string: String) -> String {
-        var out = "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
-
     /// The valid key closest to `key` by edit distance (case-insensitive), if it is close enough to be a typo.
-    static func nearestKey(to key: String) -> String? {
+    static func nearestKey(to key: String) -> String? { nearestKey(to: key, among: keys) }
+
+    /// The one of `candidates` closest to `key` (case-insensitive), if close enough to be a typo:
+    /// for every file that embeds policies and says "did you mean".
+    public static func nearestKey(to key: String, among candidates: [String]) -> String? {
         let lower = Array(key.lowercased())
         var best: (key: String, distance: Int)?
-        for candidate in keys {
+        for candidate in candidates {
             let distance = editDistance(lower, Array(candidate.lowercased()))
             if best == nil || distance < best!.distance { best = (candidate, distance) }
         }

@@ -17,6 +17,29 @@ public indirect enum JSONValue: Sendable, Equatable {
         public var column: Int
     }
 
+    /// `string` as a JSON string literal, quotes included: what the writers of policy files and
+    /// JSON log lines and bodies share.
+    public static func quoted(_ string: String) -> String {
+        var out = "\""
+        for scalar in string.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+
     /// Reads `text` as one JSON value (RFC 8259, nesting bounded), or says where and why it is not.
     public static func parse(_ text: String) throws(JSONSyntaxError) -> JSONValue { try JSONReader.parse(text) }
 

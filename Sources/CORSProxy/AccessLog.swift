@@ -1,3 +1,4 @@
+import CORS
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -27,7 +28,7 @@ public struct AccessLogEntry: Sendable {
 
     /// The line, with fields in a fixed order so it reads well in a terminal too.
     public var line: String {
-        var out = "{\"time\":\(Self.now()),\"method\":\"\(ProxyFault.escape(method))\",\"path\":\"\(ProxyFault.escape(path))\""
+        var out = "{\"time\":\(Self.now()),\"method\":\(JSONValue.quoted(method)),\"path\":\(JSONValue.quoted(path))"
         out += ",\"status\":\(status),\"upstream_status\":\(upstreamStatus.map(String.init) ?? "null")"
         out += ",\"duration_ms\":\(Self.milliseconds(durationSeconds)),\"bytes_in\":\(bytesIn),\"bytes_out\":\(bytesOut)"
         out += ",\"cors\":\"\(cors)\",\"reason\":\(Self.quoted(reason)),\"origin\":\(Self.quoted(origin))"
@@ -35,7 +36,7 @@ public struct AccessLogEntry: Sendable {
         return out
     }
 
-    static func quoted(_ text: String?) -> String { text.map { "\"\(ProxyFault.escape($0))\"" } ?? "null" }
+    static func quoted(_ text: String?) -> String { text.map(JSONValue.quoted) ?? "null" }
 
     static func milliseconds(_ seconds: Double) -> String {
         let micro = Int64((seconds * 1_000_000).rounded())

@@ -20,14 +20,14 @@ enum HopByHopHeaders {
     @discardableResult
     static func strip(_ headers: inout HTTPHeaders) -> (chunked: Bool, close: Bool) {
         var named: [String] = []
+        var found: [String] = []
         var chunked = false
         var close = false
-        var any = false
         for (name, value) in headers {
             switch name.utf8.count {
             case 2, 7, 10, 16, 17, 18, 19:
                 guard let lowered = hopByHopName(name) else { continue }
-                any = true
+                found.append(lowered)
                 if lowered == "connection" {
                     for token in value.split(separator: ",") {
                         let item = token.trimmingCharacters(in: " \t").lowercased()
@@ -39,8 +39,8 @@ enum HopByHopHeaders {
             default: continue
             }
         }
-        guard any else { return (false, false) }
-        for name in names { headers.remove(name: name) }
+        guard !found.isEmpty else { return (false, false) }
+        for name in found { headers.remove(name: name) }  // only those present: each removal is a scan
         for name in named where !gatewayOwnedFraming.contains(name) { headers.remove(name: name) }
         return (chunked, close)
     }

@@ -40,7 +40,8 @@ public struct ProxyConfiguration: Sendable {
 
     /// The route for `path` (without query): the longest prefix that covers it by whole segments.
     public func route(forPath path: Substring) -> ProxyRoute? {
-        for route in routes where CORSRoutes.covers(route.prefix, String(path)) { return route }
+        let path = String(path)
+        for route in routes where CORSRoutes.covers(route.prefix, path) { return route }
         return nil
     }
 }

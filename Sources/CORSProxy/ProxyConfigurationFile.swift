@@ -151,7 +151,7 @@ public enum ProxyConfigurationFile {
                     problems.append(
                         .unknownKey(
                             key: path, line: member.line, column: member.column,
-                            suggestion: Self.nearest(member.key, among: allowed), valid: allowed))
+                            suggestion: CORSPolicyFile.nearestKey(to: member.key, among: allowed), valid: allowed))
                     continue
                 }
                 if out[member.key] != nil {
@@ -492,25 +492,6 @@ public enum ProxyConfigurationFile {
 
         static func resolve(_ path: String, in directory: String) -> String {
             path.hasPrefix("/") || directory.isEmpty ? path : directory + "/" + path
-        }
-
-        /// The allowed key closest to a misspelt one (edit distance at most 3), for "did you mean".
-        static func nearest(_ key: String, among keys: [String]) -> String? {
-            func distance(_ a: [Character], _ b: [Character]) -> Int {
-                var previous = Array(0...b.count)
-                for (i, x) in a.enumerated() {
-                    var current = [i + 1]
-                    for (j, y) in b.enumerated() {
-                        current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1)))
-                    }
-                    previous = current
-                }
-                return previous[b.count]
-            }
-            let lowered = Array(key.lowercased())
-            let best = keys.map { ($0, distance(lowered, Array($0.lowercased()))) }.min { $0.1 < $1.1 }
-            guard let best, best.1 <= 3 else { return nil }
-            return best.0
         }
     }
 }

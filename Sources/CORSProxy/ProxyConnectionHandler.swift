@@ -497,9 +497,11 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
                 runtime.logger.debug("kept the upstream's CORS headers", metadata: ["path": "\(exchange.path)", "headers": "\(upstreamCORS)"])
                 return
             }
-            let dropped = upstreamCORS.map { "\($0): \(headers[$0].joined(separator: ", "))" }
-            for name in Set(upstreamCORS.map { $0.lowercased() }) { headers.remove(name: name) }
-            runtime.logger.debug("replaced the upstream's CORS headers", metadata: ["path": "\(exchange.path)", "dropped": "\(dropped)"])
+            if runtime.logger.logLevel <= .debug {  // the list is built only when it is logged
+                let dropped = upstreamCORS.map { "\($0): \(headers[$0].joined(separator: ", "))" }
+                runtime.logger.debug("replaced the upstream's CORS headers", metadata: ["path": "\(exchange.path)", "dropped": "\(dropped)"])
+            }
+            for name in upstreamCORS { headers.remove(name: name) }
         }
         for (name, value) in decision.accessControlPairs { headers.add(name: name, value: value) }
         let vary = headers["vary"]

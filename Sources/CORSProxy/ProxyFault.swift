@@ -1,3 +1,4 @@
+import CORS
 import NIOCore
 import NIOHTTP1
 
@@ -95,24 +96,6 @@ public enum ProxyFault: Error, Sendable, Hashable {
 
     /// `{"error": cause, "detail": sentence}`.
     var body: String {
-        "{\"error\":\"\(cause)\",\"detail\":\"\(Self.escape(detail))\"}"
-    }
-
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out
+        "{\"error\":\"\(cause)\",\"detail\":\(JSONValue.quoted(detail))}"
     }
 }
