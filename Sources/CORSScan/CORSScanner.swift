@@ -135,7 +135,9 @@ public struct CORSScanner: Sendable {
     func wildcardFindings(_ exchanges: [ProbeExchange], reflectionFound: Bool) -> [ScanFinding] {
         var findings: [ScanFinding] = []
         let wildcards = exchanges.filter { $0.allowOriginValues == ["*"] }
-        if let exchange = wildcards.first(where: { $0.origin != nil && $0.origin != target.site.serialized }) ?? wildcards.first,
+        // Only answers to a request with an Origin count: a browser's cross-origin request has one.
+        if let exchange = wildcards.first(where: { $0.origin != nil && $0.origin != target.site.serialized })
+            ?? wildcards.first(where: { $0.origin != nil }),
             (200...299).contains(exchange.status), exchange.bodyLength > 0
         {
             let cacheControl = exchange.fields[values: .cacheControl].joined(separator: ",").lowercased()
