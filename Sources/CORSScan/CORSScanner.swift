@@ -49,8 +49,15 @@ public struct CORSScanner: Sendable {
             case .success(let list): candidates = list
             }
             var outOfBudget = false
-            for origin in candidates where !found.contains(where: { crafted.explains($0, origin) }) {
+            var explainer: MisconfigurationClass?
+            var sentAny = false
+            for origin in candidates {
+                if let broader = found.first(where: { crafted.explains($0, origin) }) {
+                    explainer = explainer ?? broader
+                    continue
+                }
                 guard sender.hasBudget else { outOfBudget = true; break }
+                sentAny = true
                 let exchange = try await sender.get(target.url, origin: origin)
                 exchanges.append(exchange)
                 let grant = Self.grant(exchange, to: origin)
@@ -59,7 +66,11 @@ public struct CORSScanner: Sendable {
                 findings.append(originFinding(kind, origin: origin, exchange: exchange, credentials: grant.withCredentials))
                 break
             }
-            if outOfBudget { notTried.append((kind, .budgetExhausted(options.maxRequests))) }
+            if outOfBudget {
+                notTried.append((kind, .budgetExhausted(options.maxRequests)))
+            } else if !sentAny, let explainer {
+                notTried.append((kind, .explainedBy(explainer)))
+            }
         }
 
         // One preflight asking for a method and a header nobody would list.
@@ -104,7 +115,8 @@ public struct CORSScanner: Sendable {
         let reads = credentials
             ? "with the visitor's cookies and HTTP authentication (Access-Control-Allow-Credentials: true)"
             : "without credentials (no Access-Control-Allow-Credentials: true)"
-        let detail = "A page at \(origin) can read the response \(reads)."
+        let page = origin == "null" ? "A sandboxed iframe, a data: URL or a local file (Origin: null)" : "A page at \(origin)"
+        let detail = "\(page) can read the response \(reads)."
         return ScanFinding(kind: kind, severity: severity, detail: detail, evidence: exchange, credentials: credentials)
     }
 
@@ -123,7 +135,7 @@ public struct CORSScanner: Sendable {
         if echoedMethod { echoed.append("the method \(method)") }
         if echoedHeader { echoed.append("the header \(header)") }
         if authorization { echoed.append("Authorization") }
-        let detail = "Asked for \(echoed.joined(separator: " and ")) it cannot know, the preflight granted \(echoed.count == 1 ? "it" : "them")"
+        let detail = "The preflight granted what it was asked for, \(echoed.joined(separator: " and ")) (made up for this scan)"
             + (credentials ? ", with credentials." : ".")
         return ScanFinding(
             kind: .preflightReflection, severity: credentials || authorization ? .medium : .low, detail: detail, evidence: exchange,
@@ -194,11 +206,12 @@ public struct CORSScanner: Sendable {
         let other = gets.first { $0.allowOriginValues != missing.allowOriginValues }
         let described: (ProbeExchange?) -> String = { exchange in
             guard let exchange else { return "" }
-            let sent = exchange.origin.map { "Origin \($0)" } ?? "no Origin"
+            let sent = exchange.origin.map { "a request with Origin \($0)" } ?? "a request without Origin"
             let got = exchange.allowOriginValues.isEmpty ? "no Access-Control-Allow-Origin" : "Access-Control-Allow-Origin: \(exchange.allowOriginValues.joined(separator: ", "))"
             return "\(sent) gets \(got)"
         }
-        let detail = "\(described(missing)) without Vary: Origin, while \(described(other)); a cache can serve one to the other."
+        var detail = described(missing) + " and no Vary: Origin, while " + described(other) + "; a cache can serve one answer to the other."
+        detail = detail.prefix(1).uppercased() + detail.dropFirst()
         return ScanFinding(kind: .missingVary, severity: .low, detail: detail, evidence: missing, credentials: false)
     }
 

@@ -75,6 +75,8 @@ public struct CraftedOrigins: Sendable {
         case noDotInHost(String)
         case siteNotHTTPS(String)
         case budgetExhausted(Int)
+        /// Every candidate is one a class already found trusts as well: the finding covers it.
+        case explainedBy(MisconfigurationClass)
 
         public var description: String {
             switch self {
@@ -83,6 +85,7 @@ public struct CraftedOrigins: Sendable {
             case .noDotInHost(let host): return "the site's host \(host) has no dot to replace"
             case .siteNotHTTPS(let site): return "the site \(site) is itself plain http"
             case .budgetExhausted(let limit): return "the request budget (--max-requests \(limit)) ran out first"
+            case .explainedBy(let kind): return "not sent: a server with \(kind.rawValue) trusts every origin this class tries; fixing that finding is the first step"
             }
         }
     }

@@ -57,6 +57,10 @@ import Testing
         #expect(finding.evidence.responseHeaders.contains { $0.name == "Access-Control-Allow-Origin" && $0.value == origin })
         #expect(finding.evidence.responseHeaders.contains { $0.name == "Access-Control-Allow-Credentials" && $0.value == "true" })
 
+        // What reflection already explains is not sent, and the report says so.
+        #expect(credentialed.notTried.contains { $0.kind == .nullOrigin && $0.reason == .explainedBy(.reflectedOrigin) })
+        #expect(credentialed.requestsSent == 2 + 1 + 1)
+
         let uncredentialed = try await Self.scan(Misconfiguration.reflectsWithoutCredentials)
         #expect(uncredentialed.findings.map(\.kind) == [.reflectedOrigin])
         #expect(uncredentialed.findings.first?.severity == .medium)
