@@ -92,7 +92,22 @@ public struct CORSScanner: Sendable {
         findings.sort {
             $0.severity != $1.severity ? $0.severity > $1.severity : order.firstIndex(of: $0.kind)! < order.firstIndex(of: $1.kind)!
         }
-        return ScanReport(url: target.url, site: target.site.serialized, findings: findings, notTried: notTried, requestsSent: sender.sent)
+        var report = ScanReport(url: target.url, site: target.site.serialized, findings: findings, notTried: notTried, requestsSent: sender.sent)
+        report.warnings = Self.warnings(about: exchanges[1])
+        return report
+    }
+
+    /// What the site's own request got that may hide misconfigurations: a redirect (never
+    /// followed: scan where it leads) or an error status (the route may not be the real one).
+    static func warnings(about baseline: ProbeExchange) -> [String] {
+        if (300...399).contains(baseline.status) {
+            let location = baseline.fields[.location].map { " to \($0)" } ?? ""
+            return ["the endpoint redirects\(location) (status \(baseline.status)); redirects are not followed, so scan the URL it leads to as well"]
+        }
+        if baseline.status >= 400 {
+            return ["the endpoint answered status \(baseline.status); if that is not the route the site calls, scan one that is (-H for the credentials it needs)"]
+        }
+        return []
     }
 
     /// Whether a page at `origin` may read the answer, and with credentials too, by the CORS

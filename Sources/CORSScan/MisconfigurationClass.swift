@@ -97,7 +97,7 @@ public enum MisconfigurationClass: String, Sendable, Hashable, CaseIterable, Cod
         case .invalidAllowOrigin:
             return "Send exactly one Access-Control-Allow-Origin line holding one serialized origin (the request's, when it is allowed) or `*`."
         case .missingVary:
-            return "Add `Vary: Origin` to every response whose CORS headers depend on the Origin, refusals and requests without an Origin included."
+            return "Add `Vary: Origin` to every response whose CORS headers depend on the Origin, refusals and requests without an Origin included; or, for `*` or one fixed origin, send the same Access-Control-Allow-Origin on every response, with or without an Origin (Fetch §3.2.5)."
         case .preflightReflection:
             return "Answer preflights with fixed lists of the methods and headers the API accepts, not with what the request asked for."
         }

@@ -24,14 +24,14 @@ public struct ScanOptions: Sendable {
 
     /// Checks the limits and headers; the error names the one that is wrong.
     public func validated() throws(ScanError) -> ScanOptions {
-        if let rate = requestsPerSecond, !(rate > 0 && rate.isFinite) {
-            throw .invalidLimit(name: "--rate", value: "\(rate)", reason: "must be a number of requests per second above 0")
+        if let rate = requestsPerSecond, !(rate >= 0.01 && rate <= 100_000) {
+            throw .invalidLimit(name: "--rate", value: "\(rate)", reason: "must be a number of requests per second from 0.01 to 100000")
         }
         if maxRequests < 1 {
             throw .invalidLimit(name: "--max-requests", value: "\(maxRequests)", reason: "must be at least 1")
         }
-        if timeout <= .zero {
-            throw .invalidLimit(name: "--timeout", value: "\(timeout)", reason: "must be a number of seconds above 0")
+        if timeout <= .zero || timeout > .seconds(3600) {
+            throw .invalidLimit(name: "--timeout", value: "\(timeout)", reason: "must be a number of seconds above 0 and at most 3600")
         }
         for (name, value) in extraHeaders {
             guard FetchVocabulary.isToken(name), !value.contains("\r"), !value.contains("\n") else {

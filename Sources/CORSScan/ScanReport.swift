@@ -9,6 +9,8 @@ public struct ScanReport: Sendable {
     /// Classes not tried, and why.
     public var notTried: [(kind: MisconfigurationClass, reason: CraftedOrigins.NotTried)]
     public var requestsSent: Int
+    /// What may make the scan miss something (the endpoint redirects, or answers an error).
+    public var warnings: [String] = []
 
     /// Whether every class was tried (the request budget did not run out).
     public var isComplete: Bool {
@@ -29,6 +31,7 @@ public struct ScanReport: Sendable {
             ("findings", .array(findings.map(\.json))),
             ("notTried", .array(notTried.map { .members([("class", .string($0.kind.rawValue)), ("reason", .string($0.reason.description))]) })),
             ("complete", .bool(isComplete)),
+            ("warnings", .array(warnings.map(JSONValue.string))),
             ("requestsSent", .number(String(requestsSent))),
         ])
     }
@@ -36,6 +39,7 @@ public struct ScanReport: Sendable {
     /// The human report.
     public var text: String {
         var out = "cors scan \(url) (site \(site)): \(requestsSent) request\(requestsSent == 1 ? "" : "s")\n"
+        for warning in warnings { out += "warning: \(warning)\n" }
         if findings.isEmpty {
             out += "\nNo CORS misconfiguration found.\n"
         }

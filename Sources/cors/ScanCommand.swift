@@ -51,7 +51,7 @@ struct ScanCommand: AsyncParsableCommand {
         guard let threshold = Severity(rawValue: failOn) else {
             throw ValidationError("--fail-on must be info, low, medium or high, not '\(failOn)'")
         }
-        guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout \(timeout): must be a number of seconds above 0") }
+        guard timeout > 0, timeout <= 3600 else { throw ValidationError("--timeout \(timeout): must be a number of seconds above 0 and at most 3600") }
         do {
             let options = ScanOptions(
                 extraHeaders: try headers.map(ScanOptions.header), requestsPerSecond: rate, maxRequests: maxRequests,

@@ -195,3 +195,21 @@ import Testing
     }
 }
 
+
+extension ScannerTests {
+    @Test func aRedirectingEndpointIsScannedAsItAnswersAndTheReportSaysItRedirects() async throws {
+        let redirects: ServerBehaviour = { _ in ServerAnswer(status: 302, headers: [("Location", "https://www.target.test/login")], body: "") }
+        let report = try await Self.scan(redirects)
+        #expect(report.findings.isEmpty)
+        #expect(report.warnings.count == 1)
+        #expect(report.text.contains("warning: the endpoint redirects to https://www.target.test/login (status 302)"))
+    }
+
+    @Test func limitsOutOfRangeAreRefused() {
+        for rate in [0, -1, 1e-9, .infinity, .nan] as [Double] {
+            #expect(throws: ScanError.self, "\(rate)") { try ScanOptions(requestsPerSecond: rate).validated() }
+        }
+        #expect(throws: ScanError.self) { try ScanOptions(timeout: .seconds(100_000)).validated() }
+        #expect(throws: ScanError.self) { try ScanOptions(timeout: .zero).validated() }
+    }
+}
