@@ -1,28 +1,4 @@
 import CORSFetch
-import HTTPTypes
-
-/// One probe sent and what came back: the evidence a finding shows.
-public struct ProbeExchange: Sendable {
-    public var method: String
-    public var url: String
-    /// The Origin sent; `nil` for the probe that sends none.
-    public var origin: String?
-    /// Every header sent, values of the caller's own headers (cookies, authorization) masked.
-    public var requestHeaders: [(name: String, value: String)]
-    public var status: Int
-    public var responseHeaders: [(name: String, value: String)]
-    public var fields: HTTPFields
-    public var bodyLength: Int
-
-    /// Every Access-Control-Allow-Origin line.
-    public var allowOriginValues: [String] { fields[values: .accessControlAllowOrigin] }
-    /// Every Access-Control-Allow-Credentials line, joined.
-    public var allowCredentials: String { fields[values: .accessControlAllowCredentials].joined(separator: ", ") }
-    /// The names listed in Vary, lowercased.
-    public var varyNames: [String] {
-        fields[values: .vary].flatMap { $0.split(separator: ",") }.map { $0.trimmingHTTPWhitespace().lowercased() }
-    }
-}
 
 /// Sends a scan's requests one at a time within its limits (rate, total), never following a
 /// redirect, with the caller's extra headers on GET probes.

@@ -28,37 +28,3 @@ public struct ScanFinding: Sendable {
         ])
     }
 }
-
-extension ProbeExchange {
-    /// The exchange as evidence: the Origin sent, the request's headers, the status and every
-    /// response header received.
-    public var json: JSONValue {
-        .members([
-            ("method", .string(method)),
-            ("url", .string(url)),
-            ("origin", origin.map(JSONValue.string) ?? .null),
-            ("requestHeaders", .array(requestHeaders.map(Self.pair))),
-            ("status", .number(String(status))),
-            ("responseHeaders", .array(responseHeaders.map(Self.pair))),
-        ])
-    }
-
-    static func pair(_ header: (name: String, value: String)) -> JSONValue {
-        .members([("name", .string(header.name)), ("value", .string(header.value))])
-    }
-
-    /// The exchange as the human report shows it: request line, headers sent, status, CORS
-    /// headers received.
-    public var lines: [String] {
-        var out = ["> \(method) \(url)"]
-        for (name, value) in requestHeaders { out.append("> \(name): \(value)") }
-        out.append("< \(status)")
-        for (name, value) in responseHeaders where Self.shown(name) { out.append("< \(name): \(value)") }
-        return out
-    }
-
-    static func shown(_ name: String) -> Bool {
-        let lower = name.lowercased()
-        return lower.hasPrefix("access-control-") || lower == "vary"
-    }
-}
