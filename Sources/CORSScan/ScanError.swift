@@ -8,6 +8,8 @@ public enum ScanError: Error, Sendable, Hashable, CustomStringConvertible {
     case invalidSite(String, suggestion: String?)
     /// A request header given to send along is not `Name: value` with a token name.
     case invalidHeader(String)
+    /// A header the scan sets itself on each probe (Origin, Access-Control-Request-*).
+    case reservedHeader(String)
     /// A limit is out of range (`--rate`, `--max-requests`, `--timeout`).
     case invalidLimit(name: String, value: String, reason: String)
     /// The endpoint gave no answer.
@@ -26,6 +28,8 @@ public enum ScanError: Error, Sendable, Hashable, CustomStringConvertible {
             return "--site '\(site)' is not an http(s) origin as browsers send it\(fix)"
         case .invalidHeader(let header):
             return "-H '\(header)': write a header as 'Name: value' with a name made of token characters"
+        case .reservedHeader(let name):
+            return "-H '\(name): ...': the scan sets \(name) itself on every probe; leave it out"
         case .invalidLimit(let name, let value, let reason):
             return "\(name) \(value): \(reason)"
         case .unreachable(let url, let reason):

@@ -38,7 +38,7 @@ public struct ScanOptions: Sendable {
                 throw .invalidHeader("\(name): \(value)")
             }
             if ["origin", "access-control-request-method", "access-control-request-headers"].contains(name.lowercased()) {
-                throw .invalidHeader("\(name): \(value)")
+                throw .reservedHeader(name)
             }
         }
         return self
