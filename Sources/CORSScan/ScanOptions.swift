@@ -27,8 +27,10 @@ public struct ScanOptions: Sendable {
         if let rate = requestsPerSecond, !(rate >= 0.01 && rate <= 100_000) {
             throw .invalidLimit(name: "--rate", value: "\(rate)", reason: "must be a number of requests per second from 0.01 to 100000")
         }
-        if maxRequests < 1 {
-            throw .invalidLimit(name: "--max-requests", value: "\(maxRequests)", reason: "must be at least 1")
+        if maxRequests < 3 {
+            throw .invalidLimit(
+                name: "--max-requests", value: "\(maxRequests)",
+                reason: "must be at least 3 (two baseline requests, without an Origin and with the site's, then the probes)")
         }
         if timeout <= .zero || timeout > .seconds(3600) {
             throw .invalidLimit(name: "--timeout", value: "\(timeout)", reason: "must be a number of seconds above 0 and at most 3600")

@@ -158,7 +158,7 @@ import Testing
         }
         #expect(throws: ScanError.self) { try ScanOptions.header("no colon") }
         var options = Self.options
-        options.maxRequests = 0
+        options.maxRequests = 2
         #expect(throws: ScanError.self) { try CORSScanner(target: ScanTarget(url: "http://127.0.0.1:1/"), options: options) }
         options = Self.options
         options.extraHeaders = [("Origin", "https://x.test")]
