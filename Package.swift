@@ -21,6 +21,8 @@ let package = Package(
         .library(name: "CORSVapor", targets: ["CORSVapor"]),
         // A CORS gateway in front of any HTTP API: SwiftNIO, one event loop per exchange.
         .library(name: "CORSProxy", targets: ["CORSProxy"]),
+        // `cors scan`: every CORS misconfiguration of a live endpoint, and its conformance to a policy.
+        .library(name: "CORSScan", targets: ["CORSScan"]),
         // The `cors` command line: lint, serve (trait "Hummingbird").
         .executable(name: "cors", targets: ["cors"]),
     ],
@@ -89,10 +91,18 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .target(
+            name: "CORSScan",
+            dependencies: [
+                "CORS", "CORSBrowser", "CORSFetch",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
         .executableTarget(
             name: "cors",
             dependencies: [
                 "CORS",
+                "CORSScan",
                 "CORSProxy",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -151,6 +161,16 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "CORSScanTests",
+            dependencies: [
+                "CORS", "CORSBrowser", "CORSScan",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         .testTarget(

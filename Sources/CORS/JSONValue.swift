@@ -271,3 +271,30 @@ struct JSONReader {
         return String(decoding: bytes[start..<index], as: UTF8.self)
     }
 }
+
+extension JSONValue {
+    /// An object with `pairs` in their order, for writers (no source position).
+    public static func members(_ pairs: [(String, JSONValue)]) -> JSONValue {
+        .object(pairs.map { Member(key: $0.0, value: $0.1, line: 0, column: 0) })
+    }
+
+    /// The value as JSON text, indented by two spaces per level, members in their order: what
+    /// the tools' `--json` reports print.
+    public func rendered(indent: Int = 0) -> String {
+        let inner = String(repeating: "  ", count: indent + 1)
+        let outer = String(repeating: "  ", count: indent)
+        switch self {
+        case .object(let members):
+            if members.isEmpty { return "{}" }
+            let body = members.map { inner + JSONValue.quoted($0.key) + ": " + $0.value.rendered(indent: indent + 1) }
+            return "{\n" + body.joined(separator: ",\n") + "\n" + outer + "}"
+        case .array(let values):
+            if values.isEmpty { return "[]" }
+            return "[\n" + values.map { inner + $0.rendered(indent: indent + 1) }.joined(separator: ",\n") + "\n" + outer + "]"
+        case .string(let string): return JSONValue.quoted(string)
+        case .number(let number): return number
+        case .bool(let bool): return bool ? "true" : "false"
+        case .null: return "null"
+        }
+    }
+}

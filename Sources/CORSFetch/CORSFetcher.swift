@@ -106,7 +106,7 @@ public final class CORSFetcher: Sendable {
         }
     }
 
-    private let client: HTTPClient
+    private let wire: WireClient
     public let cache: PreflightCache
     public let cookies: CookieJar
     /// The browser whose behaviour and wording this fetcher reproduces.
@@ -117,14 +117,12 @@ public final class CORSFetcher: Sendable {
     public init(browser: BrowserProfile = .chromium, cache: PreflightCache? = nil, cookies: CookieJar = CookieJar()) {
         self.browser = browser
         self.cookies = cookies
-        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
-        configuration.timeout = .init(connect: .seconds(5), read: .seconds(30))
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        wire = WireClient()
         self.cache = cache ?? PreflightCache(browser: browser)
     }
 
     /// Must be called once done: the HTTP client's connections and threads are released here.
-    public func shutdown() async throws { try await client.shutdown() }
+    public func shutdown() async throws { try await wire.shutdown() }
 
     /// Runs `body` with a fetcher and shuts it down afterwards, whatever happens.
     public static func with<Result>(
@@ -291,50 +289,8 @@ public final class CORSFetcher: Sendable {
         return outcome
     }
 
-    struct Received {
-        var status: Int
-        var headers: [(name: String, value: String)]
-        var fields: HTTPFields
-        var body: String
-    }
-
-    private func send(_ method: String, _ url: String, _ headers: [(name: String, value: String)], body: String?) async throws(FetchFailure) -> Received {
-        var request = HTTPClientRequest(url: url)
-        request.method = HTTPMethod(rawValue: method)
-        for (name, value) in headers { request.headers.add(name: name, value: value) }
-        if let body { request.body = .bytes(ByteBuffer(string: body)) }
-        do {
-            let response: HTTPClientResponse
-            do {
-                response = try await client.execute(request, timeout: .seconds(30))
-            } catch where Self.isStaleConnection(error) && Self.idempotentMethods.contains(method) {
-                // A pooled connection the server had closed: an idempotent request is sent again
-                // once on a fresh one, as a browser resends on a reused socket that fails before
-                // any answer. POST and PATCH are not, so nothing reaches a server twice.
-                response = try await client.execute(request, timeout: .seconds(30))
-            }
-            let collected = try await response.body.collect(upTo: 8 << 20)
-            var fields = HTTPFields()
-            var pairs: [(name: String, value: String)] = []
-            for (name, value) in response.headers {
-                pairs.append((name, value))
-                if let fieldName = HTTPField.Name(name) { fields.append(HTTPField(name: fieldName, value: value)) }
-            }
-            return Received(status: Int(response.status.code), headers: pairs, fields: fields, body: String(buffer: collected))
-        } catch {
-            throw .unreachable(url: url, reason: "\(error)")
-        }
-    }
-
-    /// RFC 9110 §9.2.2.
-    static let idempotentMethods: Set<String> = ["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]
-
-    /// Whether `error` says the connection was gone before any answer (a kept-alive connection
-    /// the server closed meanwhile).
-    static func isStaleConnection(_ error: any Error) -> Bool {
-        if let channelError = error as? ChannelError, channelError == .ioOnClosedChannel { return true }
-        if let clientError = error as? HTTPClientError, clientError == .remoteConnectionClosed { return true }
-        return false
+    private func send(_ method: String, _ url: String, _ headers: [(name: String, value: String)], body: String?) async throws(FetchFailure) -> WireClient.Response {
+        try await wire.send(method, url, headers: headers, body: body)
     }
 
     /// Whether `reference` starts with a URL scheme (`http:`, `https:`), which makes it absolute; a

@@ -176,14 +176,14 @@ public struct PreparedFetch: Sendable {
     }
 }
 
-/// The parts of an http(s) URL the CORS protocol needs.
-struct URLParts {
-    var scheme: String
-    var host: String
-    var port: Int?
-    var hasCredentials: Bool
+/// The parts of an http(s) URL the CORS protocol needs (what `cors scan` derives its origins from, too).
+public struct URLParts: Sendable, Hashable {
+    public var scheme: String
+    public var host: String
+    public var port: Int?
+    public var hasCredentials: Bool
 
-    init?(_ url: String) {
+    public init?(_ url: String) {
         guard let separator = url.firstRange(of: "://") else { return nil }
         scheme = url[..<separator.lowerBound].lowercased()
         guard scheme == "http" || scheme == "https" else { return nil }
@@ -202,7 +202,7 @@ struct URLParts {
     }
 
     /// The URL's origin, serialized as browsers do (default port omitted).
-    var origin: String {
+    public var origin: String {
         let defaultPort = scheme == "https" ? 443 : 80
         if let port, port != defaultPort { return "\(scheme)://\(host):\(port)" }
         return "\(scheme)://\(host)"

@@ -2,12 +2,12 @@ import ArgumentParser
 import Foundation
 
 /// The `cors` command line: lint a policy, serve an API under it, check a URL as a browser would,
-/// walk through CORS in a browser (`demo`).
+/// scan an endpoint for misconfigurations, walk through CORS in a browser (`demo`).
 @main
 struct CORSCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cors",
-        abstract: "Cross-Origin Resource Sharing, done right: lint a policy, serve an API under it, check a URL as a browser would.",
+        abstract: "Cross-Origin Resource Sharing, done right: lint a policy, serve an API under it, check a URL as a browser would, scan an endpoint.",
         subcommands: subcommands
     )
 
@@ -33,7 +33,7 @@ struct CORSCommand: AsyncParsableCommand {
 }
 
 #if Hummingbird
-private let subcommands: [any ParsableCommand.Type] = [LintCommand.self, ServeCommand.self, CheckCommand.self, DemoCommand.self, ProxyCommand.self]
+private let subcommands: [any ParsableCommand.Type] = [LintCommand.self, ServeCommand.self, CheckCommand.self, ScanCommand.self, DemoCommand.self, ProxyCommand.self]
 #else
-private let subcommands: [any ParsableCommand.Type] = [LintCommand.self, CheckCommand.self, ProxyCommand.self]
+private let subcommands: [any ParsableCommand.Type] = [LintCommand.self, CheckCommand.self, ScanCommand.self, ProxyCommand.self]
 #endif
