@@ -114,8 +114,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Drives a headless Chromium over the DevTools protocol for the browser suites (Foundation only).
-        .target(name: "BrowserHarness", path: "Tests/BrowserHarness"),
+        // Test support, used by tests alone: blocking work off the cooperative pool, real servers
+        // as processes (TestHarness); headless Chromium and Firefox (BrowserHarness).
+        .target(name: "TestHarness", path: "Tests/TestHarness"),
+        .target(name: "BrowserHarness", dependencies: ["TestHarness"], path: "Tests/BrowserHarness"),
         .testTarget(
             name: "CORSTests",
             dependencies: ["CORS", .product(name: "HTTPTypes", package: "swift-http-types")]
@@ -156,7 +158,7 @@ let package = Package(
         .testTarget(
             name: "CORSProxyTests",
             dependencies: [
-                "CORS", "CORSProxy", "BrowserHarness",
+                "CORS", "CORSProxy", "TestHarness",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -166,7 +168,7 @@ let package = Package(
         .testTarget(
             name: "CORSScanTests",
             dependencies: [
-                "CORS", "CORSBrowser", "CORSScan",
+                "CORS", "CORSBrowser", "CORSScan", "TestHarness",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -175,7 +177,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CORSToolTests",
-            dependencies: ["cors", "BrowserHarness"]
+            dependencies: ["cors", "BrowserHarness", "TestHarness"]
         ),
     ],
     swiftLanguageModes: [.v6]

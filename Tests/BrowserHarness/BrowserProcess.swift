@@ -1,4 +1,5 @@
 import Foundation
+import TestHarness
 
 #if canImport(Glibc)
 import Glibc
@@ -132,21 +133,15 @@ func runOnOwnThread<Browser: Sendable, T: Sendable>(
     timeoutSeconds: Double, launch: @escaping @Sendable () throws -> Browser, kill: @escaping @Sendable (Browser) -> Void,
     close: @escaping @Sendable (Browser) -> Void, _ body: @escaping @Sendable (Browser) throws -> T
 ) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        let thread = Thread {
-            continuation.resume(with: Result {
-                let browser = try launch()
-                let watchdog = DispatchWorkItem { kill(browser) }
-                defer {
-                    watchdog.cancel()
-                    close(browser)
-                }
-                DispatchQueue.global().asyncAfter(deadline: .now() + timeoutSeconds, execute: watchdog)
-                return try body(browser)
-            })
+    try await blocking {
+        let browser = try launch()
+        let watchdog = DispatchWorkItem { kill(browser) }
+        defer {
+            watchdog.cancel()
+            close(browser)
         }
-        thread.stackSize = 8 << 20
-        thread.start()
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeoutSeconds, execute: watchdog)
+        return try body(browser)
     }
 }
 

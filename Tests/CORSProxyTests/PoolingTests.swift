@@ -1,3 +1,4 @@
+import TestHarness
 import CORS
 import CORSProxy
 import Testing

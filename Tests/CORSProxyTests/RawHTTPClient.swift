@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import TestHarness
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
@@ -397,18 +398,6 @@ final class RawConnection: @unchecked Sendable {
                 return false
             }
         }
-    }
-}
-
-/// Runs blocking socket work on a thread of its own, so the concurrency pool (two threads on a
-/// small machine) stays free for the servers' tasks and the test's other awaits.
-func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        let thread = Thread {
-            continuation.resume(with: Result { try body() })
-        }
-        thread.stackSize = 1 << 20
-        thread.start()
     }
 }
 

@@ -1,3 +1,4 @@
+import TestHarness
 import CORS
 import CORSProxy
 import NIOCore
@@ -41,7 +42,8 @@ import Testing
             let arrived = try await eventually { proxy.upstream.record.requestCount == 1 }
             #expect(arrived)
             let (_, seconds) = await timed { await proxy.gateway.shutdown() }
-            #expect(seconds >= 0.25 && seconds < 3, "stopped after \(seconds) s")
+            // Cut at the grace period, not at the 20 s head timeout (the bound allows a loaded machine).
+            #expect(seconds >= 0.25 && seconds < 10, "stopped after \(seconds) s")
             let outcome = await inFlight.result
             var cut = false
             if case .failure(let error) = outcome, case RawHTTPError.closedBeforeHead = error { cut = true }
@@ -51,14 +53,15 @@ import Testing
     }
 
     @Test func anIdleKeepAliveConnectionDoesNotHoldTheStopUp() async throws {
-        try await withProxy(configure: { $0.shutdownGracePeriod = .seconds(10) }) { proxy in
+        try await withProxy(configure: { $0.shutdownGracePeriod = .seconds(30) }) { proxy in
             let connection = try await blocking { [port = proxy.port] in
                 let connection = try RawConnection(port: port)
                 _ = try connection.request("GET", "/")
                 return connection
             }
             let (_, seconds) = await timed { await proxy.gateway.shutdown() }
-            #expect(seconds < 2, "an idle connection held the stop for \(seconds) s")
+            // Far under the 30 s grace period (the bound allows a loaded machine).
+            #expect(seconds < 10, "an idle connection held the stop for \(seconds) s")
             #expect(try await blocking { connection.waitForEnd() })
         }
     }

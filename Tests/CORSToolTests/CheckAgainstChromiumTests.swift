@@ -1,11 +1,12 @@
 import BrowserHarness
+import TestHarness
 import Foundation
 import Testing
 
 /// `cors check` against Chromium itself: for each request, a page in headless Chromium fetches it
 /// from `cors serve` and `cors check` is run with the same origin and options; the verdicts must
 /// match and `cors check`'s "Chromium:" line must be the console message word for word.
-@Suite(.serialized) struct CheckAgainstChromiumTests {
+@Suite(.serialized, .ownThread) struct CheckAgainstChromiumTests {
     static let policy = """
         {
           "allowOrigins": ["http://localhost:*"],

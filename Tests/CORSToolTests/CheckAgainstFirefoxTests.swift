@@ -1,11 +1,12 @@
 import BrowserHarness
+import TestHarness
 import Foundation
 import Testing
 
 /// `cors check --browser firefox` against Firefox itself, on the requests of
 /// `CheckAgainstChromiumTests` plus a client hint (where the two browsers differ): the verdicts
 /// must match and the "Firefox:" lines must be Firefox's console lines word for word, in order.
-@Suite(.serialized) struct CheckAgainstFirefoxTests {
+@Suite(.serialized, .ownThread) struct CheckAgainstFirefoxTests {
     typealias Request = CheckAgainstChromiumTests.Request
 
     @Test(.enabled(if: Firefox.shouldRun, Comment(rawValue: Firefox.skipReason)))

@@ -1,8 +1,9 @@
+import TestHarness
 import Foundation
 import Testing
 
 /// `cors check` as a black box, against `cors serve` on 127.0.0.1.
-@Suite(.serialized) struct CheckCommandTests {
+@Suite(.serialized, .ownThread) struct CheckCommandTests {
     static let policy = """
         {
           "allowOrigins": ["http://localhost:3000"],

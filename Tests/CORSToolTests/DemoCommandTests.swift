@@ -1,4 +1,5 @@
 import BrowserHarness
+import TestHarness
 import Foundation
 import Testing
 
@@ -10,7 +11,7 @@ import Darwin
 
 /// `cors demo` in a real browser: every stage's buttons clicked in headless Chromium, the
 /// browser's verdict checked against the lesson and against swift-cors' engine.
-@Suite(.serialized) struct DemoCommandTests {
+@Suite(.serialized, .ownThread) struct DemoCommandTests {
     static let buttons = [
         "stage1", "stage2", "stage3-without", "stage3-with", "stage4-wildcard", "stage4-exact", "stage5-hidden",
         "stage5-exposed", "stage6",

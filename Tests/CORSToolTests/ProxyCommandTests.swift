@@ -1,3 +1,4 @@
+import TestHarness
 import Foundation
 import Testing
 
@@ -60,7 +61,7 @@ private func writeBeside(_ sibling: String, _ name: String, _ text: String) thro
 
 /// `cors proxy` as a black box: the built binary, a bare upstream of the test's own (no CORS at
 /// all, OPTIONS answered 405), real HTTP over sockets, signals sent to the process.
-@Suite(.serialized) struct ProxyCommandTests {
+@Suite(.serialized, .ownThread) struct ProxyCommandTests {
     static let appOrigin = "https://app.example"
 
     // MARK: refusing to start

@@ -1,4 +1,5 @@
 import BrowserHarness
+import TestHarness
 import Foundation
 import Testing
 
@@ -6,7 +7,7 @@ import Testing
 /// of one origin calls the gateway with fetch(). The browser's verdict (what the script could
 /// read, or the TypeError and the console's CORS error) and what the upstream received are both
 /// checked; the same requests made straight to the upstream show it is the gateway that lets them through.
-@Suite(.serialized) struct ProxyInChromiumTests {
+@Suite(.serialized, .ownThread) struct ProxyInChromiumTests {
     /// What the page's fetch() came to.
     struct Outcome: Decodable, Sendable {
         var ok: Bool

@@ -1,8 +1,9 @@
+import TestHarness
 import Foundation
 import Testing
 
 /// `cors scan` as a black box, against `cors serve` on 127.0.0.1.
-@Suite(.serialized) struct ScanCommandTests {
+@Suite(.serialized, .ownThread) struct ScanCommandTests {
     static let site = "https://www.target.test"
     static let strict = """
         {"allowOrigins": ["https://www.target.test"], "allowMethods": ["PUT"], "allowHeaders": ["Content-Type"],

@@ -1,8 +1,9 @@
+import TestHarness
 import Foundation
 import Testing
 
 /// `cors serve` as a black box: the built binary on 127.0.0.1, real HTTP over a socket.
-@Suite(.serialized) struct ServeCommandTests {
+@Suite(.serialized, .ownThread) struct ServeCommandTests {
     static let policy = """
         {
           "allowOrigins": ["https://app.example.com", "https://*.example.org"],
@@ -98,7 +99,7 @@ import Testing
     }
 }
 
-@Suite struct LintCommandTests {
+@Suite(.ownThread) struct LintCommandTests {
     @Test func validPolicyExitsZeroEvenWithWarnings() throws {
         let path = try temporaryPolicyFile(#"{"allowOrigins": ["https://a.com"], "maxAge": 9000}"#)
         let (status, output) = try CORSTool.run(["lint", path])
