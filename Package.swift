@@ -98,11 +98,16 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
+        .target(
+            name: "CORSExport",
+            dependencies: ["CORS"]
+        ),
         .executableTarget(
             name: "cors",
             dependencies: [
                 "CORS",
                 "CORSScan",
+                "CORSExport",
                 "CORSProxy",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -169,6 +174,16 @@ let package = Package(
             name: "CORSScanTests",
             dependencies: [
                 "CORS", "CORSBrowser", "CORSScan", "TestHarness",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "CORSExportTests",
+            dependencies: [
+                "CORS", "CORSBrowser", "CORSExport", "CORSProxy", "TestHarness",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,0 +1,10 @@
+/// Caddy (not written yet).
+struct CaddyConfiguration {
+    let writer: ConfigurationWriter
+
+    init(_ writer: ConfigurationWriter) { self.writer = writer }
+
+    func render() throws(ExportError) -> ExportedConfiguration {
+        throw .unsupported(feature: "any policy yet", format: .caddy, wayOut: "this format is not written yet; use --format nginx")
+    }
+}

@@ -1,0 +1,10 @@
+/// HAProxy (not written yet).
+struct HAProxyConfiguration {
+    let writer: ConfigurationWriter
+
+    init(_ writer: ConfigurationWriter) { self.writer = writer }
+
+    func render() throws(ExportError) -> ExportedConfiguration {
+        throw .unsupported(feature: "any policy yet", format: .haproxy, wayOut: "this format is not written yet; use --format nginx")
+    }
+}
