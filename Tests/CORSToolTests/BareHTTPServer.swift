@@ -1,4 +1,5 @@
 import Foundation
+import TestHarness
 
 #if canImport(Glibc)
 import Glibc

@@ -245,7 +245,7 @@ private func writeBeside(_ sibling: String, _ name: String, _ text: String) thro
         while !refused, Date() < deadline {
             do {
                 late.append("answered \(try rawRequest(port: port, method: "GET", path: "/", headers: []).status)")
-            } catch RawHTTPError.connect {
+            } catch RawHTTPRequestError.connect {
                 refused = true
             } catch {
                 late.append("\(error)")

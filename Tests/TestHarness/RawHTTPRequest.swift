@@ -6,22 +6,22 @@ import Darwin
 
 /// A minimal HTTP/1.1 client over a POSIX socket, so tests see exactly the bytes a server sends
 /// (every header line, duplicates included) without a client library normalizing them.
-struct RawHTTPResponse {
-    var status: Int
-    var headers: [(name: String, value: String)]
-    var body: String
+public struct RawHTTPResponse: Sendable {
+    public var status: Int
+    public var headers: [(name: String, value: String)]
+    public var body: String
 
-    func values(_ name: String) -> [String] {
+    public func values(_ name: String) -> [String] {
         headers.filter { $0.name.lowercased() == name.lowercased() }.map(\.value)
     }
 }
 
-enum RawHTTPError: Error { case connect(Int32), malformed(String) }
+public enum RawHTTPRequestError: Error { case connect(Int32), malformed(String) }
 
 /// One request on a fresh connection, read to the connection's end. With `connectionClose` false
 /// the request asks nothing about the connection (HTTP/1.1 keep-alive), so the answer is read to
 /// whenever the server closes (or the ten-second receive timeout).
-func rawRequest(
+public func rawRequest(
     port: Int, method: String, path: String, headers: [(String, String)] = [], connectionClose: Bool = true
 ) throws -> RawHTTPResponse {
     #if canImport(Glibc)
@@ -29,7 +29,7 @@ func rawRequest(
     #else
     let fd = socket(AF_INET, SOCK_STREAM, 0)
     #endif
-    guard fd >= 0 else { throw RawHTTPError.connect(errno) }
+    guard fd >= 0 else { throw RawHTTPRequestError.connect(errno) }
     defer { close(fd) }
     var timeout = timeval(tv_sec: 10, tv_usec: 0)
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -42,7 +42,7 @@ func rawRequest(
             connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
         }
     }
-    guard connected == 0 else { throw RawHTTPError.connect(errno) }
+    guard connected == 0 else { throw RawHTTPRequestError.connect(errno) }
     var text = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n" + (connectionClose ? "Connection: close\r\n" : "")
     for (name, value) in headers { text += "\(name): \(value)\r\n" }
     text += "\r\n"
@@ -50,7 +50,7 @@ func rawRequest(
     var sent = 0
     while sent < bytes.count {
         let result = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
-        guard result > 0 else { throw RawHTTPError.connect(errno) }
+        guard result > 0 else { throw RawHTTPRequestError.connect(errno) }
         sent += result
     }
     var received: [UInt8] = []
@@ -61,11 +61,11 @@ func rawRequest(
         received.append(contentsOf: buffer[0..<count])
     }
     let response = String(decoding: received, as: UTF8.self)
-    guard let split = response.firstRange(of: "\r\n\r\n") else { throw RawHTTPError.malformed(response) }
+    guard let split = response.firstRange(of: "\r\n\r\n") else { throw RawHTTPRequestError.malformed(response) }
     let lines = response[..<split.lowerBound].split(separator: "\r\n", omittingEmptySubsequences: false)
     guard let statusLine = lines.first, statusLine.hasPrefix("HTTP/1.1 "),
         let status = Int(statusLine.dropFirst(9).prefix(3))
-    else { throw RawHTTPError.malformed(response) }
+    else { throw RawHTTPRequestError.malformed(response) }
     let fields = lines.dropFirst().map { line -> (String, String) in
         let colon = line.firstIndex(of: ":") ?? line.endIndex
         return (String(line[..<colon]), String(line[colon...].dropFirst()).trimmingCharacters(in: " "))
@@ -74,7 +74,7 @@ func rawRequest(
 }
 
 extension String {
-    func trimmingCharacters(in character: Character) -> String {
+    public func trimmingCharacters(in character: Character) -> String {
         var view = Substring(self)
         while view.first == character { view.removeFirst() }
         while view.last == character { view.removeLast() }
