@@ -56,7 +56,13 @@ struct ExportCommand: ParsableCommand {
         } else {
             print(exported.text, terminator: "")
         }
-        if check { try syntaxCheck(exported.text, format: format) }
+        if check {
+            guard upstream != nil else {
+                FileHandle.standardError.write(Data("check: a fragment is not a whole configuration; give --upstream to check a complete one\n".utf8))
+                throw ExitCode(2)
+            }
+            try syntaxCheck(exported.text, format: format)
+        }
     }
 
     /// Runs the format's own check on `text` (a temporary file when it went to stdout).

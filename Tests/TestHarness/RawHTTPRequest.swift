@@ -55,7 +55,9 @@ public func rawRequest(
     }
     var received: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 65536)
-    while true {
+    // Read until the server closes, or until the response is complete by its own framing (some
+    // servers, Envoy among them, hold a closing connection open for a while after answering).
+    while !isComplete(received, method: method) {
         let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
         if count <= 0 { break }
         received.append(contentsOf: buffer[0..<count])
@@ -80,4 +82,22 @@ extension String {
         while view.last == character { view.removeLast() }
         return String(view)
     }
+}
+
+/// Whether `bytes` hold a whole response: the head, and the body its Content-Length or chunked
+/// framing announces (none for HEAD, 1xx, 204 and 304). Without framing, only the close ends it.
+private func isComplete(_ bytes: [UInt8], method: String) -> Bool {
+    let text = String(decoding: bytes, as: UTF8.self)
+    guard let split = text.firstRange(of: "\r\n\r\n") else { return false }
+    let head = text[..<split.lowerBound].lowercased()
+    let body = text.utf8.count - text[..<split.upperBound].utf8.count
+    let status = Int(head.dropFirst(9).prefix(3)) ?? 0
+    if method == "HEAD" || status == 204 || status == 304 || (100..<200).contains(status) { return true }
+    for line in head.split(separator: "\r\n") {
+        if line.hasPrefix("content-length:"), let length = Int(String(line.dropFirst(15)).trimmingCharacters(in: " ")) {
+            return body >= length
+        }
+        if line.hasPrefix("transfer-encoding:"), line.contains("chunked") { return text.hasSuffix("\r\n0\r\n\r\n") || text.hasSuffix("\r\n\r\n0\r\n\r\n") }
+    }
+    return false
 }
