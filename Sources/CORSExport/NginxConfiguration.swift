@@ -44,10 +44,7 @@ struct NginxConfiguration {
             locations.append("""
                 location / {
                     # No route covers these paths: no CORS handling, as with swift-cors.
-                    proxy_pass http://cors_upstream;
-                    proxy_http_version 1.1;
-                    proxy_set_header Connection "";
-                    proxy_set_header Host $host;
+                \(Self.indented(proxyPass, 4))
                 }
                 """)
         }
@@ -196,14 +193,22 @@ struct NginxConfiguration {
                 add_header Vary \(Self.quoted(rules.varyOptions)) always;
                 return 403 $cors_empty;
             }
-            proxy_pass http://cors_upstream;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host $host;
+            \(proxyPass)
             \(actual.joined(separator: "\n"))
             """
         let blocks = prefix == "/" ? ["location / {"] : ["location = \(prefix) {", "location \(prefix)/ {"]
         return blocks.map { $0 + "\n" + Self.indented(body, 4) + "\n}" }.joined(separator: "\n")
+    }
+
+    /// Forwarding to the upstream (https when it is, with SNI), keep-alive, the client's Host.
+    var proxyPass: String {
+        let https = writer.upstream?.scheme == "https"
+        return """
+            proxy_pass \(https ? "https" : "http")://cors_upstream;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $host;
+            """ + (https ? "\nproxy_ssl_server_name on;\nproxy_ssl_name \(writer.upstream!.host);" : "")
     }
 
     /// The upstream's own CORS headers and Vary, removed so exactly one set is sent.
