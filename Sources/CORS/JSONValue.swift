@@ -261,12 +261,21 @@ struct JSONReader {
         if bytes[digitsStart] == UInt8(ascii: "0"), index - digitsStart > 1 {
             throw error("numbers cannot have leading zeros")
         }
-        while index < bytes.count,
-            (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) || bytes[index] == UInt8(ascii: ".")
-                || bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E")
-                || bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-")
-        {
+        // RFC 8259: an optional fraction (`.` and digits), then an optional exponent (`e` or `E`,
+        // a sign, digits); anything after that is not part of the number.
+        func digits() -> Bool {
+            let first = index
+            while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
+            return index > first
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
             index += 1
+            guard digits() else { throw error("a number needs digits after '.'") }
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            index += 1
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+            guard digits() else { throw error("a number needs digits in its exponent") }
         }
         return String(decoding: bytes[start..<index], as: UTF8.self)
     }

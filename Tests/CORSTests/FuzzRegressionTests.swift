@@ -32,4 +32,30 @@ import Testing
         let get = responder.respond(to: request(.get, [("Origin", origin)]))
         #expect(get.headerFields.values("Vary") == (origins == ["*"] ? [] : ["Origin"]))
     }
+
+    /// FuzzPolicyFile: the policy file's reader took any run of digits, `.`, `e`, `+` and `-` after
+    /// a number's integer part, so `127.0.0.1601` was JSON to it; RFC 8259 allows one fraction and
+    /// one exponent, each with digits.
+    @Test(arguments: [
+        ("{\"maxAge\": 127.0.0.1601}", 17), ("{\"maxAge\": 1.}", 14), ("{\"maxAge\": 1e}", 14), ("{\"maxAge\": 1e+}", 15),
+        ("{\"maxAge\": 5-}", 13), ("{\"maxAge\": 1.5e3.2}", 17), ("{\"maxAge\": 1E-2e}", 16),
+    ])
+    func policyFileNumbersFollowTheJSONGrammar(_ text: String, _ column: Int) {
+        #expect(throws: JSONSyntaxError.self, "\(text)") { try CORSPolicyFile.read(text) }
+        do {
+            _ = try CORSPolicyFile.read(text)
+        } catch {
+            #expect(error.line == 1 && error.column == column, "\(text): \(error)")
+        }
+    }
+
+    @Test func policyFileNumbersInTheGrammarStillRead() throws {
+        #expect(try CORSPolicyFile.read("{\"maxAge\": 600}").policy.maxAge == 600)
+        #expect(try CORSPolicyFile.read("{\"maxAge\": -0}").policy.maxAge == 0)
+        // JSON, but not a whole number of seconds: a located problem, not a syntax error.
+        for number in ["1.5", "1e5", "1.5E+3", "0.0e-0"] {
+            let read = try CORSPolicyFile.read("{\"maxAge\": \(number)}")
+            #expect(read.problems.count == 1, "\(number)")
+        }
+    }
 }
