@@ -229,7 +229,8 @@ struct JSONReader {
                 case UInt8(ascii: "b"): scalars.append(0x08)
                 case UInt8(ascii: "f"): scalars.append(0x0C)
                 case UInt8(ascii: "u"):
-                    guard bytes.count - index >= 4,
+                    // Four hex digits exactly (`UInt32(_:radix:)` alone would take a sign: `\u+041`).
+                    guard bytes.count - index >= 4, bytes[index..<index + 4].allSatisfy(Self.isHexDigit),
                         let code = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16)
                     else { throw error("invalid \\u escape") }
                     index += 4
@@ -250,6 +251,13 @@ struct JSONReader {
             }
         }
         throw opening
+    }
+
+    private static func isHexDigit(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"), UInt8(ascii: "A")...UInt8(ascii: "F"): return true
+        default: return false
+        }
     }
 
     private mutating func readNumber() throws(JSONSyntaxError) -> String {

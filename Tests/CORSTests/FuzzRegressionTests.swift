@@ -58,4 +58,16 @@ import Testing
             #expect(read.problems.count == 1, "\(number)")
         }
     }
+
+    /// Seen while writing FuzzPolicyFile's grammar, which reports it (the fuzzer had not reached it
+    /// yet; a seed with `\u` escapes now leads there): a `\u` escape took whatever
+    /// `UInt32(_:radix:)` takes, a sign included, so `"\u+041"` read as `A` and `"\u-000"` as NUL.
+    @Test(arguments: ["[\"\\u+041\"]", "[\"\\u-000\"]", "[\"\\u+7FF\"]", "[\"\\u00 1\"]", "[\"\\u004\"]"])
+    func unicodeEscapesAreExactlyFourHexDigits(_ text: String) {
+        #expect(throws: JSONSyntaxError.self, "\(text)") { try JSONValue.parse(text) }
+    }
+
+    @Test func unicodeEscapesStillRead() throws {
+        #expect(try JSONValue.parse("[\"\\u0041\\u00e9\\u00E9\"]") == .array([.string("Aéé")]))
+    }
 }
