@@ -3,7 +3,7 @@
 # runs one or all of them for a bounded time each:
 #   Scripts/fuzz.sh [TARGET|all] [SECONDS]       defaults: all, 60 seconds per target
 #   FUZZ_BUILD_JOBS=1 Scripts/fuzz.sh all 20     (build with one job on a busy machine)
-#   FUZZ_RUNS=10000000 Scripts/fuzz.sh FuzzOrigin 0   (a number of inputs instead of a time)
+#   FUZZ_RUNS=10000000 Scripts/fuzz.sh FuzzOrigin 3600   (10 million inputs, at most an hour; 0: no time limit)
 # Each target starts from its committed seeds (Fuzz/Corpus/<Target>) and the inputs earlier runs
 # kept (Fuzz/.build/fuzz-corpus/<Target>), with the CORS dictionary (Fuzz/cors.dict). Exits
 # non-zero when any target crashes, trips a sanitizer, times out on an input or finds a
@@ -53,8 +53,8 @@ for name in "${targets[@]}"; do
     *) max_len=4096 ;;
   esac
   limit=(-max_total_time="$seconds")
-  if [ -n "${FUZZ_RUNS:-}" ]; then limit=(-runs="$FUZZ_RUNS"); fi
-  echo "== $name (${FUZZ_RUNS:+$FUZZ_RUNS runs}${FUZZ_RUNS:-${seconds}s})"
+  if [ -n "${FUZZ_RUNS:-}" ]; then limit+=(-runs="$FUZZ_RUNS"); fi
+  echo "== $name (${FUZZ_RUNS:+$FUZZ_RUNS runs, at most }${seconds}s)"
   touch "$artifacts/.started"
   status=0
   "$bin/$name" "$corpus" "Fuzz/Corpus/$name" -dict=Fuzz/cors.dict "${limit[@]}" -max_len="$max_len" \

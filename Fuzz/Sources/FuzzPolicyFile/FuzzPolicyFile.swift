@@ -77,7 +77,9 @@ enum StrictJSON {
     }
 
     static func skipWhitespace(_ bytes: [UInt8], _ index: inout Int) {
-        while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+        while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x09 || bytes[index] == 0x0A || bytes[index] == 0x0D {
+            index += 1
+        }
     }
 
     static func literal(_ word: String, _ bytes: [UInt8], _ index: inout Int) -> Bool {
@@ -162,7 +164,12 @@ enum StrictJSON {
             guard index < bytes.count else { return false }
             let escape = bytes[index]
             index += 1
-            if Array("\"\\/bfnrt".utf8).contains(escape) { continue }
+            switch escape {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"), UInt8(ascii: "n"),
+                UInt8(ascii: "r"), UInt8(ascii: "t"):
+                continue
+            default: break
+            }
             guard escape == UInt8(ascii: "u"), index + 4 <= bytes.count,
                 bytes[index..<index + 4].allSatisfy({ isDigit($0) || (0x41...0x46).contains($0) || (0x61...0x66).contains($0) })
             else { return false }
