@@ -39,6 +39,8 @@ echo "== built in $(( $(date +%s) - start ))s"
 
 # Swift's backtracer can hang holding the output pipe under ASan; libFuzzer reports crashes itself.
 export SWIFT_BACKTRACE=enable=no
+# No leak checking: LeakSanitizer needs ptrace (often denied in containers), and the Swift runtime's
+# caches live as long as the process; a leak per input would show as growing RSS (-rss_limit_mb).
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
 
 failed=()
