@@ -15,6 +15,9 @@ import HTTPTypes
 ///   lifetime of a grant is between 0 and the browser's cap;
 /// - the MIME type of Content-Type (through `CORSSafelist.isSafelisted`): safelisted exactly when
 ///   at most 128 bytes without a CORS-unsafe byte whose essence is one of the three;
+/// - the client hints Chromium safelists: numbers for DPR, Device-Memory and Downlink, whole
+///   numbers for Width, Viewport-Width and RTT, `on` for Save-Data, a connection type for ECT;
+///   never in Firefox;
 /// - Access-Control-Allow-Origin and -Credentials (`CORSAccessCheck`): readable exactly when the
 ///   values, joined, are `*` without credentials, or the page's origin and (with credentials)
 ///   Allow-Credentials is exactly `true`; Firefox also refuses several lines.
@@ -23,12 +26,13 @@ public func fuzzBrowserLists(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int3
     FuzzDriver.withInput(data, size) { bytes in
         var input = FuzzInput(bytes)
         let browser = input.bool() ? BrowserProfile.chromium : .firefox
-        switch input.byte() % 6 {
+        switch input.byte() % 7 {
         case 0: checkAllowList(methods: true, browser, &input)
         case 1: checkAllowList(methods: false, browser, &input)
         case 2: checkExposeHeaders(&input)
         case 3: checkMaxAge(browser, &input)
         case 4: checkContentType(browser, &input)
+        case 5: checkClientHint(browser, &input)
         default: checkAccess(browser, &input)
         }
     }
@@ -196,6 +200,25 @@ func checkAccess(_ browser: BrowserProfile, _ input: inout FuzzInput) {
         _ = reason.chromiumMessage(url: "https://api.test/x", origin: origin)
         _ = reason.firefoxMessages(url: "https://api.test/x", status: 200, interrupted: false)
     }
+}
+
+func checkClientHint(_ browser: BrowserProfile, _ input: inout FuzzInput) {
+    let name = input.pick(["DPR", "device-memory", "Downlink", "Width", "viewport-width", "RTT", "Save-Data", "ECT", "X-Width"])
+    let value = input.bool() ? input.string(maximum: 12) : input.pick(["2", "2.5", "2.", ".5", "1.2.3", "300", "-1", "on", "On", "4g", "slow-2g", "5g", ""])
+    let safelisted = CORSSafelist.isSafelisted(name: name, value: value, browser: browser)
+    let bytes = Array(value.utf8)
+    func digits(_ part: ArraySlice<UInt8>) -> Bool { !part.isEmpty && part.allSatisfy(StrictDigits.isDigit) }
+    let expected: Bool
+    switch browser.safelistsClientHints ? name.lowercased() : "" {
+    case "dpr", "device-memory", "downlink":
+        let parts = bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        expected = (1...2).contains(parts.count) && parts.allSatisfy(digits)
+    case "width", "viewport-width", "rtt": expected = digits(bytes[...])
+    case "save-data": expected = value == "on"
+    case "ect": expected = ["slow-2g", "2g", "3g", "4g"].contains(value)
+    default: expected = false
+    }
+    require(safelisted == expected, "\(name): \(value.debugDescription) safelisted \(safelisted) in \(browser)")
 }
 
 extension Reference {
