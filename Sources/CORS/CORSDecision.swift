@@ -115,7 +115,7 @@ public struct CORSDecision: Sendable {
         }
         let tail: [HTTPField]
         switch outcome {
-        case .actualAllowed where prebuilt >= 0:
+        case .actualAllowed where prebuilt >= 0 && !isOptions:
             // The exact origin's complete fields: one append, no field built.
             // Fields read through the array, not the whole entry copied (seven references).
             let index = Int(prebuilt)
@@ -138,7 +138,9 @@ public struct CORSDecision: Sendable {
             }
             return
         case .actualAllowed:
-            tail = hasVary ? compiled.actualWithoutVary : compiled.actualWithVary
+            // An OPTIONS request that is not a preflight also varies on the preflight headers,
+            // which the prebuilt lists (`Vary: Origin`) lack: its Vary is added below.
+            tail = hasVary || isOptions ? compiled.actualWithoutVary : compiled.actualWithVary
         case .preflightAllowed:
             // Passthrough: the application answered the preflight; add what the browser checks.
             tail = hasVary
@@ -152,7 +154,11 @@ public struct CORSDecision: Sendable {
         fields.reserveCapacity(fields.count + tail.count + 1)
         if let origin = allowOriginField { fields.append(origin) }
         fields.append(contentsOf: tail)
-        if hasVary { vary.mergeSlowly(into: &fields) }
+        if hasVary {
+            vary.mergeSlowly(into: &fields)
+        } else if isOptions, outcome == .actualAllowed {
+            Self.addVary(vary, to: &fields, hasVary: false)
+        }
     }
 
     /// `vary` added to `fields`: appended when they have no Vary, merged into theirs otherwise.

@@ -229,7 +229,8 @@ struct JSONReader {
                 case UInt8(ascii: "b"): scalars.append(0x08)
                 case UInt8(ascii: "f"): scalars.append(0x0C)
                 case UInt8(ascii: "u"):
-                    guard bytes.count - index >= 4,
+                    // Four hex digits exactly (`UInt32(_:radix:)` alone would take a sign: `\u+041`).
+                    guard bytes.count - index >= 4, bytes[index..<index + 4].allSatisfy(Self.isHexDigit),
                         let code = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16)
                     else { throw error("invalid \\u escape") }
                     index += 4
@@ -252,6 +253,13 @@ struct JSONReader {
         throw opening
     }
 
+    private static func isHexDigit(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"), UInt8(ascii: "A")...UInt8(ascii: "F"): return true
+        default: return false
+        }
+    }
+
     private mutating func readNumber() throws(JSONSyntaxError) -> String {
         let start = index
         if bytes[index] == UInt8(ascii: "-") { index += 1 }
@@ -261,12 +269,21 @@ struct JSONReader {
         if bytes[digitsStart] == UInt8(ascii: "0"), index - digitsStart > 1 {
             throw error("numbers cannot have leading zeros")
         }
-        while index < bytes.count,
-            (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) || bytes[index] == UInt8(ascii: ".")
-                || bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E")
-                || bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-")
-        {
+        // RFC 8259: an optional fraction (`.` and digits), then an optional exponent (`e` or `E`,
+        // a sign, digits); anything after that is not part of the number.
+        func digits() -> Bool {
+            let first = index
+            while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
+            return index > first
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
             index += 1
+            guard digits() else { throw error("a number needs digits after '.'") }
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            index += 1
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+            guard digits() else { throw error("a number needs digits in its exponent") }
         }
         return String(decoding: bytes[start..<index], as: UTF8.self)
     }

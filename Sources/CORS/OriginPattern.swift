@@ -27,7 +27,7 @@ public enum OriginPattern: Sendable, Hashable, CustomStringConvertible {
         var rest = String(text[separator.upperBound...])
         if !rest.contains("*") {
             if let origin = Origin(text) { self = .exact(origin); return }
-            throw .notAnOrigin(text, suggestion: OriginPattern.suggestion(for: text))
+            throw .notAnOrigin(text, suggestion: OriginPattern.validEntry(OriginPattern.suggestion(for: text)))
         }
         // Wildcards: only a whole leading label (`*.`) or a whole port (`:*`).
         var anyPort = false
@@ -48,7 +48,7 @@ public enum OriginPattern: Sendable, Hashable, CustomStringConvertible {
                 if anyPort { fixed += ":*" }
                 return fixed
             }
-            throw .notAnOrigin(text, suggestion: fixed)
+            throw .notAnOrigin(text, suggestion: OriginPattern.validEntry(fixed))
         }
         if anyPort && origin.port != nil { throw .misplacedWildcard(text) }
         if origin.layout.hostIsIPv4 || origin.layout.hostIsIPv6, subdomains { throw .subdomainsOfAddress(text) }
@@ -96,6 +96,13 @@ public enum OriginPattern: Sendable, Hashable, CustomStringConvertible {
             let portText = anyPort ? ":*" : port.map { ":\($0)" } ?? ""
             return "\(scheme)://*.\(base)\(portText)"
         }
+    }
+
+    /// `suggestion` when it is itself a valid entry, else `nil`: a fix that would be refused in
+    /// turn is no fix (`http://*.a.0` covers subdomains of an address; `htt*.://a` has a `*` scheme).
+    static func validEntry(_ suggestion: String?) -> String? {
+        guard let suggestion, (try? OriginPattern(parsing: suggestion)) != nil else { return nil }
+        return suggestion
     }
 
     /// What the user most likely meant by a string that is not a serialized origin: lowercased,

@@ -124,5 +124,10 @@ struct SingleRange {
 }
 
 extension Character {
-    var isASCIIDigit: Bool { ("0"..."9").contains(self) }
+    /// One of the ten bytes 0-9. Not `("0"..."9").contains(self)`: characters compare as
+    /// grapheme clusters, and `3` followed by combining marks lies between "0" and "9".
+    var isASCIIDigit: Bool {
+        guard let ascii = asciiValue else { return false }
+        return ascii >= UInt8(ascii: "0") && ascii <= UInt8(ascii: "9")
+    }
 }
