@@ -185,6 +185,7 @@ let package = Package(
             dependencies: [
                 "CORS", "CORSBrowser", "CORSExport", "CORSProxy", "TestHarness",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -142,7 +142,7 @@ import Testing
     static func differences(_ format: ExportFormat, policy: String) async throws -> (compared: Int, differences: [String], known: Int) {
         let routes = try ExportRoute.read(policy)
         let upstream = try await ExportUpstreamServer()
-        defer { Task { await upstream.stop() } }
+        defer { Task { await upstream.stop() } }  // (also stopped on purpose below)
         let upstreamURL = UpstreamURL(scheme: .http, host: "127.0.0.1", port: upstream.port)
         let configuration = ProxyConfiguration(
             listen: ListenAddress(host: "127.0.0.1", port: 0),
@@ -165,8 +165,26 @@ import Testing
             if format == .nginx, probe.originCount > 1 { known += 1; continue }
             differences.append("\(probe)\n    \(format): \(a)\n    swift-cors: \(b)")
         }
+        // The server's own error when the upstream is gone (502 or 503, as each server says it)
+        // carries the same headers as the gateway's.
+        await upstream.stop()
+        var downProbes = 0
+        for base in paths {
+            for origin in ["https://app.example.com", "https://admin.example.com", "https://evil.net"] {
+                let probe = Probe(method: "GET", path: base + "/ok", headers: [("Origin", origin)])
+                var theirs = Answer(try rawRequest(port: server.port, method: probe.method, path: probe.path, headers: probe.headers), probe: probe)
+                var ours = Answer(try rawRequest(port: gatewayPort, method: probe.method, path: probe.path, headers: probe.headers), probe: probe)
+                downProbes += 1
+                guard (500...599).contains(theirs.status), (500...599).contains(ours.status) else {
+                    differences.append("\(probe) with the upstream down: \(format) \(theirs.status), swift-cors \(ours.status)")
+                    continue
+                }
+                (theirs.status, ours.status) = (0, 0)
+                if theirs != ours { differences.append("\(probe) with the upstream down\n    \(format): \(theirs)\n    swift-cors: \(ours)") }
+            }
+        }
         await gateway.shutdown()
-        return (probes.count, differences, known)
+        return (probes.count + downProbes, differences, known)
     }
 
     @Test(arguments: ExportFormat.allCases)

@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -7,14 +8,18 @@ import NIOPosix
 /// survive, or be merged), anything else 200. Every answer names the method it received in
 /// `X-Upstream-Method`, so a test sees whether a request was forwarded.
 final class ExportUpstreamServer: @unchecked Sendable {
-    let channel: Channel
+    private(set) var channel: Channel!
     var port: Int { channel.localAddress!.port! }
+    /// Every connection accepted, so `stop()` can close the ones proxies keep alive too.
+    private let connections = NIOLockedValueBox<[Channel]>([])
 
     init() async throws {
+        let connections = self.connections
         channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                connections.withLockedValue { $0.append(channel) }
+                return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
                     try channel.pipeline.syncOperations.addHandler(Handler())
                 }
@@ -22,7 +27,11 @@ final class ExportUpstreamServer: @unchecked Sendable {
             .bind(host: "127.0.0.1", port: 0).get()
     }
 
-    func stop() async { try? await channel.close() }
+    /// Stops listening and closes every connection: the upstream is gone.
+    func stop() async {
+        try? await channel.close()
+        for connection in connections.withLockedValue({ $0 }) { try? await connection.close() }
+    }
 
     final class Handler: ChannelInboundHandler {
         typealias InboundIn = HTTPServerRequestPart
