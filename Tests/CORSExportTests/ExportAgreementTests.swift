@@ -142,7 +142,7 @@ import Testing
     static func differences(_ format: ExportFormat, policy: String) async throws -> (compared: Int, differences: [String], known: Int) {
         let routes = try ExportRoute.read(policy)
         let upstream = try await ExportUpstreamServer()
-        defer { Task { await upstream.stop() } }  // (also stopped on purpose below)
+        defer { Task { await upstream.stop() } }
         let upstreamURL = UpstreamURL(scheme: .http, host: "127.0.0.1", port: upstream.port)
         let configuration = ProxyConfiguration(
             listen: ListenAddress(host: "127.0.0.1", port: 0),
@@ -157,23 +157,62 @@ import Testing
         var known = 0
         let probes = Self.probes(paths: paths)
         for probe in probes {
-            let theirs = try rawRequest(port: server.port, method: probe.method, path: probe.path, headers: probe.headers)
-            let ours = try rawRequest(port: gatewayPort, method: probe.method, path: probe.path, headers: probe.headers)
+            let theirs: RawHTTPResponse
+            let ours: RawHTTPResponse
+            do {
+                theirs = try rawRequest(port: server.port, method: probe.method, path: probe.path, headers: probe.headers, timeoutSeconds: 30)
+            } catch {
+                differences.append("\(probe)\n    \(format): \(error)\n    its output: \(server.printed.suffix(600))")
+                continue
+            }
+            do {
+                ours = try rawRequest(port: gatewayPort, method: probe.method, path: probe.path, headers: probe.headers, timeoutSeconds: 30)
+            } catch {
+                differences.append("\(probe)\n    swift-cors: \(error)")
+                continue
+            }
             let (a, b) = (Answer(theirs, probe: probe), Answer(ours, probe: probe))
             if a == b { continue }
             // nginx cannot count Origin fields (said in the export's comment and on stderr): it judges the first.
             if format == .nginx, probe.originCount > 1 { known += 1; continue }
             differences.append("\(probe)\n    \(format): \(a)\n    swift-cors: \(b)")
         }
-        // The server's own error when the upstream is gone (502 or 503, as each server says it)
-        // carries the same headers as the gateway's.
-        await upstream.stop()
+        server.stop()
+        await gateway.shutdown()
+        // The server's own error when the upstream cannot be reached (502 or 503, as each server
+        // says it) carries the same headers as the gateway's: both started again toward a port
+        // nothing listens on (no pooled connection to race with).
+        let deadPort = ServerProcess.closedPort()
+        let deadURL = UpstreamURL(scheme: .http, host: "127.0.0.1", port: deadPort)
+        let deadGateway = try CORSProxyServer(
+            configuration: ProxyConfiguration(
+                listen: ListenAddress(host: "127.0.0.1", port: 0),
+                routes: try routes.map { ProxyRoute(prefix: $0.prefix, upstream: deadURL, responder: try CORSResponder(policy: $0.policy)) },
+                accessLog: .off, shutdownGracePeriod: .milliseconds(100)),
+            logger: Logger(label: "export-tests") { _ in SwiftLogNoOpLogHandler() }, threads: 1)
+        let deadGatewayPort = try await deadGateway.start().port!
+        let deadServer = try ExportedServer.start(format, routes: routes, upstreamPort: deadPort)
+        defer { deadServer.stop() }
         var downProbes = 0
         for base in paths {
             for origin in ["https://app.example.com", "https://admin.example.com", "https://evil.net"] {
                 let probe = Probe(method: "GET", path: base + "/ok", headers: [("Origin", origin)])
-                var theirs = Answer(try rawRequest(port: server.port, method: probe.method, path: probe.path, headers: probe.headers), probe: probe)
-                var ours = Answer(try rawRequest(port: gatewayPort, method: probe.method, path: probe.path, headers: probe.headers), probe: probe)
+                let theirResponse: RawHTTPResponse
+                let ourResponse: RawHTTPResponse
+                do {
+                    theirResponse = try rawRequest(port: deadServer.port, method: probe.method, path: probe.path, headers: probe.headers, timeoutSeconds: 30)
+                } catch {
+                    differences.append("\(probe) with the upstream down: \(format): \(error); it said: \(deadServer.printed.suffix(600))")
+                    continue
+                }
+                do {
+                    ourResponse = try rawRequest(port: deadGatewayPort, method: probe.method, path: probe.path, headers: probe.headers, timeoutSeconds: 30)
+                } catch {
+                    differences.append("\(probe) with the upstream down: swift-cors: \(error)")
+                    continue
+                }
+                var theirs = Answer(theirResponse, probe: probe)
+                var ours = Answer(ourResponse, probe: probe)
                 downProbes += 1
                 guard (500...599).contains(theirs.status), (500...599).contains(ours.status) else {
                     differences.append("\(probe) with the upstream down: \(format) \(theirs.status), swift-cors \(ours.status)")
@@ -183,7 +222,7 @@ import Testing
                 if theirs != ours { differences.append("\(probe) with the upstream down\n    \(format): \(theirs)\n    swift-cors: \(ours)") }
             }
         }
-        await gateway.shutdown()
+        await deadGateway.shutdown()
         return (probes.count + downProbes, differences, known)
     }
 

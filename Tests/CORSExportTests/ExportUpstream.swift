@@ -13,18 +13,28 @@ final class ExportUpstreamServer: @unchecked Sendable {
     /// Every connection accepted, so `stop()` can close the ones proxies keep alive too.
     private let connections = NIOLockedValueBox<[Channel]>([])
 
+    /// Listens on a port below the kernel's ephemeral range: once stopped ("the upstream is
+    /// gone"), no other test's `bind(0)` can be handed that port and answer in its place.
     init() async throws {
         let connections = self.connections
-        channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                connections.withLockedValue { $0.append(channel) }
-                return channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(Handler())
-                }
+        var lastError: Error?
+        for _ in 0..<20 {
+            do {
+                channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                    .childChannelInitializer { channel in
+                        connections.withLockedValue { $0.append(channel) }
+                        return channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                            try channel.pipeline.syncOperations.addHandler(Handler())
+                        }
+                    }
+                    .bind(host: "127.0.0.1", port: Int.random(in: 20000..<32000)).get()
+                return
+            } catch {
+                lastError = error
             }
-            .bind(host: "127.0.0.1", port: 0).get()
+        }
+        throw lastError!
     }
 
     /// Stops listening and closes every connection: the upstream is gone.

@@ -22,7 +22,8 @@ public enum RawHTTPRequestError: Error { case connect(Int32), malformed(String) 
 /// the request asks nothing about the connection (HTTP/1.1 keep-alive), so the answer is read to
 /// whenever the server closes (or the ten-second receive timeout).
 public func rawRequest(
-    port: Int, method: String, path: String, headers: [(String, String)] = [], connectionClose: Bool = true
+    port: Int, method: String, path: String, headers: [(String, String)] = [], connectionClose: Bool = true,
+    timeoutSeconds: Int = 10
 ) throws -> RawHTTPResponse {
     #if canImport(Glibc)
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -31,7 +32,7 @@ public func rawRequest(
     #endif
     guard fd >= 0 else { throw RawHTTPRequestError.connect(errno) }
     defer { close(fd) }
-    var timeout = timeval(tv_sec: 10, tv_usec: 0)
+    var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
@@ -63,7 +64,9 @@ public func rawRequest(
         received.append(contentsOf: buffer[0..<count])
     }
     let response = String(decoding: received, as: UTF8.self)
-    guard let split = response.firstRange(of: "\r\n\r\n") else { throw RawHTTPRequestError.malformed(response) }
+    guard let split = response.firstRange(of: "\r\n\r\n") else {
+        throw RawHTTPRequestError.malformed(response.isEmpty ? "nothing received (closed, or no answer in \(timeoutSeconds) s)" : response)
+    }
     let lines = response[..<split.lowerBound].split(separator: "\r\n", omittingEmptySubsequences: false)
     guard let statusLine = lines.first, statusLine.hasPrefix("HTTP/1.1 "),
         let status = Int(statusLine.dropFirst(9).prefix(3))
