@@ -138,6 +138,24 @@ import Testing
         }
     }
 
+    /// A request that got no answer, named with the side that gave none.
+    struct NoAnswer: Error { var text: String }
+
+    /// `probe` put to the exported server and to the gateway.
+    static func ask(_ probe: Probe, _ format: ExportFormat, _ server: ServerProcess, gatewayPort: Int) -> Result<(RawHTTPResponse, RawHTTPResponse), NoAnswer> {
+        let theirs: RawHTTPResponse
+        do {
+            theirs = try rawRequest(port: server.port, method: probe.method, path: probe.path, headers: probe.headers, timeoutSeconds: 30)
+        } catch {
+            return .failure(NoAnswer(text: "\(probe)\n    \(format): \(error)\n    its output: \(server.printed.suffix(600))"))
+        }
+        do {
+            return .success((theirs, try rawRequest(port: gatewayPort, method: probe.method, path: probe.path, headers: probe.headers, timeoutSeconds: 30)))
+        } catch {
+            return .failure(NoAnswer(text: "\(probe)\n    swift-cors: \(error)"))
+        }
+    }
+
     /// Runs the matrix against `format`'s export and the reference gateway; the differences, each named.
     static func differences(_ format: ExportFormat, policy: String) async throws -> (compared: Int, differences: [String], known: Int) {
         let routes = try ExportRoute.read(policy)
@@ -157,19 +175,10 @@ import Testing
         var known = 0
         let probes = Self.probes(paths: paths)
         for probe in probes {
-            let theirs: RawHTTPResponse
-            let ours: RawHTTPResponse
-            do {
-                theirs = try rawRequest(port: server.port, method: probe.method, path: probe.path, headers: probe.headers, timeoutSeconds: 30)
-            } catch {
-                differences.append("\(probe)\n    \(format): \(error)\n    its output: \(server.printed.suffix(600))")
-                continue
-            }
-            do {
-                ours = try rawRequest(port: gatewayPort, method: probe.method, path: probe.path, headers: probe.headers, timeoutSeconds: 30)
-            } catch {
-                differences.append("\(probe)\n    swift-cors: \(error)")
-                continue
+            let (theirs, ours): (RawHTTPResponse, RawHTTPResponse)
+            switch Self.ask(probe, format, server, gatewayPort: gatewayPort) {
+            case .success(let answers): (theirs, ours) = answers
+            case .failure(let failure): differences.append(failure.text); continue
             }
             let (a, b) = (Answer(theirs, probe: probe), Answer(ours, probe: probe))
             if a == b { continue }
@@ -197,19 +206,10 @@ import Testing
         for base in paths {
             for origin in ["https://app.example.com", "https://admin.example.com", "https://evil.net"] {
                 let probe = Probe(method: "GET", path: base + "/ok", headers: [("Origin", origin)])
-                let theirResponse: RawHTTPResponse
-                let ourResponse: RawHTTPResponse
-                do {
-                    theirResponse = try rawRequest(port: deadServer.port, method: probe.method, path: probe.path, headers: probe.headers, timeoutSeconds: 30)
-                } catch {
-                    differences.append("\(probe) with the upstream down: \(format): \(error); it said: \(deadServer.printed.suffix(600))")
-                    continue
-                }
-                do {
-                    ourResponse = try rawRequest(port: deadGatewayPort, method: probe.method, path: probe.path, headers: probe.headers, timeoutSeconds: 30)
-                } catch {
-                    differences.append("\(probe) with the upstream down: swift-cors: \(error)")
-                    continue
+                let (theirResponse, ourResponse): (RawHTTPResponse, RawHTTPResponse)
+                switch Self.ask(probe, format, deadServer, gatewayPort: deadGatewayPort) {
+                case .success(let answers): (theirResponse, ourResponse) = answers
+                case .failure(let failure): differences.append("with the upstream down: " + failure.text); continue
                 }
                 var theirs = Answer(theirResponse, probe: probe)
                 var ours = Answer(ourResponse, probe: probe)
