@@ -23,6 +23,8 @@ let package = Package(
         .library(name: "CORSProxy", targets: ["CORSProxy"]),
         // `cors scan`: every CORS misconfiguration of a live endpoint, and its conformance to a policy.
         .library(name: "CORSScan", targets: ["CORSScan"]),
+        // `cors explain` and `cors debug`: a console error read back, its causes on the server, and the fix.
+        .library(name: "CORSExplain", targets: ["CORSExplain"]),
         // The `cors` command line: lint, serve (trait "Hummingbird").
         .executable(name: "cors", targets: ["cors"]),
     ],
@@ -102,12 +104,17 @@ let package = Package(
             name: "CORSExport",
             dependencies: ["CORS"]
         ),
+        .target(
+            name: "CORSExplain",
+            dependencies: ["CORS", "CORSBrowser", "CORSFetch"]
+        ),
         .executableTarget(
             name: "cors",
             dependencies: [
                 "CORS",
                 "CORSScan",
                 "CORSExport",
+                "CORSExplain",
                 "CORSProxy",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -134,7 +141,7 @@ let package = Package(
         .testTarget(
             name: "CORSFetchTests",
             dependencies: [
-                "CORS", "CORSBrowser", "CORSFetch", "CORSHummingbird", "BrowserHarness",
+                "CORS", "CORSBrowser", "CORSFetch", "CORSHummingbird", "CORSExplain", "BrowserHarness",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
                 .product(name: "HummingbirdTesting", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
@@ -189,6 +196,13 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "CORSExplainTests",
+            dependencies: [
+                "CORS", "CORSBrowser", "CORSFetch", "CORSExplain", "TestHarness",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
         .testTarget(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CORSBrowser
+import CORSExplain
 import CORSFetch
 import Foundation
 
@@ -55,6 +56,9 @@ struct CheckCommand: AsyncParsableCommand {
     @Flag(help: "Print one JSON object instead of the human report.")
     var json = false
 
+    @Flag(help: "Also request a path that does not exist, an error status and another origin, to find causes such as CORS headers on successful answers only.")
+    var probeErrors = false
+
     func run() async throws {
         guard let credentialsMode = CredentialsMode(rawValue: credentials) else {
             throw ValidationError("--credentials must be omit, same-origin or include, not '\(credentials)'")
@@ -94,6 +98,12 @@ struct CheckCommand: AsyncParsableCommand {
         }
         // Each browser has a preflight cache and a cookie jar of its own; the request goes out once per browser.
         var results: [(browser: BrowserProfile, outcome: CORSFetcher.Outcome)] = []
+        var probes: [ObservedAnswer] = []
+        if probeErrors {
+            let wire = WireClient()
+            probes = await ErrorProbes.send(url: url, origin: origin, using: wire)
+            try? await wire.shutdown()
+        }
         var cookiesAfter = savedCookies
         for profile in browsers {
             let cache = PreflightCache(browser: profile)
@@ -125,24 +135,26 @@ struct CheckCommand: AsyncParsableCommand {
         }
 
         let comparison = BrowserComparison(results)
+        func causes(_ outcome: CORSFetcher.Outcome) -> [ServerCause] {
+            CauseFinder.causes(origin: origin, answers: outcome.trace.map(ObservedAnswer.init) + probes)
+        }
         if json {
             let object: [String: Any]
             if results.count == 1 {
-                object = Self.json(results[0].outcome, request)
+                object = ReportJSON.check(results[0].outcome, request, causes: causes(results[0].outcome))
             } else {
                 var byBrowser: [String: Any] = [:]
-                for (profile, outcome) in results { byBrowser[profile.name.rawValue] = Self.json(outcome, request) }
+                for (profile, outcome) in results { byBrowser[profile.name.rawValue] = ReportJSON.check(outcome, request, causes: causes(outcome)) }
                 object = [
                     "allowed": comparison.allAllow, "browsers": byBrowser, "verdictsDiffer": comparison.verdictsDiffer,
                     "difference": comparison.difference(for: request) ?? NSNull(),
                 ]
             }
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-            print(String(decoding: data, as: UTF8.self))
+            print(ReportJSON.text(object))
         } else if results.count == 1 {
-            print(Self.report(results[0].outcome, request), terminator: "")
+            print(Self.report(results[0].outcome, request, probes: probes), terminator: "")
         } else {
-            print(Self.report(comparison, request), terminator: "")
+            print(Self.report(comparison, request, probes: probes), terminator: "")
         }
         if !comparison.allAllow { throw ExitCode(1) }
     }
@@ -155,7 +167,7 @@ struct CheckCommand: AsyncParsableCommand {
         "access-control-expose-headers", "access-control-max-age", "vary", "location",
     ]
 
-    static func report(_ outcome: CORSFetcher.Outcome, _ request: FetchRequest) -> String {
+    static func report(_ outcome: CORSFetcher.Outcome, _ request: FetchRequest, probes: [ObservedAnswer] = []) -> String {
         var out = ""
         for header in outcome.droppedHeaders {
             out += "warning: the browser drops '\(header)': scripts may not set it\n"
@@ -167,6 +179,13 @@ struct CheckCommand: AsyncParsableCommand {
             for (name, value) in exchange.responseHeaders { out += "  < \(name): \(value)\(mark(name))\n" }
         }
         if outcome.preflightFromCache { out += "\npreflight: skipped, the preflight cache covers this request\n" }
+        if !probes.isEmpty {
+            out += "\nprobes (--probe-errors):\n"
+            for probe in probes {
+                let acao = probe.values("access-control-allow-origin")
+                out += "  \(probe.purpose.rawValue): \(probe.method) \(probe.url) from \(probe.origin ?? "-") -> \(probe.status), Access-Control-Allow-Origin: \(acao.isEmpty ? "none" : acao.joined(separator: " | "))\n"
+            }
+        }
         out += "\n"
         if outcome.allowed {
             out += "ALLOWED: the page can read the response (status \(outcome.status ?? 0)).\n"
@@ -182,6 +201,10 @@ struct CheckCommand: AsyncParsableCommand {
                 }
             }
         }
+        for cause in CauseFinder.causes(origin: request.origin, answers: outcome.trace.map(ObservedAnswer.init) + probes) {
+            out += "cause:    \(cause.diagnosis)\n"
+            out += "          fix: \(cause.fix)\n"
+        }
         return out
     }
 
@@ -196,11 +219,11 @@ struct CheckCommand: AsyncParsableCommand {
     }
 
     /// The report for several browsers: each one's trace and verdict, then what differs.
-    static func report(_ comparison: BrowserComparison, _ request: FetchRequest) -> String {
+    static func report(_ comparison: BrowserComparison, _ request: FetchRequest, probes: [ObservedAnswer] = []) -> String {
         var out = ""
         for (profile, outcome) in comparison.outcomes {
             out += "== \(profile)\n"
-            var single = report(outcome, request)
+            var single = report(outcome, request, probes: probes)
             if single.hasPrefix("\n") { single.removeFirst() }
             out += single + "\n"
         }
@@ -214,40 +237,6 @@ struct CheckCommand: AsyncParsableCommand {
     }
 
     private static func mark(_ name: String) -> String { highlighted.contains(name.lowercased()) ? "   <--" : "" }
-
-    static func json(_ outcome: CORSFetcher.Outcome, _ request: FetchRequest) -> [String: Any] {
-        var error: Any = NSNull()
-        if let reason = outcome.blockReason {
-            var object: [String: Any] = [
-                "kind": reason.kind, "message": outcome.consoleMessage ?? "", "firefox": reason.firefoxReason,
-                "fix": reason.fix(origin: request.origin),
-            ]
-            if let framework = ServerFramework.detect(outcome.trace.last?.responseHeaders ?? []) {
-                object["framework"] = framework.rawValue
-                object["frameworkFix"] = framework.snippet(for: reason, origin: request.origin)
-            }
-            error = object
-        } else if let typeError = outcome.typeError {
-            error = ["kind": "TypeError", "message": typeError.message(in: outcome.browser), "fix": "Change the fetch() call: the browser refuses to send it."]
-        } else if let networkError = outcome.networkError {
-            error = ["kind": "NetworkError", "message": outcome.consoleMessage ?? outcome.scriptError ?? "", "fix": "Not a CORS failure: \(networkError)."]
-        }
-        let trace: [[String: Any]] = outcome.trace.map { exchange in
-            [
-                "stage": exchange.stage.rawValue, "method": exchange.method, "url": exchange.url,
-                "requestHeaders": exchange.requestHeaders.map { ["name": $0.name, "value": $0.value] },
-                "status": exchange.status,
-                "responseHeaders": exchange.responseHeaders.map { ["name": $0.name, "value": $0.value] },
-            ]
-        }
-        var preflight: [String: Any] = ["sent": outcome.preflightSent, "fromCache": outcome.preflightFromCache]
-        preflight["status"] = outcome.preflightStatus ?? NSNull()
-        return [
-            "allowed": outcome.allowed, "preflight": preflight, "error": error, "browser": outcome.browser.name.rawValue,
-            "readableHeaders": outcome.readableHeaders, "droppedHeaders": outcome.droppedHeaders, "trace": trace,
-            "status": outcome.status ?? NSNull(),
-        ]
-    }
 
     // MARK: The preflight cache file
 

@@ -1,6 +1,7 @@
 #if Hummingbird
 import BrowserHarness
 import CORSBrowser
+import CORSExplain
 import CORSFetch
 import Foundation
 import Hummingbird
@@ -104,6 +105,13 @@ import Testing
             if ours.chromiumMessage != error { problems.append("TypeError: ours \(ours.chromiumMessage ?? "none"), Chromium \(error)") }
         } else if ours.chromiumMessage != theirs.console {
             problems.append("message:\n      ours     \(ours.chromiumMessage ?? "none")\n      Chromium \(theirs.console ?? "none")")
+        }
+        // `cors explain` reads Chromium's own console line back as the kind DevTools reported.
+        if let console = theirs.console {
+            let read = try? ConsoleErrorReader.read(console).get()
+            if read?.failure.kind != theirs.corsError || read?.url != ours.failedURL || read?.origin != ours.origin {
+                problems.append("explain read \(read.map { "\($0.failure.kind) \($0.url ?? "-") \($0.origin ?? "-")" } ?? "nothing") from Chromium's \(console)")
+            }
         }
         return problems
     }

@@ -1,6 +1,7 @@
 #if Hummingbird
 import BrowserHarness
 import CORSBrowser
+import CORSExplain
 import CORSFetch
 import Foundation
 import Hummingbird
@@ -118,6 +119,27 @@ import Testing
         }
         if ours.consoleMessages != theirs.console {
             problems.append("console:\n      ours    \(ours.consoleMessages)\n      Firefox \(theirs.console)")
+        }
+        // `cors explain` reads Firefox's own console lines back as the engine's kind, as far as
+        // Firefox's words tell it (an invalid value reads as a mismatch; a redirect with
+        // credentials only as a request that did not succeed).
+        if !theirs.console.isEmpty {
+            let read = try? ConsoleErrorReader.read(theirs.console.joined(separator: "\n")).get()
+            let expected: String =
+                switch ours.blockReason {
+                case .invalidAllowOriginValue(_, let preflight): CORSBlockReason.allowOriginMismatch("", preflight: preflight).kind
+                case .redirectContainsCredentials, nil: "NetworkError"
+                case let reason?: reason.kind
+                }
+            let readPreflight = read.flatMap { error -> Bool? in if case .blocked(let reason) = error.failure { reason.isPreflight } else { nil } }
+            let preflightOK: Bool =
+                switch ours.blockReason {
+                case .redirectContainsCredentials, nil: true
+                case let reason?: readPreflight == reason.isPreflight
+                }
+            if read?.failure.kind != expected || read?.url != ours.failedURL || !preflightOK {
+                problems.append("explain read \(read.map { "\($0.failure.kind) \($0.url ?? "-")" } ?? "nothing"), expected \(expected), from Firefox's \(theirs.console)")
+            }
         }
         return problems
     }

@@ -1,0 +1,55 @@
+import CORSBrowser
+import CORSFetch
+
+/// `cors explain`'s answer: the console error read back, what it means and what to change, and
+/// the `cors check` command that reproduces it against the real server.
+public struct Explanation: Sendable {
+    public var error: ConsoleError
+    public var guide: ErrorGuide
+
+    public init(_ error: ConsoleError) {
+        self.error = error
+        guide = ErrorGuide(error.failure, origin: error.origin, status: error.status)
+    }
+
+    /// The browser's console message for the error, in its own words, as the engine writes it
+    /// (what `cors check --json` puts in `error.message`).
+    public var message: String { error.lines.first ?? "" }
+
+    /// The `cors check` command line that sends the same request as the page did, from what the
+    /// message says (the origin, a method or header it names, credentials when the failure is
+    /// about them). `nil` without a URL to fetch.
+    public var checkCommand: String? {
+        guard let url = error.url, !url.isEmpty else { return nil }
+        var words = ["cors", "check", Self.shellQuoted(url), "--origin", Self.shellQuoted(error.origin ?? ErrorGuide.unknownOrigin)]
+        if case .blocked(let reason) = error.failure {
+            switch reason {
+            case .methodDisallowedByPreflightResponse(let method) where !method.isEmpty:
+                words += ["-X", Self.shellQuoted(method)]
+            case .headerDisallowedByPreflightResponse(let name):
+                words += ["-H", Self.shellQuoted("\(name): x")]
+            case .wildcardOriginNotAllowed, .invalidAllowCredentials:
+                words += ["--credentials", "include"]
+            default: break
+            }
+        }
+        words += ["--browser", error.browser.rawValue]
+        return words.joined(separator: " ")
+    }
+
+    /// What the command line above cannot know from the message, said once.
+    public var checkCommandNote: String? {
+        var missing: [String] = []
+        if error.origin == nil { missing.append("your page's origin for --origin") }
+        if error.preflight != false {
+            missing.append("the method (-X) and the headers (-H) your fetch() sets, if the message does not name them")
+        }
+        return missing.isEmpty ? nil : "Put in " + missing.joined(separator: ", and ") + "."
+    }
+
+    /// `value` as one word for a POSIX shell.
+    static func shellQuoted(_ value: String) -> String {
+        let plain = value.allSatisfy { $0.isLetter || $0.isNumber || "-_./:@%+=,".contains($0) }
+        return plain && !value.isEmpty ? value : "'" + value.replacing("'", with: "'\\''") + "'"
+    }
+}
