@@ -201,8 +201,11 @@ let package = Package(
         .testTarget(
             name: "CORSExplainTests",
             dependencies: [
-                "CORS", "CORSBrowser", "CORSFetch", "CORSExplain", "TestHarness",
+                "CORS", "CORSBrowser", "CORSFetch", "CORSExplain", "TestHarness", "CORSHummingbird", "CORSVapor",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
+                .product(name: "HummingbirdTesting", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
+                .product(name: "Vapor", package: "vapor", condition: .when(traits: ["Vapor"])),
             ]
         ),
         .testTarget(
