@@ -10,6 +10,12 @@ public struct CheckRun: Sendable {
     /// The answers to `--probe-errors`' requests (empty when not asked for).
     public var probes: [ObservedAnswer]
 
+    public init(request: FetchRequest, results: [(browser: BrowserProfile, outcome: CORSFetcher.Outcome)], probes: [ObservedAnswer] = []) {
+        self.request = request
+        self.results = results
+        self.probes = probes
+    }
+
     /// The causes `outcome`'s trace and the probes show.
     public func causes(_ outcome: CORSFetcher.Outcome) -> [ServerCause] {
         CauseFinder.causes(origin: request.origin, answers: outcome.trace.map(ObservedAnswer.init) + probes)

@@ -16,23 +16,28 @@ public struct Explanation: Sendable {
     /// (what `cors check --json` puts in `error.message`).
     public var message: String { error.lines.first ?? "" }
 
+    /// The request the message tells of, as far as it does: a method or a header it names, and
+    /// credentials when the failure is about them.
+    public var suggestedRequest: (method: String?, headers: [String], credentials: String?) {
+        guard case .blocked(let reason) = error.failure else { return (nil, [], nil) }
+        switch reason {
+        case .methodDisallowedByPreflightResponse(let method) where !method.isEmpty: return (method, [], nil)
+        case .headerDisallowedByPreflightResponse(let name): return (nil, ["\(name): x"], nil)
+        case .wildcardOriginNotAllowed, .invalidAllowCredentials: return (nil, [], "include")
+        default: return (nil, [], nil)
+        }
+    }
+
     /// The `cors check` command line that sends the same request as the page did, from what the
     /// message says (the origin, a method or header it names, credentials when the failure is
     /// about them). `nil` without a URL to fetch.
     public var checkCommand: String? {
         guard let url = error.url, !url.isEmpty else { return nil }
         var words = ["cors", "check", Self.shellQuoted(url), "--origin", Self.shellQuoted(error.origin ?? ErrorGuide.unknownOrigin)]
-        if case .blocked(let reason) = error.failure {
-            switch reason {
-            case .methodDisallowedByPreflightResponse(let method) where !method.isEmpty:
-                words += ["-X", Self.shellQuoted(method)]
-            case .headerDisallowedByPreflightResponse(let name):
-                words += ["-H", Self.shellQuoted("\(name): x")]
-            case .wildcardOriginNotAllowed, .invalidAllowCredentials:
-                words += ["--credentials", "include"]
-            default: break
-            }
-        }
+        let suggested = suggestedRequest
+        if let method = suggested.method { words += ["-X", Self.shellQuoted(method)] }
+        for header in suggested.headers { words += ["-H", Self.shellQuoted(header)] }
+        if let credentials = suggested.credentials { words += ["--credentials", credentials] }
         words += ["--browser", error.browser.rawValue]
         return words.joined(separator: " ")
     }

@@ -40,6 +40,19 @@ public enum ReportJSON {
         ]
     }
 
+    /// `cors check --json`'s whole object: one browser's, or with several browsers each one's
+    /// under `browsers` with the comparison.
+    public static func check(_ run: CheckRun) -> [String: Any] {
+        if run.results.count == 1 { return check(run.results[0].outcome, run.request, causes: run.causes(run.results[0].outcome)) }
+        let comparison = BrowserComparison(run.results)
+        var byBrowser: [String: Any] = [:]
+        for (profile, outcome) in run.results { byBrowser[profile.name.rawValue] = check(outcome, run.request, causes: run.causes(outcome)) }
+        return [
+            "allowed": comparison.allAllow, "browsers": byBrowser, "verdictsDiffer": comparison.verdictsDiffer,
+            "difference": comparison.difference(for: run.request) ?? NSNull(),
+        ]
+    }
+
     /// A server-side cause: its name, what it means, and the change, in the server's idiom.
     public static func cause(_ cause: ServerCause) -> [String: Any] {
         ["cause": cause.name, "diagnosis": cause.diagnosis, "fix": cause.fix]
@@ -60,8 +73,12 @@ public enum ReportJSON {
         var servers: [String: String] = [:]
         for (server, snippet) in guide.serverFixes { servers[server.rawValue] = snippet }
         object["servers"] = servers
+        let suggested = explanation.suggestedRequest
+        let request: [String: Any] = [
+            "method": suggested.method ?? NSNull(), "headers": suggested.headers, "credentials": suggested.credentials ?? NSNull(),
+        ]
         return [
-            "browser": error.browser.rawValue, "url": error.url ?? NSNull(), "origin": error.origin ?? NSNull(),
+            "recognized": true, "request": request, "browser": error.browser.rawValue, "url": error.url ?? NSNull(), "origin": error.origin ?? NSNull(),
             "redirectedFrom": error.redirectedFrom ?? NSNull(), "preflight": error.preflight ?? NSNull(),
             "status": error.status ?? NSNull(), "error": object, "check": explanation.checkCommand ?? NSNull(),
         ]

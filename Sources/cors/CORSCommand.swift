@@ -33,7 +33,7 @@ struct CORSCommand: AsyncParsableCommand {
 }
 
 #if Hummingbird
-private let subcommands: [any ParsableCommand.Type] = [LintCommand.self, ServeCommand.self, CheckCommand.self, ScanCommand.self, DemoCommand.self, ProxyCommand.self, ExportCommand.self, ExplainCommand.self]
+private let subcommands: [any ParsableCommand.Type] = [LintCommand.self, ServeCommand.self, CheckCommand.self, ScanCommand.self, DemoCommand.self, ProxyCommand.self, ExportCommand.self, ExplainCommand.self, DebugCommand.self]
 #else
 private let subcommands: [any ParsableCommand.Type] = [LintCommand.self, CheckCommand.self, ScanCommand.self, ProxyCommand.self, ExportCommand.self, ExplainCommand.self]
 #endif

@@ -60,36 +60,20 @@ struct CheckCommand: AsyncParsableCommand {
     var probeErrors = false
 
     func run() async throws {
-        guard let credentialsMode = CredentialsMode(rawValue: credentials) else {
-            throw ValidationError("--credentials must be omit, same-origin or include, not '\(credentials)'")
-        }
-        guard let fetchMode = FetchRequest.Mode(rawValue: mode) else {
-            throw ValidationError("--mode must be cors, no-cors or same-origin, not '\(mode)'")
-        }
-        guard let redirectMode = FetchRequest.Redirect(rawValue: redirect) else {
-            throw ValidationError("--redirect must be follow, error or manual, not '\(redirect)'")
-        }
+        var options = CheckOptions(url: url, origin: origin, method: method, headers: headers, body: data)
+        options.credentials = credentials
+        options.mode = mode
+        options.redirect = redirect
+        options.cache = cache
+        options.browser = browser
+        let request: FetchRequest
         let browsers: [BrowserProfile]
-        if browser.lowercased() == "all" {
-            browsers = BrowserProfile.all
-        } else if let one = BrowserProfile(named: browser) {
-            browsers = [one]
-        } else {
-            throw ValidationError("--browser must be chromium, firefox or all, not '\(browser)'")
+        do {
+            request = try options.request()
+            browsers = try options.browsers()
+        } catch {
+            throw ValidationError(error.description)
         }
-        guard let cacheMode = FetchRequest.Cache(rawValue: cache) else {
-            throw ValidationError("--cache must be default, no-store, reload, no-cache, force-cache or only-if-cached, not '\(cache)'")
-        }
-        var pairs: [(name: String, value: String)] = []
-        for header in headers {
-            guard let colon = header.firstIndex(of: ":") else {
-                throw ValidationError("-H '\(header)': write a header as 'Name: value'")
-            }
-            pairs.append((String(header[..<colon]), String(header[header.index(after: colon)...]).trimmingCharacters(in: .whitespaces)))
-        }
-        let request = FetchRequest(
-            url: url, origin: origin, method: method ?? (data == nil ? "GET" : "POST"), headers: pairs, body: data,
-            credentials: credentialsMode, mode: fetchMode, redirect: redirectMode, cache: cacheMode)
 
         var cacheFile = preflightCache.flatMap(Self.loadCacheFile)
         var savedCookies: [String: [String: String]] = [:]
@@ -135,21 +119,8 @@ struct CheckCommand: AsyncParsableCommand {
         }
 
         let comparison = BrowserComparison(results)
-        func causes(_ outcome: CORSFetcher.Outcome) -> [ServerCause] {
-            CauseFinder.causes(origin: origin, answers: outcome.trace.map(ObservedAnswer.init) + probes)
-        }
         if json {
-            let object: [String: Any]
-            if results.count == 1 {
-                object = ReportJSON.check(results[0].outcome, request, causes: causes(results[0].outcome))
-            } else {
-                var byBrowser: [String: Any] = [:]
-                for (profile, outcome) in results { byBrowser[profile.name.rawValue] = ReportJSON.check(outcome, request, causes: causes(outcome)) }
-                object = [
-                    "allowed": comparison.allAllow, "browsers": byBrowser, "verdictsDiffer": comparison.verdictsDiffer,
-                    "difference": comparison.difference(for: request) ?? NSNull(),
-                ]
-            }
+            let object = ReportJSON.check(CheckRun(request: request, results: results, probes: probes))
             print(ReportJSON.text(object))
         } else if results.count == 1 {
             print(Self.report(results[0].outcome, request, probes: probes), terminator: "")
