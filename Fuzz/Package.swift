@@ -9,7 +9,7 @@ import PackageDescription
 /// One executable per fuzz target, each `Sources/<name>/<name>.swift`, with the shared support.
 let targetNames = [
     "FuzzOrigin", "FuzzOriginPattern", "FuzzRequestedHeaders", "FuzzRequestHead", "FuzzPolicyFile",
-    "FuzzBrowserLists", "FuzzOriginMatcher", "FuzzResponderVsBrowser", "FuzzPolicyRoundTrip",
+    "FuzzBrowserLists", "FuzzOriginMatcher", "FuzzResponderVsBrowser", "FuzzPolicyRoundTrip", "FuzzConsoleMessage",
 ]
 
 let package = Package(

@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 
 all_targets=(
   FuzzOrigin FuzzOriginPattern FuzzRequestedHeaders FuzzRequestHead FuzzPolicyFile
-  FuzzBrowserLists FuzzOriginMatcher FuzzResponderVsBrowser FuzzPolicyRoundTrip
+  FuzzBrowserLists FuzzOriginMatcher FuzzResponderVsBrowser FuzzPolicyRoundTrip FuzzConsoleMessage
 )
 target=${1:-all}
 seconds=${2:-60}

@@ -207,19 +207,3 @@ public struct ErrorGuide: Sendable, Hashable {
         }
     }
 }
-
-extension CORSBlockReason {
-    /// Whether the failure was the preflight's.
-    public var isPreflight: Bool {
-        switch self {
-        case .missingAllowOriginHeader(let preflight), .wildcardOriginNotAllowed(let preflight),
-            .multipleAllowOriginValues(_, let preflight), .invalidAllowOriginValue(_, let preflight),
-            .allowOriginMismatch(_, let preflight), .invalidAllowCredentials(_, let preflight):
-            preflight
-        case .preflightInvalidStatus, .preflightDisallowedRedirect, .invalidAllowMethodsPreflightResponse,
-            .invalidAllowHeadersPreflightResponse, .methodDisallowedByPreflightResponse, .headerDisallowedByPreflightResponse:
-            true
-        case .redirectContainsCredentials: false
-        }
-    }
-}

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CORSBrowser
 import CORSExplain
 import Foundation
 

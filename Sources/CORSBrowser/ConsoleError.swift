@@ -1,6 +1,3 @@
-import CORSBrowser
-import CORSFetch
-
 /// A CORS error as a browser's console printed it, read back: which browser, the request it was
 /// about, and the failure in the engine's own terms, so it can be explained and reproduced.
 public struct ConsoleError: Sendable, Hashable {

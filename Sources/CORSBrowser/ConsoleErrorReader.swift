@@ -1,6 +1,3 @@
-import CORSBrowser
-import CORSFetch
-
 /// Reads a pasted console error back into a `ConsoleError`: Chromium's "Access to fetch at ..."
 /// line (or older Chromium's "Failed to load ...", or the reason alone), Firefox's
 /// "Cross-Origin Request Blocked: ..." lines (or the reason alone), and fetch()'s TypeErrors, in
