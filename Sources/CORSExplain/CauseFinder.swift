@@ -25,11 +25,14 @@ public struct ObservedAnswer: Sendable {
     public var requestHeaders: [(name: String, value: String)]
     public var status: Int
     public var headers: [(name: String, value: String)]
+    /// The start of the body, when it was kept (probes keep it: its shape can name the server).
+    public var body: String
 
     public init(
         purpose: Purpose, method: String, url: String, origin: String?, requestHeaders: [(name: String, value: String)] = [],
-        status: Int, headers: [(name: String, value: String)]
+        status: Int, headers: [(name: String, value: String)], body: String = ""
     ) {
+        self.body = body
         self.purpose = purpose
         self.method = method
         self.url = url
@@ -64,7 +67,7 @@ public struct ObservedAnswer: Sendable {
 /// Finds the server-side causes the answers show (`ServerCause`), for a page at `origin`.
 public enum CauseFinder {
     public static func causes(origin: String, answers: [ObservedAnswer]) -> [ServerCause] {
-        let server = answers.lazy.compactMap { ServerFramework.detect($0.headers) }.first
+        let server = answers.lazy.compactMap { ServerFramework.detect($0.headers) }.first ?? answers.lazy.compactMap(serverFromShape).first
         var causes: [ServerCause] = []
         func add(_ cause: ServerCause) { if !causes.contains(cause) { causes.append(cause) } }
 
@@ -119,6 +122,14 @@ public enum CauseFinder {
             add(.missingVaryOrigin)
         }
         return causes
+    }
+
+    /// The server an answer's shape gives away when no header names it: Vapor's errors are
+    /// `{"error":true,"reason":...}`.
+    static func serverFromShape(_ answer: ObservedAnswer) -> ServerFramework? {
+        let compact = answer.body.filter { !$0.isWhitespace }
+        if answer.status >= 400, compact.hasPrefix(#"{"error":true,"reason":"#) { return .vapor }
+        return nil
     }
 
     private static func varies(_ answer: ObservedAnswer) -> Bool {

@@ -24,7 +24,7 @@ public enum ErrorProbes {
             answers.append(
                 ObservedAnswer(
                     purpose: purpose, method: method, url: target, origin: from, requestHeaders: headers, status: response.status,
-                    headers: response.headers))
+                    headers: response.headers, body: String(response.body.prefix(512))))
         }
         return answers
     }
