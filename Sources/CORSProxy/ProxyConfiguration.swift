@@ -230,7 +230,8 @@ public struct ProxyLimits: Sendable, Hashable {
     /// A request body (413 beyond it, before anything is forwarded when Content-Length says so).
     public var requestBodyBytes: Int64 = 10 * 1024 * 1024
     public var connectTimeout: TimeAmount = .seconds(5)
-    /// From the request's head reaching the upstream to the response's head coming back (504).
+    /// From the whole request having gone upstream (its head, and its body when there is one) to
+    /// the response's head coming back (504). While a body still streams up, `idleTimeout` applies.
     public var responseHeadTimeout: TimeAmount = .seconds(60)
     /// The longest silence in either body, the client's upload or the upstream's download.
     public var idleTimeout: TimeAmount = .seconds(60)

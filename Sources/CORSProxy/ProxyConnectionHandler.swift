@@ -30,6 +30,9 @@ final class Exchange {
     /// The preflight answered here while its (rare) body still arrives: drop the body.
     var discardingBody = false
     var headSentAt: NIODeadline?
+    /// When the client's request ended: the response-head timeout counts from the later of this
+    /// and `headSentAt` (an upload still streaming is covered by the idle timeout instead).
+    var requestEndedAt: NIODeadline?
     var lastActivity: NIODeadline
     var timer: Scheduled<Void>?
     var timerWhen = NIODeadline.distantFuture
@@ -337,6 +340,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         guard let exchange else { return }
         exchange.requestEnded = true
         exchange.lastActivity = .now()
+        exchange.requestEndedAt = exchange.lastActivity
         if exchange.discardingBody || exchange.fault != nil {
             if exchange.responseEnded { completeAfterResponse(exchange) }
             return
@@ -725,7 +729,9 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
     private static func nextDeadline(_ exchange: Exchange, _ limits: ProxyLimits) -> (when: NIODeadline, fault: ProxyFault?) {
         var best: (NIODeadline, ProxyFault?) = (exchange.start + limits.deadline, .deadlineExceeded)
         func consider(_ when: NIODeadline, _ fault: ProxyFault) { if when < best.0 { best = (when, fault) } }
-        if !exchange.responseStarted, let sent = exchange.headSentAt { consider(sent + limits.responseHeadTimeout, .upstreamHeadTimeout) }
+        if !exchange.responseStarted, exchange.requestEnded, let sent = exchange.headSentAt {
+            consider(max(sent, exchange.requestEndedAt ?? sent) + limits.responseHeadTimeout, .upstreamHeadTimeout)
+        }
         if exchange.responseStarted || (!exchange.requestEnded && exchange.headSentAt != nil) {
             consider(exchange.lastActivity + limits.idleTimeout, .idleTimeout)
         }

@@ -1,5 +1,7 @@
+import Foundation
 import CORS
 import CORSProxy
+import TestHarness
 import Testing
 
 /// Responses relayed from the upstream, and the gateway's own error answers: each carries the
@@ -94,6 +96,30 @@ import Testing
             #expect(proxy.upstream.requests.count == 1)
             // The held upstream connection is given up, not pooled.
             #expect(try await eventually { proxy.upstream.record.openConnections == 0 })
+        }
+    }
+
+    @Test func anUploadSlowerThanTheResponseHeadTimeoutIsNotCutWhileItsBodyStillFlows() async throws {
+        // The response-head timeout counts from the end of the request, as nginx's read timeout
+        // does: a body still streaming up is the idle timeout's business.
+        var limits = ProxyLimits.quick
+        limits.responseHeadTimeout = .milliseconds(300)
+        let counting: UpstreamBehaviour = { request in Reply.response(200, [("Content-Type", "text/plain")], body: "\(request.bodyCount)") }
+        try await withProxy(upstream: counting, limits: limits) { proxy in
+            let (response, seconds) = try await timed {
+                try await blocking { [port = proxy.port] in
+                    let connection = try RawConnection(port: port)
+                    try connection.sendHead(method: "POST", path: "/upload", headers: [("Origin", TestPolicy.origin), ("Content-Length", "6000")])
+                    for piece in 0..<6 {
+                        Thread.sleep(forTimeInterval: 0.15)
+                        try connection.sendPattern(from: piece * 1000, count: (piece + 1) * 1000, chunked: false)
+                    }
+                    return try connection.readResponse()
+                }
+            }
+            #expect(seconds >= 0.8, "the upload took \(seconds) s")
+            #expect(response.status == 200, "\(response.text)")
+            #expect(response.text == "6000")
         }
     }
 
