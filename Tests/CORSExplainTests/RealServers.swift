@@ -3,47 +3,14 @@ import CORSFetch
 import Foundation
 import TestHarness
 
-/// nginx and Apache from the machine's packages, each with a configuration of the test's, started
+/// nginx (`NginxServer`) and Apache from the machine's packages, each with a configuration of the test's, started
 /// by `ServerProcess` on 127.0.0.1.
 enum RealServer {
-    static var nginx: String? { ServerProcess.find("nginx") }
     static var apache: String? { ServerProcess.find("apache2") ?? ServerProcess.find("httpd") }
     /// CI sets CORS_REQUIRE_SERVERS=1: a missing server is then a failure, not a skip.
     static var required: Bool { ProcessInfo.processInfo.environment["CORS_REQUIRE_SERVERS"] == "1" }
-    static var nginxRuns: Bool { nginx != nil || required }
+    static var nginxRuns: Bool { NginxServer.executable != nil || NginxServer.required || required }
     static var apacheRuns: Bool { apache != nil || required }
-
-    /// nginx with `server` as the body of its one `server { }` block (`PORT` is replaced by its port).
-    static func nginx(http: String = "", server: String) throws -> ServerProcess {
-        guard let nginx else { throw ServerProcess.DidNotStart(description: "nginx is not installed") }
-        return try ServerProcess(
-            name: "nginx", executable: nginx,
-            prepare: { port, directory in
-                let configuration = """
-                    daemon off;
-                    master_process off;
-                    error_log \(directory.path)/logs/error.log warn;
-                    pid \(directory.path)/nginx.pid;
-                    events { worker_connections 64; }
-                    http {
-                        access_log off;
-                        client_body_temp_path \(directory.path)/body;
-                        proxy_temp_path \(directory.path)/proxy;
-                        fastcgi_temp_path \(directory.path)/fastcgi;
-                        uwsgi_temp_path \(directory.path)/uwsgi;
-                        scgi_temp_path \(directory.path)/scgi;
-                        default_type application/json;
-                        \(http)
-                        server {
-                            listen 127.0.0.1:\(port);
-                            \(server.replacing("PORT", with: String(port)))
-                        }
-                    }
-                    """
-                try configuration.write(to: directory.appendingPathComponent("nginx.conf"), atomically: true, encoding: .utf8)
-            },
-            arguments: { _, directory in ["-p", directory.path + "/", "-c", directory.appendingPathComponent("nginx.conf").path] })
-    }
 
     /// Apache serving `files` (name: content) from its directory, with `directives` in the
     /// server's context (as a site's configuration or a .htaccess would set them).

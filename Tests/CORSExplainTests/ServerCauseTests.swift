@@ -13,8 +13,7 @@ import Testing
     @Test(.enabled(if: RealServer.nginxRuns))
     func nginxAddHeaderInsideIfLosesTheInheritedHeadersOnThePreflight() async throws {
         // The seeds' nginx snippet: the `add_header` inside `if` replaces the location's.
-        let nginx = try await blocking {
-            try RealServer.nginx(server: """
+        let nginx = try await NginxServer(server: """
                 location /api/ {
                     add_header 'Access-Control-Allow-Origin' '\(pageOrigin)' always;
                     add_header 'Access-Control-Allow-Methods' 'GET, POST, PUT, DELETE, OPTIONS' always;
@@ -27,7 +26,6 @@ import Testing
                     return 200 '{"ok":true}';
                 }
                 """)
-        }
         defer { nginx.stop() }
         let (outcome, causes) = try await check(nginx.url("/api/items"), method: "PUT", headers: Self.json, body: "{}")
         #expect(outcome.blockReason == .missingAllowOriginHeader(preflight: true))
@@ -38,14 +36,12 @@ import Testing
 
     @Test(.enabled(if: RealServer.nginxRuns))
     func nginxAddHeaderWithoutAlwaysLeavesErrorsBare() async throws {
-        let nginx = try await blocking {
-            try RealServer.nginx(server: """
+        let nginx = try await NginxServer(server: """
                 add_header Access-Control-Allow-Origin '\(pageOrigin)';
                 add_header Vary Origin;
                 location = /api/items { return 200 '{"ok":true}'; }
                 location / { return 404; }
                 """)
-        }
         defer { nginx.stop() }
         let (outcome, causes) = try await check(nginx.url("/api/items"))
         #expect(outcome.allowed)
@@ -55,14 +51,12 @@ import Testing
 
     @Test(.enabled(if: RealServer.nginxRuns))
     func nginxPrintingItsAllowListInOneValueIsNamed() async throws {
-        let nginx = try await blocking {
-            try RealServer.nginx(server: """
+        let nginx = try await NginxServer(server: """
                 location / {
                     add_header Access-Control-Allow-Origin "\(pageOrigin), http://localhost:8080" always;
                     return 200 '{}';
                 }
                 """)
-        }
         defer { nginx.stop() }
         let (outcome, causes) = try await check(nginx.url("/api/items"))
         #expect(outcome.blockReason?.kind == "MultipleAllowOriginValues")
@@ -71,14 +65,12 @@ import Testing
 
     @Test(.enabled(if: RealServer.nginxRuns))
     func anAllowOriginWithATrailingSlashIsANearMiss() async throws {
-        let nginx = try await blocking {
-            try RealServer.nginx(server: """
+        let nginx = try await NginxServer(server: """
                 location / {
                     add_header Access-Control-Allow-Origin "\(pageOrigin)/" always;
                     return 200 '{}';
                 }
                 """)
-        }
         defer { nginx.stop() }
         let (outcome, causes) = try await check(nginx.url("/api/items"))
         #expect(!outcome.allowed)
@@ -87,8 +79,7 @@ import Testing
 
     @Test(.enabled(if: RealServer.nginxRuns))
     func nginxReflectingTheOriginWithoutVaryIsNamed() async throws {
-        let nginx = try await blocking {
-            try RealServer.nginx(
+        let nginx = try await NginxServer(
                 http: """
                     map $http_origin $cors_origin {
                         default "";
@@ -101,7 +92,6 @@ import Testing
                         return 200 '{}';
                     }
                     """)
-        }
         defer { nginx.stop() }
         let (outcome, causes) = try await check(nginx.url("/api/items"))
         #expect(outcome.allowed)
@@ -111,8 +101,7 @@ import Testing
     @Test(.enabled(if: RealServer.nginxRuns))
     func aProxyAddingTheHeaderAnApplicationAlreadySendsIsNamed() async throws {
         // The application (a second server block standing for it) sends its own header; the proxy adds one more.
-        let nginx = try await blocking {
-            try RealServer.nginx(server: """
+        let nginx = try await NginxServer(server: """
                 location /app/ {
                     add_header Access-Control-Allow-Origin '\(pageOrigin)' always;
                     add_header Vary Origin always;
@@ -123,7 +112,6 @@ import Testing
                     add_header Access-Control-Allow-Origin '*' always;
                 }
                 """)
-        }
         defer { nginx.stop() }
         let (outcome, causes) = try await check(nginx.url("/api/items"))
         #expect(outcome.blockReason?.kind == "MultipleAllowOriginValues")
@@ -166,8 +154,7 @@ import Testing
     @Test(.enabled(if: RealServer.nginxRuns))
     func aCorrectNginxConfigurationShowsNoCause() async throws {
         // The seeds' snippet mended: every header with `always`, repeated in the OPTIONS block, and Vary.
-        let nginx = try await blocking {
-            try RealServer.nginx(server: """
+        let nginx = try await NginxServer(server: """
                 location /api/ {
                     add_header 'Access-Control-Allow-Origin' '\(pageOrigin)' always;
                     add_header 'Vary' 'Origin' always;
@@ -182,7 +169,6 @@ import Testing
                 }
                 location / { return 404; }
                 """)
-        }
         defer { nginx.stop() }
         let (outcome, causes) = try await check(nginx.url("/api/items"), method: "PUT", headers: Self.json, body: "{}")
         #expect(outcome.allowed)

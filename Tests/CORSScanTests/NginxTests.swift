@@ -1,5 +1,6 @@
 import CORSScan
 import Foundation
+import TestHarness
 import Testing
 
 /// The scanner against nginx configured as CORS is configured in the wild: each location one of

@@ -1,21 +1,21 @@
 import Foundation
-import TestHarness
 
 /// A real nginx on 127.0.0.1 with a configuration of the test's, in a temporary prefix
 /// directory; one process (`master_process off`), started and stopped by `ServerProcess`.
-final class NginxServer: @unchecked Sendable {
+public final class NginxServer: @unchecked Sendable {
     private let server: ServerProcess
-    var port: Int { server.port }
+    public var port: Int { server.port }
 
     /// The nginx binary, from PATH or Debian's place; `nil` when not installed.
-    static var executable: String? { ServerProcess.find("nginx") }
+    public static var executable: String? { ServerProcess.find("nginx") }
 
     /// Whether the nginx suites must run (CI sets CORS_REQUIRE_NGINX=1): a missing nginx then fails them.
-    static var required: Bool { ProcessInfo.processInfo.environment["CORS_REQUIRE_NGINX"] == "1" }
+    public static var required: Bool { ProcessInfo.processInfo.environment["CORS_REQUIRE_NGINX"] == "1" }
 
     /// Starts nginx with `server` (the body of one `server { }` block, without `listen`) and
-    /// `http` (directives for the `http { }` block, such as maps), on a free port.
-    init(http: String, server: String) async throws {
+    /// `http` (directives for the `http { }` block, such as maps), on a free port; `PORT` in
+    /// `server` stands for that port (a location can proxy to another location of the same server).
+    public init(http: String = "", server: String) async throws {
         guard let executable = Self.executable else { throw ServerProcess.DidNotStart(description: "nginx is not installed") }
         self.server = try await blocking {
             try ServerProcess(
@@ -38,7 +38,7 @@ final class NginxServer: @unchecked Sendable {
                         \(http)
                             server {
                                 listen 127.0.0.1:\(port);
-                        \(server)
+                        \(server.replacing("PORT", with: String(port)))
                             }
                         }
                         """
@@ -48,7 +48,7 @@ final class NginxServer: @unchecked Sendable {
         }
     }
 
-    func url(_ path: String) -> String { server.url(path) }
+    public func url(_ path: String) -> String { server.url(path) }
 
-    func stop() { server.stop() }
+    public func stop() { server.stop() }
 }
