@@ -193,7 +193,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CORSToolTests",
-            dependencies: ["cors", "BrowserHarness", "TestHarness"]
+            dependencies: ["cors", "CORS", "BrowserHarness", "TestHarness"]
         ),
     ],
     swiftLanguageModes: [.v6]
