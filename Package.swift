@@ -46,6 +46,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // `swift package generate-documentation` (Scripts/docs.sh): the DocC catalogs under Sources/*/.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         .target(
@@ -210,7 +212,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CORSToolTests",
-            dependencies: ["cors", "BrowserHarness", "TestHarness"]
+            dependencies: ["cors", "CORS", "BrowserHarness", "TestHarness"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -3,6 +3,8 @@ import HTTPTypes
 /// What the responder decided for one request, and how to apply it: answer a preflight
 /// (`preflightResponse()`), or decorate the application's response (`apply(to:)`).
 public struct CORSDecision: Sendable {
+    /// What the responder made of the request: not CORS, a preflight allowed or refused, or an
+    /// actual request from an allowed or a refused origin.
     public enum Outcome: Sendable, Hashable {
         /// No Origin header: not a CORS request. Responses still vary on Origin.
         case notCORS
@@ -16,6 +18,7 @@ public struct CORSDecision: Sendable {
         case actualRejected
     }
 
+    /// Which of the five outcomes this decision is.
     public let outcome: Outcome
     let reason: CORSRejection.Reason?
     let compiled: CompiledPolicy
@@ -267,9 +270,11 @@ public struct AccessControlFields: Sequence, Sendable {
     let head: HTTPField?
     let tail: [HTTPField]
 
+    /// Walks the echoed origin's field, then the prebuilt ones.
     public struct Iterator: IteratorProtocol {
         var head: HTTPField?
         var tail: IndexingIterator<[HTTPField]>
+        /// The next field to add, or `nil` after the last.
         public mutating func next() -> HTTPField? {
             if let field = head {
                 head = nil
@@ -279,6 +284,8 @@ public struct AccessControlFields: Sequence, Sendable {
         }
     }
 
+    /// An iterator over the fields, in the order they go on the response.
     public func makeIterator() -> Iterator { Iterator(head: head, tail: tail.makeIterator()) }
+    /// The exact number of fields, so a container can reserve room for them at once.
     public var underestimatedCount: Int { tail.count + (head == nil ? 0 : 1) }
 }

@@ -36,6 +36,8 @@ public struct CORSPolicy: Sendable {
     /// Accepts subdomain patterns over a public suffix (`https://*.github.io`): anyone can register there.
     public var dangerouslyAllowSubdomainsOfPublicSuffixes: Bool
 
+    /// A policy with the given keys; every default allows nothing beyond what browsers allow
+    /// without CORS. Nothing is checked here: `validate()` or `CORSResponder(policy:)` does.
     public init(
         allowOrigins: [String] = [],
         allowOriginPredicate: OriginPredicate? = nil,
@@ -70,6 +72,7 @@ public struct CORSPolicy: Sendable {
 
 /// Decides an origin the policy's list does not name. Called only with valid serialized origins.
 public enum OriginPredicate: Sendable {
+    /// A check that answers at once (a pattern, an in-memory set); decisions never suspend.
     case sync(@Sendable (Origin) -> Bool)
     /// For lookups that suspend; adapters await it, `CORSResponder.decide(_:)` reports it pending.
     case async(@Sendable (Origin) async -> Bool)

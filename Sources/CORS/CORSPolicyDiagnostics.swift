@@ -160,6 +160,7 @@ public enum CORSPolicyWarning: Sendable, Hashable {
     /// A CORS-safelisted response header: scripts can read it without exposing it.
     case safelistedHeaderExposed(index: Int, value: String)
 
+    /// The policy key (with the list index) the warning is about.
     public var key: String {
         switch self {
         case .maxAgeAboveChromiumCap: return "maxAge"
@@ -170,6 +171,7 @@ public enum CORSPolicyWarning: Sendable, Hashable {
         }
     }
 
+    /// Why it is probably not what was meant, in one sentence.
     public var reason: String {
         switch self {
         case .maxAgeAboveChromiumCap(let value):
@@ -189,6 +191,7 @@ public enum CORSPolicyWarning: Sendable, Hashable {
         }
     }
 
+    /// What to change.
     public var fix: String {
         switch self {
         case .maxAgeAboveChromiumCap: return "use 7200 or less for the same effect everywhere"
@@ -202,10 +205,14 @@ public enum CORSPolicyWarning: Sendable, Hashable {
 
 /// Every error and warning found in a policy, in key order.
 public struct CORSPolicyDiagnostics: Sendable, Hashable {
+    /// The problems that stop the policy from being compiled.
     public var errors: [CORSPolicyError] = []
+    /// The legal but probably unintended entries; the policy still compiles.
     public var warnings: [CORSPolicyWarning] = []
+    /// Whether there is no error (warnings allowed).
     public var isValid: Bool { errors.isEmpty }
 
+    /// Diagnostics holding these errors and warnings.
     public init(errors: [CORSPolicyError] = [], warnings: [CORSPolicyWarning] = []) {
         self.errors = errors
         self.warnings = warnings
@@ -220,7 +227,9 @@ public struct CORSPolicyDiagnostics: Sendable, Hashable {
 
 /// Thrown when a policy with errors is compiled; carries the warnings too.
 public struct CORSPolicyValidationError: Error, Sendable, CustomStringConvertible {
+    /// Every error and warning of the refused policy.
     public let diagnostics: CORSPolicyDiagnostics
+    /// One line per problem, as `cors lint` prints them.
     public var description: String { diagnostics.lines.joined(separator: "\n") }
 }
 

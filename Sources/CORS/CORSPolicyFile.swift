@@ -10,11 +10,16 @@ public enum CORSPolicyFile {
 
     /// A key that is unknown or holds the wrong kind of value: the policy is invalid, but the file is JSON.
     public enum Problem: Sendable, Hashable, CustomStringConvertible {
+        /// A key no policy has; `suggestion` is the valid key it is closest to, if it looks like a typo.
         case unknownKey(String, line: Int, column: Int, suggestion: String?)
+        /// A key given twice; the first one counts.
         case duplicateKey(String, line: Int, column: Int)
+        /// A key whose value is of the wrong kind (`expected` and `found` are for the message).
         case wrongType(key: String, line: Int, column: Int, expected: String, found: String)
+        /// The file is JSON but not an object.
         case notAnObject(found: String)
 
+        /// The problem as `cors lint` prints it: `error: line:column: what; the fix`.
         public var description: String {
             switch self {
             case .unknownKey(let key, let line, let column, let suggestion):

@@ -21,6 +21,7 @@ public struct CORSRejection: Sendable, Equatable {
         case headerNotAllowed = "header-not-allowed"
     }
 
+    /// Why the request was refused.
     public let reason: Reason
     /// The value of the request field the reason concerns (Origin, or an Access-Control-Request-* field).
     let value: String

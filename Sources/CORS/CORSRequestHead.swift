@@ -12,10 +12,12 @@ public struct CORSRequestHead: Sendable {
     public var hasDuplicateOrigin = false
     /// The Access-Control-Request-Method value (only read on OPTIONS).
     public var requestMethod: String?
+    /// Whether Access-Control-Request-Method appeared more than once (malformed: browsers send one).
     public var hasDuplicateRequestMethod = false
     /// The Access-Control-Request-Headers value; several lines are joined with `,`.
     public var requestHeaders: String?
 
+    /// An empty head, to fill with `record(name:value:)` line by line.
     public init(isOptions: Bool) {
         self.isOptions = isOptions
     }
@@ -85,8 +87,8 @@ public struct CORSRequestHead: Sendable {
         lhs.withUTF8Bytes { left in rhs.withUTF8Bytes { right in memoryEqual(left, right) } }
     }
 
-    @inline(__always)
     /// Whether `name` equals `lowercase` (given in lowercase) ignoring ASCII case, without allocating.
+    @inline(__always)
     public static func equalsIgnoringCase(_ name: String.UTF8View, _ lowercase: String) -> Bool {
         guard name.count == lowercase.utf8.count else { return false }
         // In place and a word at a time (native strings always are contiguous); walking the views

@@ -5,6 +5,7 @@ import Synchronization
 public final class CORSResponderStore: Sendable {
     private let current: Mutex<CORSResponder>
 
+    /// A store that starts with `responder`.
     public init(_ responder: CORSResponder) {
         current = Mutex(responder)
     }

@@ -56,6 +56,7 @@ public enum CORSRoutesError: Error, Sendable, CustomStringConvertible {
     /// A prefix that does not start with `/`.
     case prefixNotAPath(String)
 
+    /// The problem in words: the route's policy diagnostics, one per line, or the prefix to fix.
     public var description: String {
         switch self {
         case .invalidPolicy(let route, let error):
@@ -70,10 +71,15 @@ public enum CORSRoutesError: Error, Sendable, CustomStringConvertible {
 /// Where an adapter gets the responder for a request: one fixed policy, a swappable one, or
 /// per-route policies.
 public enum CORSResponderSource: Sendable {
+    /// One policy for every request.
     case fixed(CORSResponder)
+    /// Whatever policy the store holds when the request arrives.
     case store(CORSResponderStore)
+    /// The policy of the longest prefix covering the request's path.
     case routes(CORSRoutes)
 
+    /// The responder for a request to `path`, or `nil` when no policy covers it (the request then
+    /// gets no CORS handling). `path` is evaluated only for per-route policies.
     @inline(__always)
     public func responder(forPath path: @autoclosure () -> String) -> CORSResponder? {
         switch self {

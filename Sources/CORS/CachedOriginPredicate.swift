@@ -26,6 +26,7 @@ public final class CachedOriginPredicate: Sendable {
     ///   - capacity: at most this many origins are remembered (oldest evicted first).
     ///   - timeToLive: an answer is reused for at most this long.
     ///   - now: the clock, injectable for tests.
+    ///   - lookup: the real check (a database query, say), run for an origin without a fresh answer.
     public init(
         capacity: Int = 1024, timeToLive: Duration = .seconds(60),
         now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now },

@@ -2,18 +2,28 @@
 /// `line:column`. The core has no Foundation, so it reads RFC 8259 JSON itself; files that embed
 /// policies (a proxy's routes, an export's) read themselves with it too.
 public indirect enum JSONValue: Sendable, Equatable {
+    /// An object's members in file order, duplicates kept so a reader can report them.
     case object([Member])
+    /// A list.
     case array([JSONValue])
+    /// A string, escapes decoded.
     case string(String)
+    /// A number as written (RFC 8259 grammar), for the reader to convert as it needs.
     case number(String)
+    /// `true` or `false`.
     case bool(Bool)
+    /// `null`.
     case null
 
     /// One `"key": value` of an object, with where its key starts.
     public struct Member: Sendable, Equatable {
+        /// The key, escapes decoded.
         public var key: String
+        /// The value.
         public var value: JSONValue
+        /// The 1-based line the key starts on.
         public var line: Int
+        /// The 1-based column the key starts at.
         public var column: Int
     }
 
@@ -58,11 +68,16 @@ public indirect enum JSONValue: Sendable, Equatable {
 
 /// Where and why a policy file is not JSON.
 public struct JSONSyntaxError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The 1-based line of the first character that is not JSON.
     public let line: Int
+    /// The 1-based column of that character.
     public let column: Int
+    /// What was expected there.
     public let message: String
+    /// `line:column: message`.
     public var description: String { "\(line):\(column): \(message)" }
 
+    /// An error at `line:column`.
     public init(line: Int, column: Int, message: String) {
         self.line = line
         self.column = column

@@ -35,6 +35,7 @@ public struct Origin: Sendable, Hashable, CustomStringConvertible {
         return host.hasPrefix("127.") && layout.hostIsIPv4
     }
 
+    /// The serialization.
     public var description: String { serialized }
 
     private func utf8Slice(_ start: Int, _ end: Int) -> Substring {

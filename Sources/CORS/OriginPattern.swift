@@ -87,6 +87,7 @@ public enum OriginPattern: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The entry as it is written in `allowOrigins`.
     public var description: String {
         switch self {
         case .null: return "null"
@@ -133,6 +134,7 @@ public enum OriginPattern: Sendable, Hashable, CustomStringConvertible {
 
 /// Why an `allowOrigins` entry is not a usable origin or pattern.
 public enum OriginPatternError: Error, Sendable, Hashable {
+    /// An empty string.
     case empty
     /// `*` inside a list: any-origin is the whole value `"*"`, not one entry among others.
     case wildcardInList

@@ -4,7 +4,14 @@
 /// `FirefoxAgreementTests`) except `maxAgeCap`, which no test can wait out (it is the browsers'
 /// documented cap).
 public struct BrowserProfile: Sendable, Hashable, CustomStringConvertible {
-    public enum Name: String, Sendable, CaseIterable { case chromium, firefox }
+    /// The browsers there is a profile for; the raw value is what `cors check --browser` takes.
+    public enum Name: String, Sendable, CaseIterable {
+        /// Chromium, and the browsers built on it (Chrome, Edge): observed on Chromium 156.
+        case chromium
+        /// Firefox: observed on Firefox 153 ESR.
+        case firefox
+    }
+    /// Which browser this is, for the wording that is rendered per browser by name.
     public let name: Name
 
     /// Chromium also safelists client-hint request headers (DPR, Save-Data, Device-Memory, Width,
@@ -59,6 +66,7 @@ public struct BrowserProfile: Sendable, Hashable, CustomStringConvertible {
     /// Firefox sends it, so it needs a preflight there).
     public let dropsUserAgent: Bool
 
+    /// Chromium 156's behaviour: the default everywhere a profile is taken.
     public static let chromium = BrowserProfile(
         name: .chromium, safelistsClientHints: true, severalAllowOriginValuesNeedSeveralLines: false,
         distinguishesInvalidAllowOrigin: true, unparsableMaxAgeSeconds: nil, maxAgeCap: 7200,
@@ -66,6 +74,7 @@ public struct BrowserProfile: Sendable, Hashable, CustomStringConvertible {
         followsEmptyLocation: false, redirectLimit: 20, dropsUserAgent: true,
         combinesRepeatedHeaders: true, listsRepeatedNamesInPreflight: false)
 
+    /// Firefox 153 ESR's behaviour.
     public static let firefox = BrowserProfile(
         name: .firefox, safelistsClientHints: false, severalAllowOriginValuesNeedSeveralLines: true,
         distinguishesInvalidAllowOrigin: false, unparsableMaxAgeSeconds: 0, maxAgeCap: 86400,
@@ -73,6 +82,7 @@ public struct BrowserProfile: Sendable, Hashable, CustomStringConvertible {
         followsEmptyLocation: true, redirectLimit: 20, dropsUserAgent: false,
         combinesRepeatedHeaders: false, listsRepeatedNamesInPreflight: true)
 
+    /// Every profile, in the order `cors check --browser all` reports them.
     public static let all: [BrowserProfile] = [.chromium, .firefox]
 
     /// The profile named `name` (`chromium`, `firefox`), case-insensitively.

@@ -7,20 +7,34 @@ import CORS
 /// each kind, and checked again by `ChromiumAgreementTests` whenever Chromium is installed.
 public enum CORSBlockReason: Error, Sendable, Hashable {
     // The CORS check (Fetch §4.10), on the actual response or on the preflight's.
+    /// No Access-Control-Allow-Origin at all (Fetch §4.10 "CORS check"). `preflight`: on the preflight's answer.
     case missingAllowOriginHeader(preflight: Bool)
+    /// Access-Control-Allow-Origin is `*` but the request carries credentials (Fetch §4.10).
     case wildcardOriginNotAllowed(preflight: Bool)
+    /// Several Access-Control-Allow-Origin values (the combined value), where one origin is allowed.
     case multipleAllowOriginValues(String, preflight: Bool)
+    /// An Access-Control-Allow-Origin value that is no origin at all (Chromium tells it apart).
     case invalidAllowOriginValue(String, preflight: Bool)
+    /// An Access-Control-Allow-Origin value that is not the page's origin (Fetch §4.10).
     case allowOriginMismatch(String, preflight: Bool)
+    /// Credentials were sent but Access-Control-Allow-Credentials is not exactly `true` (its value
+    /// given; Fetch §4.10).
     case invalidAllowCredentials(String, preflight: Bool)
     // The preflight (Fetch §4.8).
+    /// The preflight's answer had a status outside 200-299 (Fetch §4.8: an ok status).
     case preflightInvalidStatus(Int)
+    /// The preflight was answered with a redirect, which browsers never follow for a preflight.
     case preflightDisallowedRedirect
+    /// Access-Control-Allow-Methods did not parse as a list of tokens (its value given).
     case invalidAllowMethodsPreflightResponse(String)
+    /// Access-Control-Allow-Headers did not parse as a list of tokens (its value given).
     case invalidAllowHeadersPreflightResponse(String)
+    /// The preflight's answer does not allow the request's method (Fetch §4.8 step 7.5).
     case methodDisallowedByPreflightResponse(String)
+    /// The preflight's answer does not allow this request header (Fetch §4.8 steps 7.6-7.8).
     case headerDisallowedByPreflightResponse(String)
     // Redirects (Fetch §4.4 "HTTP-redirect fetch").
+    /// A cross-origin redirect to a URL with a user name or password (Fetch §4.4).
     case redirectContainsCredentials(String)
 
     /// Chromium's name for the kind, as DevTools reports it.

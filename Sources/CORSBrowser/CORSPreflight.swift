@@ -24,11 +24,14 @@ public enum CORSPreflight {
 
     /// What an allowed preflight grants, and for how long it may be cached.
     public struct Grant: Sendable, Hashable {
+        /// Access-Control-Allow-Methods' items, as sent (`*` included).
         public var methods: [String]
+        /// Access-Control-Allow-Headers' items, as sent (`*` included).
         public var headerNames: [String]
         /// Seconds to cache it for, from Access-Control-Max-Age: `nil` for the browser's default (5 s).
         public var maxAge: Int?
 
+        /// A grant of these methods and header names, cached for `maxAge` seconds.
         public init(methods: [String], headerNames: [String], maxAge: Int?) {
             self.methods = methods
             self.headerNames = headerNames

@@ -1,12 +1,20 @@
 /// What `fetch()` itself refuses before sending anything, with the exception text Chromium throws.
 public enum FetchTypeError: Error, Sendable, Hashable {
+    /// CONNECT, TRACE or TRACK, in any case (Fetch §2.2.1 "forbidden method").
     case forbiddenMethod(String)
+    /// A method that is not an HTTP token.
     case invalidMethod(String)
+    /// A header name that is not an HTTP token.
     case invalidHeaderName(String)
+    /// A header value with a NUL, CR or LF.
     case invalidHeaderValue(String)
+    /// A body on a GET or HEAD request.
     case bodyWithGetOrHead
+    /// A URL with a user name or password.
     case credentialsInURL(String)
+    /// A method other than GET, HEAD or POST in `no-cors` mode.
     case methodUnsupportedInNoCORS(String)
+    /// A URL that does not parse as http(s).
     case invalidURL(String)
     /// `only-if-cached` with a mode other than `same-origin` (the mode, for Firefox's wording).
     case onlyIfCachedOutsideSameOrigin(String)

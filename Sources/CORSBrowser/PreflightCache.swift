@@ -10,7 +10,13 @@ import Synchronization
 public final class PreflightCache: Sendable {
     /// The longest a browser keeps an entry, whatever Access-Control-Max-Age says.
     public enum Cap: Sendable {
-        case chromium, firefox, webkit
+        /// Chromium's cap: 7200 seconds (two hours).
+        case chromium
+        /// Firefox's cap: 86400 seconds (a day).
+        case firefox
+        /// WebKit's cap: 600 seconds (from its documentation; no suite runs WebKit).
+        case webkit
+        /// The cap in seconds.
         public var seconds: Int {
             switch self {
             case .chromium: return 7200
@@ -105,11 +111,17 @@ public final class PreflightCache: Sendable {
     /// An entry with its remaining lifetime, for keeping the cache between processes
     /// (`cors check --preflight-cache FILE`).
     public struct SavedEntry: Codable, Sendable, Hashable {
+        /// The page's origin the preflight was made from.
         public var origin: String
+        /// The URL the preflight was made for.
         public var url: String
+        /// Whether the preflight was for a credentialed request.
         public var credentials: Bool
+        /// The methods the preflight's answer allowed.
         public var methods: [String]
+        /// The header names the preflight's answer allowed.
         public var headerNames: [String]
+        /// The Access-Control-Max-Age the answer gave, `nil` when none.
         public var maxAge: Int?
         /// Seconds the entry had left when saved.
         public var secondsLeft: Double

@@ -1,7 +1,18 @@
 /// The server software an answer came from, as far as its headers tell, so a fix can be shown in
 /// that software's own terms.
 public enum ServerFramework: String, Sendable, CaseIterable {
-    case express, nginx, apache, caddy, vapor, hummingbird
+    /// Express, the Node.js framework: a fix for the `cors` npm package.
+    case express
+    /// nginx: `add_header ... always` lines.
+    case nginx
+    /// Apache httpd: `Header always set` lines.
+    case apache
+    /// Caddy: `header` lines.
+    case caddy
+    /// Vapor: swift-cors' middleware.
+    case vapor
+    /// Hummingbird (and `cors serve`): swift-cors' middleware.
+    case hummingbird
 
     /// Reads `Server` and `X-Powered-By` (case-insensitive names and values).
     public static func detect(_ headers: [(name: String, value: String)]) -> ServerFramework? {

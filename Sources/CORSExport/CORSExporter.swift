@@ -2,8 +2,11 @@ import CORS
 
 /// Where the exported server forwards requests: `http[s]://host[:port]`.
 public struct ExportUpstream: Sendable, Equatable {
+    /// `http` or `https`.
     public var scheme: String
+    /// A name, an IPv4 address or a bracketed IPv6 address.
     public var host: String
+    /// The port, the scheme's default when none was written.
     public var port: Int
 
     /// Parses `http://host[:port]` or `https://host[:port]` (a name, IPv4 or `[IPv6]`; no path).
@@ -52,24 +55,31 @@ public struct ExportUpstream: Sendable, Equatable {
 /// What `cors export` writes: the configuration, and warnings for stderr (a limit of the format
 /// that does not change what a browser does).
 public struct ExportedConfiguration: Sendable {
+    /// The configuration, ready to write to a file.
     public var text: String
+    /// What the format does differently in a way no browser notices, for stderr.
     public var warnings: [String]
 }
 
 /// Writes routes' policies as one format's configuration, every feature exactly or not at all.
 public struct CORSExporter: Sendable {
+    /// The server whose language is written.
     public var format: ExportFormat
     /// With an upstream, a complete minimal server configuration proxying to it, listening on
     /// `listen` (`127.0.0.1:8080` by default); without, a fragment to include.
     public var upstream: ExportUpstream?
+    /// `host:port` the complete configuration listens on.
     public var listen: String
 
+    /// An exporter to `format`; a fragment unless an upstream is given.
     public init(format: ExportFormat, upstream: ExportUpstream? = nil, listen: String = "127.0.0.1:8080") {
         self.format = format
         self.upstream = upstream
         self.listen = listen
     }
 
+    /// The configuration for `routes` (longest prefix first), or every reason it cannot be written
+    /// exactly: an invalid policy, or a feature the format cannot express.
     public func export(_ routes: [ExportRoute]) throws(ExportError) -> ExportedConfiguration {
         var expressions: [(prefix: String, rules: PolicyExpressions)] = []
         var problems: [ExportError] = []

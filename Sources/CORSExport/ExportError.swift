@@ -11,6 +11,7 @@ public enum ExportError: Error, Sendable, Equatable, CustomStringConvertible {
     /// `--upstream` is not `http://host[:port]`.
     case invalidUpstream(String)
 
+    /// What is wrong and the way out, one problem per line, as `cors export` prints it.
     public var description: String {
         switch self {
         case .unreadable(let message): return "not JSON: \(message)"

@@ -1,7 +1,17 @@
 /// A server whose configuration language `cors export` writes.
 public enum ExportFormat: String, Sendable, CaseIterable, CustomStringConvertible {
-    case nginx, apache, caddy, haproxy, envoy
+    /// nginx: `map`s and a `location` per route.
+    case nginx
+    /// Apache httpd 2.4: `SetEnvIfExpr`, mod_rewrite and `Header always`.
+    case apache
+    /// Caddy 2.6 or later: a `(cors)` snippet of `route` blocks.
+    case caddy
+    /// HAProxy 2.2 or later: ACLs, `http-request return` and `http-after-response`.
+    case haproxy
+    /// Envoy (API v3): a RouteConfiguration with `direct_response`, not the cors filter.
+    case envoy
 
+    /// The server's name as people write it (`Apache httpd`, `HAProxy`).
     public var description: String {
         switch self {
         case .nginx: "nginx"

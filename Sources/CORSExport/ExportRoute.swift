@@ -2,9 +2,12 @@ import CORS
 
 /// One policy for the paths under `prefix` (whole segments, longest prefix wins, as `CORSRoutes`).
 public struct ExportRoute: Sendable {
+    /// The path prefix, starting with `/` (`/` for every path).
     public var prefix: String
+    /// The policy for the paths under it.
     public var policy: CORSPolicy
 
+    /// A route applying `policy` under `prefix`.
     public init(prefix: String, policy: CORSPolicy) {
         self.prefix = prefix
         self.policy = policy

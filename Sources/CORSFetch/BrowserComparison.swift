@@ -6,6 +6,7 @@ public struct BrowserComparison: Sendable {
     /// Each browser's outcome, in the order asked.
     public let outcomes: [(browser: BrowserProfile, outcome: CORSFetcher.Outcome)]
 
+    /// A comparison of these browsers' outcomes for one request.
     public init(_ outcomes: [(browser: BrowserProfile, outcome: CORSFetcher.Outcome)]) { self.outcomes = outcomes }
 
     /// Whether every browser lets the page read the response.

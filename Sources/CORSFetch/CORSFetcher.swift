@@ -12,12 +12,26 @@ import NIOHTTP1
 public final class CORSFetcher: Sendable {
     /// One request sent and the response received.
     public struct Exchange: Sendable {
-        public enum Stage: String, Sendable { case preflight, actual, redirect }
+        /// Which request of the fetch this was.
+        public enum Stage: String, Sendable {
+            /// The `OPTIONS` preflight.
+            case preflight
+            /// The request the script made, to the URL it gave.
+            case actual
+            /// The same request sent again to where a redirect pointed.
+            case redirect
+        }
+        /// Which request of the fetch this was.
         public var stage: Stage
+        /// The method sent.
         public var method: String
+        /// The URL sent to.
         public var url: String
+        /// Every header line sent, in order.
         public var requestHeaders: [(name: String, value: String)]
+        /// The status received.
         public var status: Int
+        /// Every header line received, in order.
         public var responseHeaders: [(name: String, value: String)]
     }
 
@@ -31,8 +45,9 @@ public final class CORSFetcher: Sendable {
         public var typeError: FetchTypeError?
         /// Why not, when the fetch failed for a reason other than CORS (it rejects with "Failed to fetch").
         public var networkError: String?
-        /// Whether a preflight went out, and its status.
+        /// Whether a preflight went out.
         public var preflightSent: Bool
+        /// The last preflight's status, when one went out.
         public var preflightStatus: Int?
         /// Whether the preflight cache made a preflight unnecessary.
         public var preflightFromCache: Bool
@@ -42,13 +57,15 @@ public final class CORSFetcher: Sendable {
         public var droppedHeaders: [String]
         /// Every request sent, in order.
         public var trace: [Exchange]
-        /// The final response's status and body (only meaningful when allowed).
+        /// The final response's status (only meaningful when allowed; 0 for an opaque redirect).
         public var status: Int?
+        /// The final response's body, when the script could read it.
         public var body: String?
         /// The URL whose fetch failed (the last hop), for the message.
         public var failedURL: String
         /// The URL first asked for, when a redirect led elsewhere.
         public var redirectedFrom: String?
+        /// The page's origin, as the request gave it.
         public var origin: String
         /// The browser whose behaviour this is.
         public var browser: BrowserProfile = .chromium
@@ -96,9 +113,11 @@ public final class CORSFetcher: Sendable {
         public var tooManyRedirects = false
     }
 
+    /// Why a fetch could not be judged at all: no answer came, so no browser verdict exists.
     public enum FetchFailure: Error, Sendable, CustomStringConvertible {
         /// The server could not be reached at all (connection refused, DNS, timeout).
         case unreachable(url: String, reason: String)
+        /// `cannot reach URL: reason`.
         public var description: String {
             switch self {
             case .unreachable(let url, let reason): return "cannot reach \(url): \(reason)"
@@ -107,7 +126,9 @@ public final class CORSFetcher: Sendable {
     }
 
     private let wire: WireClient
+    /// The preflight cache this fetcher consults and fills, as one page's browser would.
     public let cache: PreflightCache
+    /// The cookies credentialed fetches send and store.
     public let cookies: CookieJar
     /// The browser whose behaviour and wording this fetcher reproduces.
     public let browser: BrowserProfile

@@ -8,6 +8,7 @@ import Synchronization
 public final class CookieJar: Sendable {
     private let cookies: Mutex<[String: [String: String]]>
 
+    /// A jar holding `saved` (host to name to value), empty by default.
     public init(_ saved: [String: [String: String]] = [:]) {
         cookies = Mutex(saved)
     }

@@ -4,30 +4,65 @@ import CORSBrowser
 /// A `fetch(url, {method, headers, body, credentials, mode, redirect})` call made by a page at
 /// `origin`, before the browser has looked at it.
 public struct FetchRequest: Sendable {
-    public enum Mode: String, Sendable, CaseIterable { case cors, noCORS = "no-cors", sameOrigin = "same-origin" }
-    public enum Redirect: String, Sendable, CaseIterable { case follow, error, manual }
+    /// fetch()'s `mode` (Fetch §2.2.5 "request mode").
+    public enum Mode: String, Sendable, CaseIterable {
+        /// The default: a cross-origin request follows the CORS protocol.
+        case cors
+        /// An opaque request: no preflight, no CORS check, nothing readable, safelisted methods only.
+        case noCORS = "no-cors"
+        /// Cross-origin requests fail before anything is sent.
+        case sameOrigin = "same-origin"
+    }
+    /// fetch()'s `redirect` (Fetch §2.2.5 "request redirect mode").
+    public enum Redirect: String, Sendable, CaseIterable {
+        /// The default: redirects are followed, each hop checked again.
+        case follow
+        /// A redirect fails the fetch.
+        case error
+        /// A redirect is handed to the script as an opaque-redirect response.
+        case manual
+    }
     /// The request's cache mode. swift-cors keeps no HTTP cache, but the mode also decides whether
     /// the preflight cache is consulted: observed on Chromium 156, `no-store`, `reload` and
     /// `no-cache` send a fresh preflight, `default` and `force-cache` reuse a cached one.
     public enum Cache: String, Sendable, CaseIterable {
-        case `default`, noStore = "no-store", reload, noCache = "no-cache", forceCache = "force-cache"
+        /// The default: a cached preflight is reused.
+        case `default`
+        /// A fresh preflight.
+        case noStore = "no-store"
+        /// A fresh preflight.
+        case reload
+        /// A fresh preflight.
+        case noCache = "no-cache"
+        /// A cached preflight is reused.
+        case forceCache = "force-cache"
+        /// Allowed in `same-origin` mode only; a cached preflight is reused.
         case onlyIfCached = "only-if-cached"
 
         /// Whether a cached preflight may be reused.
         public var usesPreflightCache: Bool { self == .default || self == .forceCache || self == .onlyIfCached }
     }
 
+    /// The absolute http(s) URL fetched.
     public var url: String
     /// The serialized origin of the page making the call.
     public var origin: String
+    /// The method as the script wrote it (the browser normalizes the six well-known ones).
     public var method: String
+    /// The headers the script set, in order, before the browser drops or combines any.
     public var headers: [(name: String, value: String)]
+    /// A string body, if any (it adds `Content-Type: text/plain;charset=UTF-8` unless one is set).
     public var body: String?
+    /// fetch()'s `credentials`: `same-origin` by default.
     public var credentials: CredentialsMode
+    /// fetch()'s `mode`: `cors` by default.
     public var mode: Mode
+    /// fetch()'s `redirect`: `follow` by default.
     public var redirect: Redirect
+    /// fetch()'s `cache`: `default` by default.
     public var cache: Cache
 
+    /// A call with fetch()'s defaults for everything not given.
     public init(
         url: String, origin: String, method: String = "GET", headers: [(name: String, value: String)] = [],
         body: String? = nil, credentials: CredentialsMode = .sameOrigin, mode: Mode = .cors, redirect: Redirect = .follow,
@@ -49,6 +84,7 @@ public struct FetchRequest: Sendable {
 /// set twice combined into one value (Chromium) or kept as two entries (Firefox), the default
 /// Content-Type added for a string body.
 public struct PreparedFetch: Sendable {
+    /// The request with the browser's changes applied: what the rest of the fetch works on.
     public var request: FetchRequest
     /// Headers the script set that the browser silently drops (Fetch §2.2.2 "forbidden request-header").
     public var droppedHeaders: [String]
@@ -126,11 +162,16 @@ public struct PreparedFetch: Sendable {
 
 /// The parts of an http(s) URL the CORS protocol needs (what `cors scan` derives its origins from, too).
 public struct URLParts: Sendable, Hashable {
+    /// `http` or `https`, lowercased.
     public var scheme: String
+    /// The host, lowercased (an IPv6 literal keeps its brackets).
     public var host: String
+    /// The explicit port, `nil` when none is written.
     public var port: Int?
+    /// Whether the URL carries a user name or password.
     public var hasCredentials: Bool
 
+    /// The parts of `url`, or `nil` when it is not an absolute http(s) URL with a host.
     public init?(_ url: String) {
         guard let separator = url.firstRange(of: "://") else { return nil }
         scheme = url[..<separator.lowerBound].lowercased()

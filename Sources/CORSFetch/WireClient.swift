@@ -10,9 +10,13 @@ public final class WireClient: Sendable {
     /// A response as it arrived: every header line in order, and the same lines as `HTTPFields`
     /// (lines whose name is not a token are kept in `headers` only).
     public struct Response: Sendable {
+        /// The status code.
         public var status: Int
+        /// Every header line, in the order received.
         public var headers: [(name: String, value: String)]
+        /// The same lines as `HTTPFields`, for the CORS checks.
         public var fields: HTTPFields
+        /// The body, decoded as UTF-8 (at most 8 MiB are read).
         public var body: String
     }
 

@@ -30,6 +30,8 @@ public struct CORSPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
         observer = nil
     }
 
+    /// Answers a preflight itself, or calls the rest of the chain and decorates its response
+    /// (an `HTTPResponseError` it throws included); a path no policy covers passes untouched.
     public func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {

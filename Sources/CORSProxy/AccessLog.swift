@@ -9,19 +9,27 @@ import Darwin
 
 /// One request as the access log records it: one JSON object per line.
 public struct AccessLogEntry: Sendable {
+    /// The request's method.
     public var method: String
+    /// The request's path, without the query.
     public var path: String
+    /// The status the client got.
     public var status: Int
     /// `nil` when the gateway answered itself (a preflight, a fault).
     public var upstreamStatus: Int?
+    /// From the request's head to the response's end (`duration_ms` in the line).
     public var durationSeconds: Double
+    /// Request body bytes received from the client.
     public var bytesIn: Int64
+    /// Response body bytes sent to the client.
     public var bytesOut: Int64
     /// The decision's outcome: `not-cors`, `preflight-allowed`, `preflight-rejected`, `allowed`, `rejected`.
     public var cors: String
     /// Why a refused request was refused (`origin-not-allowed`, ...).
     public var reason: String?
+    /// The request's Origin, when it had one.
     public var origin: String?
+    /// The prefix of the route that handled it (`open` in open mode), `nil` when none did.
     public var route: String?
     /// A fault's cause id (`upstream-unreachable`, ...), or `aborted` when the response was cut.
     public var fault: String?

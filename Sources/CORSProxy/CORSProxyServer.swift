@@ -66,7 +66,9 @@ public final class CORSProxyServer: Sendable {
         return proxy.localAddress!
     }
 
+    /// The address the proxy is bound to, `nil` before `start()` and after `shutdown()`.
     public var localAddress: SocketAddress? { channels.withLock { $0.proxy?.localAddress } }
+    /// The address `/health` and `/metrics` are served on, `nil` when there is none.
     public var adminAddress: SocketAddress? { channels.withLock { $0.admin?.localAddress } }
 
     /// The configuration in force for every request that starts from now on. Listening addresses
@@ -78,7 +80,9 @@ public final class CORSProxyServer: Sendable {
     /// A refused reload, counted in the metrics (the old configuration stays in force).
     public func recordRefusedReload() { runtime.metrics.recordReload(applied: false) }
 
+    /// The configuration in force now.
     public var configuration: ProxyConfiguration { runtime.configuration }
+    /// Which configuration is in force: 1 at start, one more per applied reload.
     public var generation: Int { runtime.generation }
 
     /// Stops accepting, lets requests in flight finish for up to the grace period, then cuts the rest.
@@ -107,14 +111,17 @@ public final class CORSProxyServer: Sendable {
 /// The gateway as a swift-service-lifecycle service: runs until a graceful shutdown is asked
 /// (SIGTERM, SIGINT through a `ServiceGroup`), then stops as `CORSProxyServer.shutdown` does.
 public struct CORSProxyService: Service {
+    /// The gateway this service runs.
     public let server: CORSProxyServer
     let onStart: @Sendable (SocketAddress) -> Void
 
+    /// A service that starts `server` and tells `onStart` the bound address.
     public init(server: CORSProxyServer, onStart: @escaping @Sendable (SocketAddress) -> Void = { _ in }) {
         self.server = server
         self.onStart = onStart
     }
 
+    /// Starts the gateway, waits for a graceful shutdown request, then shuts it down.
     public func run() async throws {
         let address = try await server.start()
         onStart(address)

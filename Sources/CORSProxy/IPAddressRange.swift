@@ -6,6 +6,7 @@ public struct IPAddressRange: Sendable, Hashable, CustomStringConvertible {
     /// 16 bytes; IPv4 as its IPv4-mapped IPv6 form (`::ffff:a.b.c.d`), so one comparison serves both.
     let network: [UInt8]
     let prefixLength: Int
+    /// The text it was read from.
     public let description: String
 
     /// Reads `address` or `address/length`; `nil` when it is not one.
@@ -23,11 +24,12 @@ public struct IPAddressRange: Sendable, Hashable, CustomStringConvertible {
         description = text
     }
 
-    /// Whether `address` lies in this network.
+    /// Whether `address` (16 bytes, IPv4 mapped into IPv6) lies in this network.
     public func contains(_ address: [UInt8]) -> Bool {
         address.count == 16 && Self.masked(address, prefixLength) == network
     }
 
+    /// Whether a peer's address lies in this network (`false` for a Unix socket).
     public func contains(_ address: SocketAddress) -> Bool {
         guard let bytes = Self.bytes(of: address) else { return false }
         return contains(bytes)
@@ -106,13 +108,21 @@ public struct IPAddressRange: Sendable, Hashable, CustomStringConvertible {
 
 /// The classes of address open mode refuses unless private targets are allowed.
 public enum AddressClass: String, Sendable, Hashable {
+    /// Anything not below: the only class open mode forwards to by default.
     case `public`
+    /// `127.0.0.0/8`, `::1`.
     case loopback
+    /// RFC 1918 networks, carrier-grade NAT (`100.64.0.0/10`) and unique local IPv6 (`fc00::/7`).
     case `private`
+    /// `169.254.0.0/16`, `fe80::/10`.
     case linkLocal = "link-local"
+    /// Cloud providers' instance-metadata addresses (`169.254.169.254` and others).
     case metadata = "cloud-metadata"
+    /// `0.0.0.0/8`, `::`.
     case unspecified
+    /// `224.0.0.0/4`, `ff00::/8`.
     case multicast
+    /// Documentation, benchmarking and future-use networks, and anything that is not an IP address.
     case reserved
 
     static let table: [(IPAddressRange, AddressClass)] = ([
@@ -134,6 +144,7 @@ public enum AddressClass: String, Sendable, Hashable {
         return .public
     }
 
+    /// The class of a resolved address.
     public static func of(_ address: SocketAddress) -> AddressClass {
         guard let bytes = IPAddressRange.bytes(of: address) else { return .reserved }
         return of(bytes)

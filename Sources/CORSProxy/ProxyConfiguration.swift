@@ -3,14 +3,17 @@ import NIOCore
 
 /// Everything a running gateway needs, validated: where it listens, its routes (each a path prefix
 /// with an upstream and a compiled policy), its limits, whom it trusts for forwarding headers, and
-/// the opt-in open mode. Built by `ProxyConfigurationFile` or `ProxyConfiguration.single`.
+/// the opt-in open mode. Built by `ProxyConfigurationFile.read` or `ProxyConfigurationFile.single`.
 public struct ProxyConfiguration: Sendable {
+    /// Where the gateway accepts clients.
     public var listen: ListenAddress
     /// Longest prefix first, so the first route that covers a path is the most specific.
     public private(set) var routes: [ProxyRoute]
+    /// The bounds every request is held to.
     public var limits: ProxyLimits
     /// Peers whose own X-Forwarded-* / Forwarded values are kept (appended to); everyone else's are replaced.
     public var trustedProxies: [IPAddressRange]
+    /// Whether the client's address goes to the upstream as `X-Forwarded-*` or `Forwarded`.
     public var forwardedStyle: ForwardedStyle
     /// `/<absolute URL>` forwarding, for development only; `nil` unless asked for.
     public var openMode: OpenMode?
@@ -21,6 +24,8 @@ public struct ProxyConfiguration: Sendable {
     /// How long in-flight requests may take to finish after SIGTERM before they are cut.
     public var shutdownGracePeriod: TimeAmount
 
+    /// A configuration with these routes (sorted longest prefix first) and the defaults of the file
+    /// format for everything else.
     public init(
         listen: ListenAddress, routes: [ProxyRoute], limits: ProxyLimits = ProxyLimits(),
         trustedProxies: [IPAddressRange] = [], forwardedStyle: ForwardedStyle = .xForwarded,
@@ -48,8 +53,11 @@ public struct ProxyConfiguration: Sendable {
 
 /// A host and port to listen on.
 public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
+    /// A host name or address (an IPv6 address without brackets).
     public var host: String
+    /// The port; 0 lets the system pick a free one.
     public var port: Int
+    /// The address `host:port`.
     public init(host: String, port: Int) {
         self.host = host
         self.port = port
@@ -70,6 +78,7 @@ public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
         self.init(host: host, port: port)
     }
 
+    /// `host:port`, an IPv6 host in brackets.
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }
 
@@ -77,11 +86,16 @@ public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
 public struct ProxyRoute: Sendable {
     /// A path prefix matched by whole segments (`/api` covers `/api/x`, not `/apis`).
     public var prefix: String
+    /// Where the route's requests are forwarded.
     public var upstream: UpstreamURL
+    /// The route's compiled policy.
     public var responder: CORSResponder
+    /// What to do with Access-Control-* headers the upstream sends itself.
     public var upstreamCORS: UpstreamCORSHandling
+    /// Request headers set or removed on the way to the upstream.
     public var requestHeaderRules: RequestHeaderRules
 
+    /// A route that replaces the upstream's CORS headers and rewrites no request header by default.
     public init(
         prefix: String, upstream: UpstreamURL, responder: CORSResponder, upstreamCORS: UpstreamCORSHandling = .replace,
         requestHeaderRules: RequestHeaderRules = RequestHeaderRules()
@@ -96,15 +110,23 @@ public struct ProxyRoute: Sendable {
 
 /// An upstream origin: `http` or `https`, a host and a port (no path: the request's path is sent as is).
 public struct UpstreamURL: Sendable, Hashable, CustomStringConvertible {
+    /// The upstream's scheme.
     public enum Scheme: String, Sendable, Hashable {
-        case http, https
+        /// Plain HTTP/1.1 to the upstream.
+        case http
+        /// HTTP/1.1 over TLS, the upstream's certificate checked against its host name.
+        case https
         var defaultPort: Int { self == .http ? 80 : 443 }
     }
 
+    /// `http` or `https`.
     public var scheme: Scheme
+    /// The host, lowercased; an IPv6 address without brackets.
     public var host: String
+    /// The port, the scheme's default when the text gave none.
     public var port: Int
 
+    /// The upstream `scheme://host:port`.
     public init(scheme: Scheme, host: String, port: Int) {
         self.scheme = scheme
         self.host = host
@@ -113,11 +135,17 @@ public struct UpstreamURL: Sendable, Hashable, CustomStringConvertible {
 
     /// Why a text is not an upstream URL, phrased to follow "upstream ... is not usable: ".
     public enum ParseError: Error, Sendable, Hashable, CustomStringConvertible {
+        /// The scheme is not `http` or `https`.
         case notHTTP
+        /// Nothing after `://`.
         case missingHost
+        /// A port that is not a number from 1 to 65535.
         case invalidPort
+        /// A path, query or fragment after the authority.
         case hasPath
+        /// `user:password@` in the authority.
         case hasUserInfo
+        /// The reason with its fix, to follow "upstream ... is not usable: ".
         public var description: String {
             switch self {
             case .notHTTP: return "it must start with http:// or https://"
@@ -157,6 +185,7 @@ public struct UpstreamURL: Sendable, Hashable, CustomStringConvertible {
         return port == scheme.defaultPort ? host : "\(host):\(port)"
     }
 
+    /// `scheme://host[:port]`, the port only when not the default.
     public var description: String { "\(scheme.rawValue)://\(hostHeader)" }
 }
 
@@ -214,12 +243,15 @@ public struct RequestHeaderRules: Sendable {
     /// time and never logged).
     /// In file order (a list, not a dictionary).
     public var setHeaders: [(name: String, value: String)]
+    /// Names removed from the request, lowercased.
     public var removeHeaders: [String]
+    /// Rules that set `set` (replacing any of the same name) and remove `remove`.
     public init(set: [(name: String, value: String)] = [], remove: [String] = []) {
         self.setHeaders = set.map { ($0.name.lowercased(), $0.value) }
         self.removeHeaders = remove.map { $0.lowercased() }
     }
 
+    /// Whether the rules change nothing.
     public var isEmpty: Bool { setHeaders.isEmpty && removeHeaders.isEmpty }
 }
 
@@ -229,6 +261,7 @@ public struct ProxyLimits: Sendable, Hashable {
     public var requestHeaderBytes = 32 * 1024
     /// A request body (413 beyond it, before anything is forwarded when Content-Length says so).
     public var requestBodyBytes: Int64 = 10 * 1024 * 1024
+    /// Reaching the upstream: resolving it and connecting (504 beyond it).
     public var connectTimeout: TimeAmount = .seconds(5)
     /// From the whole request having gone upstream (its head, and its body when there is one) to
     /// the response's head coming back (504). While a body still streams up, `idleTimeout` applies.
@@ -240,13 +273,18 @@ public struct ProxyLimits: Sendable, Hashable {
     /// Idle keep-alive connections kept per upstream and event loop.
     public var idleConnectionsPerUpstream = 64
 
+    /// The default limits: 32 KiB of headers, 10 MiB of body, 5 s to connect, 60 s for the
+    /// response's head and for silence, 300 s in all.
     public init() {}
 }
 
 /// Where access log lines go: one JSON object per request.
 public enum AccessLogDestination: Sendable, Hashable {
+    /// Standard output (the default).
     case standardOutput
+    /// Appended to the file at this path.
     case file(String)
+    /// No access log.
     case off
 }
 
@@ -259,8 +297,10 @@ public struct OpenMode: Sendable {
     public var allowTargets: [OriginPattern]
     /// Loopback, private, link-local and metadata addresses too (tests on 127.0.0.1 need it).
     public var allowPrivateTargets: Bool
+    /// The policy applied to open-mode answers (`defaultPolicy` unless one is given).
     public var responder: CORSResponder
 
+    /// Open mode for these targets; private addresses stay refused unless `allowPrivateTargets`.
     public init(allowTargets: [OriginPattern], allowPrivateTargets: Bool = false, responder: CORSResponder) {
         self.allowTargets = allowTargets
         self.allowPrivateTargets = allowPrivateTargets

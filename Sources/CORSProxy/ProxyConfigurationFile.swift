@@ -4,31 +4,50 @@ import NIOCore
 /// One thing wrong with a gateway configuration, located and with its fix: a configuration is
 /// refused whole, with every problem listed at once (as `cors lint` lists a policy's).
 public enum ProxyConfigurationProblem: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The file is not JSON.
     case notJSON(JSONSyntaxError)
+    /// A value that must be an object is not.
     case notAnObject(key: String, line: Int, column: Int, found: String)
+    /// A key this place does not have; `suggestion` is the valid one it is closest to.
     case unknownKey(key: String, line: Int, column: Int, suggestion: String?, valid: [String])
+    /// A key given twice in one object.
     case duplicateKey(key: String, line: Int, column: Int)
+    /// A value of the wrong kind.
     case wrongType(key: String, line: Int, column: Int, expected: String, found: String)
+    /// A required key (a route's `prefix`, `upstream` or `policy`) is absent.
     case missingKey(key: String, line: Int, column: Int)
+    /// The configuration has no route and no open mode, so it would forward nothing.
     case noRoutes
+    /// An upstream that is not `http[s]://host[:port]`.
     case unusableUpstream(key: String, line: Int, column: Int, value: String, UpstreamURL.ParseError)
+    /// A route prefix that does not start with `/`.
     case prefixNotAPath(key: String, line: Int, column: Int, value: String)
+    /// Two routes with the same prefix.
     case duplicatePrefix(key: String, line: Int, column: Int, value: String)
+    /// A `listen` or `admin` value that is not `host:port`.
     case invalidListenAddress(key: String, line: Int, column: Int, value: String)
+    /// A trusted proxy that is not an IP address or network.
     case invalidAddressRange(key: String, line: Int, column: Int, value: String)
+    /// A value outside its fixed set (`upstreamCORS`, `forwardedHeaders`).
     case invalidChoice(key: String, line: Int, column: Int, value: String, choices: [String])
+    /// A limit out of range; `reason` says the range.
     case invalidLimit(key: String, line: Int, column: Int, reason: String)
     /// A policy (inline or in its own file) with problems; `lines` are its own diagnostics.
     case invalidPolicy(key: String, line: Int, column: Int, lines: [String])
+    /// A policy given by path whose file cannot be read.
     case unreadablePolicyFile(key: String, line: Int, column: Int, path: String)
+    /// A header rule whose name is not an HTTP token.
     case invalidHeaderName(key: String, line: Int, column: Int, name: String)
     /// A rule on a header the gateway owns (hop-by-hop, Host, framing): it would break the exchange.
     case gatewayOwnedHeader(key: String, line: Int, column: Int, name: String)
+    /// A header value `{"env": "NAME"}` whose variable is not set.
     case missingEnvironmentVariable(key: String, line: Int, column: Int, variable: String)
+    /// An open-mode target that is not a scheme and host pattern.
     case invalidTargetPattern(key: String, line: Int, column: Int, value: String, reason: String)
     /// Credentials in open mode: the gateway strips cookies there, and any target could read them.
     case credentialsInOpenMode(key: String, line: Int, column: Int)
 
+    /// `error: line:column: key: what is wrong`, with the fix.
     public var description: String {
         func at(_ line: Int, _ column: Int, _ key: String) -> String { "error: \(line):\(column): \(key): " }
         switch self {
@@ -82,15 +101,19 @@ public enum ProxyConfigurationProblem: Error, Sendable, Equatable, CustomStringC
 /// The gateway's configuration file: JSON, read strictly (unknown keys, wrong types and every
 /// policy problem are reported with line:column), resolved against its folder and the environment.
 public enum ProxyConfigurationFile {
+    /// The top-level keys a configuration file may have.
     public static let keys = [
         "listen", "routes", "limits", "trustedProxies", "forwardedHeaders", "admin", "accessLog",
         "shutdownGracePeriodSeconds", "open",
     ]
+    /// The keys of one route.
     public static let routeKeys = ["prefix", "upstream", "policy", "upstreamCORS", "requestHeaders"]
+    /// The keys of `limits`.
     public static let limitKeys = [
         "requestHeaderBytes", "requestBodyBytes", "connectTimeoutSeconds", "responseHeadTimeoutSeconds",
         "idleTimeoutSeconds", "deadlineSeconds", "idleConnectionsPerUpstream",
     ]
+    /// The keys of `open` (open mode).
     public static let openKeys = ["allowTargets", "allowPrivateTargets", "policy"]
 
     /// What reading a policy file by path needs from the outside world (a closure, so tests need no files).
@@ -503,7 +526,10 @@ struct PatternReason: Error {
 
 /// Every problem of a refused configuration, in file order.
 public struct ProxyConfigurationErrors: Error, Sendable, CustomStringConvertible {
+    /// The problems, at least one.
     public let problems: [ProxyConfigurationProblem]
+    /// A refusal listing `problems`.
     public init(_ problems: [ProxyConfigurationProblem]) { self.problems = problems }
+    /// One line per problem.
     public var description: String { problems.map(\.description).joined(separator: "\n") }
 }

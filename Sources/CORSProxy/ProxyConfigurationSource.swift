@@ -6,21 +6,28 @@ import Logging
 /// common case (one upstream, one policy file, optionally open mode). Loading it again is what a
 /// reload does; `watchedFiles` are the files whose change triggers one.
 public struct ProxyConfigurationSource: Sendable {
+    /// Where the routes come from.
     public enum Kind: Sendable {
+        /// A configuration file at this path.
         case file(String)
         /// `upstream` and `policy` together, or open mode (`allowTargets` non-empty) with an optional policy.
         case flags(upstream: String?, policy: String?, allowTargets: [String], allowPrivateTargets: Bool)
     }
 
+    /// A configuration file, or the command line's flags.
     public var kind: Kind
-    /// Overrides of the file's values, from the command line.
+    /// Overrides of the file's values, from the command line: the listening address.
     public var listen: ListenAddress?
+    /// Overrides the admin address (`/health`, `/metrics`).
     public var admin: ListenAddress?
+    /// Overrides where the access log goes.
     public var accessLog: AccessLogDestination?
     /// The request body limit, over the file's (uploads larger than the default 10 MiB).
     public var requestBodyBytes: Int64?
+    /// The variables `{"env": "NAME"}` header values are read from.
     public var environment: [String: String]
 
+    /// A source reading `kind`, with the given overrides and the process's environment by default.
     public init(
         _ kind: Kind, listen: ListenAddress? = nil, admin: ListenAddress? = nil, accessLog: AccessLogDestination? = nil,
         environment: [String: String] = ProcessInfo.processInfo.environment
@@ -128,18 +135,21 @@ public struct ProxyConfigurationSource: Sendable {
 /// Reloads a running gateway when asked (SIGHUP) or when one of its files changes, refusing an
 /// invalid new configuration and keeping the old one in force.
 public struct ProxyReloader: Sendable {
+    /// The running gateway a valid configuration is given to.
     public let server: CORSProxyServer
+    /// Where the configuration is loaded from again.
     public let source: ProxyConfigurationSource
     /// Told what happened, for the command line to print.
     public let report: @Sendable (_ applied: Bool, _ lines: [String]) -> Void
 
+    /// A reloader of `server` from `source`, telling `report` each time whether it applied.
     public init(server: CORSProxyServer, source: ProxyConfigurationSource, report: @escaping @Sendable (Bool, [String]) -> Void) {
         self.server = server
         self.source = source
         self.report = report
     }
 
-    /// Loads the source again and applies it when valid.
+    /// Loads the source again and applies it when valid; whether it was applied.
     @discardableResult
     public func reload() -> Bool {
         switch source.load() {

@@ -18,6 +18,7 @@ public enum ProxyFault: Error, Sendable, Hashable {
     case deadlineExceeded
     /// The upstream answered something that is not HTTP/1.1, or closed before a response head: 502.
     case upstreamMalformedResponse(String)
+    /// The upstream closed the connection before its response head: 502.
     case upstreamClosedEarly
     /// Content-Length, or the bytes received so far, exceed the body limit: 413.
     case requestBodyTooLarge(limit: Int64)
@@ -34,6 +35,7 @@ public enum ProxyFault: Error, Sendable, Hashable {
     /// Open mode: the target's host did not resolve: 502.
     case targetUnresolvable(String)
 
+    /// The status the client gets.
     public var status: HTTPResponseStatus {
         switch self {
         case .upstreamUnreachable, .upstreamMalformedResponse, .upstreamClosedEarly, .targetUnresolvable: return .badGateway
@@ -66,6 +68,7 @@ public enum ProxyFault: Error, Sendable, Hashable {
         }
     }
 
+    /// Every cause id: the metrics keep one fault counter per cause.
     public static let allCauses = [
         "upstream-unreachable", "upstream-connect-timeout", "upstream-response-timeout", "idle-timeout",
         "deadline-exceeded", "upstream-malformed-response", "upstream-closed-early", "request-body-too-large",

@@ -4,10 +4,14 @@ import HTTPTypes
 /// What a browser does with one answer: the page may read it (or send the request), or the
 /// browser blocks it, for a reason.
 public enum BrowserVerdict: Sendable, Hashable {
+    /// The page may read the answer (or, for a preflight, send its request).
     case allowed
+    /// The browser blocks it, for this reason.
     case blocked(CORSBlockReason)
 
+    /// Whether this is `allowed`.
     public var isAllowed: Bool { self == .allowed }
+    /// `allowed` or `blocked`, for reports.
     public var word: String { isAllowed ? "allowed" : "blocked" }
     /// Chromium's words for the block, or nil when allowed.
     public var reason: String? {

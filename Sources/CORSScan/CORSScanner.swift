@@ -7,9 +7,12 @@ import HTTPTypes
 /// the Access-Control-Allow-Origin, -Credentials and Vary answers of all of them judged by the
 /// browser-side engine (`CORSAccessCheck`, Fetch §4.10).
 public struct CORSScanner: Sendable {
+    /// What is scanned: the URL, the site and this scan's attacker label.
     public let target: ScanTarget
+    /// The limits the scan keeps, validated.
     public let options: ScanOptions
 
+    /// A scanner for `target`; throws when an option is out of range.
     public init(target: ScanTarget, options: ScanOptions = ScanOptions()) throws(ScanError) {
         self.target = target
         self.options = try options.validated()

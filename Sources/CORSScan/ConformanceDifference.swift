@@ -6,17 +6,24 @@ public struct ConformanceDifference: Sendable {
     /// Too permissive (the live endpoint allows what the policy refuses: a security finding) or
     /// too strict (it refuses what the policy allows: a functional one).
     public enum Direction: String, Sendable, Hashable {
+        /// The live endpoint allows what the policy refuses.
         case tooPermissive = "too-permissive"
+        /// The live endpoint refuses what the policy allows.
         case tooStrict = "too-strict"
 
+        /// `security` for too permissive, `functional` for too strict.
         public var consequence: String { self == .tooPermissive ? "security" : "functional" }
     }
 
+    /// Which way the endpoint departs from the policy.
     public var direction: Direction
+    /// The request that shows it.
     public var probe: PolicyProbe
     /// The credentials modes under which the verdicts differ.
     public var credentials: [CredentialsMode]
+    /// The browser's verdict on the answer the policy gives.
     public var expected: BrowserVerdict
+    /// The browser's verdict on the answer the endpoint gave.
     public var live: BrowserVerdict
     /// What the live endpoint answered.
     public var evidence: ProbeExchange
@@ -33,6 +40,7 @@ public struct ConformanceDifference: Sendable {
         }
     }
 
+    /// The difference as the `differences` array of `--json` holds it.
     public var json: JSONValue {
         .members([
             ("direction", .string(direction.rawValue)),

@@ -2,16 +2,21 @@ import CORS
 
 /// Every difference between a live endpoint and a policy.
 public struct ConformanceReport: Sendable {
+    /// The endpoint checked.
     public var url: String
+    /// Every request where the endpoint and the policy disagree, in probe order.
     public var differences: [ConformanceDifference]
     /// Requests judged (each under two credentials modes).
     public var probes: Int
+    /// Requests actually sent.
     public var requestsSent: Int
     /// Probes the request budget left unsent.
     public var unsent: Int
 
+    /// Whether every probe was sent: an incomplete check never passes silently.
     public var isComplete: Bool { unsent == 0 }
 
+    /// The `--expect --json` report.
     public var json: JSONValue {
         .members([
             ("url", .string(url)),
@@ -22,6 +27,7 @@ public struct ConformanceReport: Sendable {
         ])
     }
 
+    /// The human report: one paragraph per difference, with the live answer and the policy's.
     public var text: String {
         var out = "cors scan \(url) --expect: \(probes) requests judged for omit and include credentials\n"
         if differences.isEmpty { out += "\nThe live endpoint does what the policy says.\n" }

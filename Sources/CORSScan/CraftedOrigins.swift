@@ -3,8 +3,10 @@
 /// is not reported for an origin a broader finding already explains).
 /// Every value is one a browser can send: a serialized origin, or `null`.
 public struct CraftedOrigins: Sendable {
+    /// The scan whose origins these are.
     public let target: ScanTarget
 
+    /// The crafted origins for `target`.
     public init(_ target: ScanTarget) { self.target = target }
 
     /// Characters the URL Standard lets a domain hold (they are not "forbidden domain code points",
@@ -71,13 +73,18 @@ public struct CraftedOrigins: Sendable {
 
     /// Why a class could not be tried against this target.
     public enum NotTried: Error, Sendable, Hashable, CustomStringConvertible {
+        /// The site's host has no registrable domain to build look-alikes from.
         case noRegistrableDomain(String)
+        /// The site's host has no `.` for the unescaped-dot class to replace.
         case noDotInHost(String)
+        /// The site is plain http, so there is no insecure variant of it to try.
         case siteNotHTTPS(String)
+        /// The request budget (`--max-requests`, given) ran out before this class.
         case budgetExhausted(Int)
         /// Every candidate is one a class already found trusts as well: the finding covers it.
         case explainedBy(MisconfigurationClass)
 
+        /// The reason in a sentence, with what to do where something can be done.
         public var description: String {
             switch self {
             case .noRegistrableDomain(let host):

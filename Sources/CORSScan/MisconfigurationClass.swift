@@ -1,19 +1,35 @@
 /// The kinds of CORS misconfiguration `cors scan` looks for; each raw value is the id printed in
 /// its reports and JSON.
 public enum MisconfigurationClass: String, Sendable, Hashable, CaseIterable, Codable {
+    /// Any Origin is echoed in Access-Control-Allow-Origin.
     case reflectedOrigin = "reflected-origin"
+    /// `Origin: null` (sandboxed iframes, `data:` URLs, local files) is trusted.
     case nullOrigin = "null-origin"
+    /// An origin that merely starts with the site's (`https://www.site.com.attacker.net`) is trusted.
     case prefixMatch = "prefix-match"
+    /// An origin that merely ends with the site's domain (`https://attackersite.com`) is trusted.
     case suffixMatch = "suffix-match"
+    /// Any host that contains the site's domain is trusted.
     case substringMatch = "substring-match"
+    /// A `.` of the site's host read as any character (`https://wwwxsite.com`): a regular
+    /// expression's unescaped dot.
     case unescapedDot = "unescaped-dot"
+    /// Every subdomain is trusted, so one taken-over or XSS-able subdomain is enough.
     case anySubdomain = "any-subdomain"
+    /// A plain-http origin is trusted beside the https site.
     case insecureOrigin = "insecure-origin"
+    /// A host followed by a character the URL Standard allows in domains (`_`, a backtick, `{`, ...)
+    /// fools the check into trusting an attacker's host.
     case specialCharacters = "special-characters"
+    /// `*` on a response with data.
     case wildcardOrigin = "wildcard-origin"
+    /// `*` together with `Access-Control-Allow-Credentials: true`, which browsers refuse.
     case wildcardWithCredentials = "wildcard-with-credentials"
+    /// Several values, a list, or a value that is no origin.
     case invalidAllowOrigin = "invalid-allow-origin"
+    /// The answer depends on the Origin but does not say `Vary: Origin` (Fetch §3.2.5).
     case missingVary = "missing-vary"
+    /// The preflight grants whatever method or header it is asked for.
     case preflightReflection = "preflight-reflection"
 
     /// The classes decided by which crafted Origin the endpoint trusts, most general first: a

@@ -7,8 +7,11 @@ import HTTPTypes
 /// near misses to the live endpoint, and compares the browser's verdict on each live answer with
 /// its verdict on the answer swift-cors' own responder gives under the policy.
 public struct PolicyConformanceCheck: Sendable {
+    /// The endpoint to check.
     public let target: ScanTarget
+    /// The policy, compiled: its answers are what the endpoint's are compared with.
     public let responder: CORSResponder
+    /// The limits the check keeps.
     public let options: ScanOptions
 
     /// Refuses a policy that is not valid, with every problem.
@@ -22,8 +25,10 @@ public struct PolicyConformanceCheck: Sendable {
         }
     }
 
+    /// The requests the check sends: the policy's origins, methods and headers and their near misses.
     public var probes: [PolicyProbe] { PolicyProbe.derive(for: responder.policy, label: target.label) }
 
+    /// Sends every probe and compares the verdicts; throws only when the endpoint cannot be reached.
     public func run() async throws(ScanError) -> ConformanceReport {
         let sender = ProbeSender(options: options)
         do {

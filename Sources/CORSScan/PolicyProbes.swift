@@ -4,8 +4,16 @@ import CORS
 /// an Origin, or a preflight asking for a method and headers; each is judged for `omit` and
 /// `include` credentials.
 public struct PolicyProbe: Sendable, Hashable {
-    public enum Kind: String, Sendable, Hashable { case actual, preflight }
+    /// A GET with an Origin, or a preflight.
+    public enum Kind: String, Sendable, Hashable {
+        /// A GET with an Origin, judged by the CORS check.
+        case actual
+        /// An `OPTIONS` preflight, judged as a browser validates one.
+        case preflight
+    }
+    /// Which kind of request this is.
     public var kind: Kind
+    /// The Origin sent.
     public var origin: String
     /// The preflight's Access-Control-Request-Method (`GET` for an actual request).
     public var method: String

@@ -3,15 +3,21 @@ import HTTPTypes
 
 /// One probe sent and what came back: the evidence a finding shows.
 public struct ProbeExchange: Sendable {
+    /// The method sent (`GET`, or `OPTIONS` for a preflight).
     public var method: String
+    /// The URL sent to.
     public var url: String
     /// The Origin sent; `nil` for the probe that sends none.
     public var origin: String?
     /// Every header sent, values of the caller's own headers (cookies, authorization) masked.
     public var requestHeaders: [(name: String, value: String)]
+    /// The status received.
     public var status: Int
+    /// Every header line received, in order.
     public var responseHeaders: [(name: String, value: String)]
+    /// The same lines as `HTTPFields`, for the browser engine's checks.
     public var fields: HTTPFields
+    /// How many body bytes came back (a response with data makes `*` matter).
     public var bodyLength: Int
 
     /// Every Access-Control-Allow-Origin line.

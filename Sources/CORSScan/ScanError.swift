@@ -17,6 +17,7 @@ public enum ScanError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The policy to check the endpoint against is not a valid policy; the lines say why.
     case invalidPolicy([String])
 
+    /// What is wrong and how to fix it, in a sentence.
     public var description: String {
         switch self {
         case .invalidURL(let url):

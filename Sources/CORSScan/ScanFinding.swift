@@ -3,7 +3,9 @@ import CORS
 /// One misconfiguration found: its class, how bad it is, what was seen (the probe that shows it),
 /// and how to fix it.
 public struct ScanFinding: Sendable {
+    /// The misconfiguration class.
     public var kind: MisconfigurationClass
+    /// How bad it is here, given whether credentials are trusted too.
     public var severity: Severity
     /// What this endpoint does, in a sentence (the origin trusted, credentials or not, ...).
     public var detail: String
@@ -12,6 +14,7 @@ public struct ScanFinding: Sendable {
     /// Whether the trusted origin also gets credentialed reads (Access-Control-Allow-Credentials: true).
     public var credentials: Bool
 
+    /// What to change on the server: the class's fix.
     public var fix: String { kind.fix }
 
     /// The finding as the `findings` array of `--json` holds it.

@@ -12,6 +12,7 @@ public struct ScanOptions: Sendable {
     /// How long one request may take, connection included.
     public var timeout: Duration
 
+    /// Options with `cors scan`'s defaults: 10 requests a second, at most 200, 10 seconds each.
     public init(
         extraHeaders: [(name: String, value: String)] = [], requestsPerSecond: Double? = 10, maxRequests: Int = 200,
         timeout: Duration = .seconds(10)

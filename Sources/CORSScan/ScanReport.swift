@@ -2,12 +2,15 @@ import CORS
 
 /// Everything one scan found, and what it could not try.
 public struct ScanReport: Sendable {
+    /// The endpoint scanned.
     public var url: String
+    /// The site's origin the crafted origins were derived from.
     public var site: String
     /// Every finding, most severe first, in class order within a severity.
     public var findings: [ScanFinding]
     /// Classes not tried, and why.
     public var notTried: [(kind: MisconfigurationClass, reason: CraftedOrigins.NotTried)]
+    /// Requests actually sent.
     public var requestsSent: Int
     /// What may make the scan miss something (the endpoint redirects, or answers an error).
     public var warnings: [String] = []

@@ -5,6 +5,7 @@ import CORSFetch
 /// registrable domain, and this scan's random attacker label (fresh per scan, so no cache can
 /// answer one scan's probe with another's response).
 public struct ScanTarget: Sendable {
+    /// The endpoint to probe.
     public let url: String
     /// The site's own origin (`--site`, or the URL's origin).
     public let site: Origin
@@ -32,6 +33,7 @@ public struct ScanTarget: Sendable {
 
     /// The site's host.
     public var host: String { String(site.host) }
+    /// The site's scheme.
     public var scheme: String { String(site.scheme) }
     /// `:port` when the site has an explicit one, else empty.
     var portSuffix: String { site.port.map { ":\($0)" } ?? "" }

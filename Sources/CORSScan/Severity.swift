@@ -1,7 +1,14 @@
 /// How bad a finding is: high when the trusted origin also gets credentials, medium or low
 /// otherwise, info for what is usually intended.
 public enum Severity: String, Sendable, Hashable, CaseIterable, Codable, Comparable {
-    case info, low, medium, high
+    /// Usually intended (`*` on a public response); shown so it is a decision.
+    case info
+    /// Needs a second hole first, or is broken rather than exploitable.
+    case low
+    /// Another site can read responses, without the user's credentials.
+    case medium
+    /// Another site can read responses with the user's credentials.
+    case high
 
     var rank: Int {
         switch self {
@@ -12,5 +19,6 @@ public enum Severity: String, Sendable, Hashable, CaseIterable, Codable, Compara
         }
     }
 
+    /// Orders by how bad: `info` < `low` < `medium` < `high`.
     public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
 }

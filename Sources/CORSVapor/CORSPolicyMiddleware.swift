@@ -35,6 +35,8 @@ public final class CORSPolicyMiddleware: Middleware {
         source = .routes(routes)
     }
 
+    /// Answers a preflight itself, or lets `next` answer and decorates its response in place when
+    /// it arrives; a path no policy covers passes untouched.
     public func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         if !checkedPlacement.load(ordering: .relaxed) { checkPlacement(request) }
         guard let responder = source.responder(forPath: request.url.path) else {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CORS
 import Foundation
 
 /// The `cors` command line: lint a policy, serve an API under it, check a URL as a browser would,
@@ -8,6 +9,7 @@ struct CORSCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cors",
         abstract: "Cross-Origin Resource Sharing, done right: lint a policy, serve an API under it, check a URL as a browser would, scan an endpoint.",
+        version: SwiftCORS.version,
         subcommands: subcommands
     )
 
