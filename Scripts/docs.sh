@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-modules=(CORS CORSBrowser CORSFetch CORSHummingbird CORSVapor CORSProxy CORSScan CORSExport)
+modules=(CORS CORSBrowser CORSFetch CORSHummingbird CORSVapor CORSProxy CORSScan CORSExport CORSExplain)
 
 targets=()
 for module in "${modules[@]}"; do targets+=(--target "$module"); done

@@ -28,7 +28,9 @@ public struct ConsoleError: Sendable, Hashable {
         }
     }
 
+    /// Whose wording the message is in.
     public var browser: BrowserProfile.Name
+    /// What failed, as far as the words tell.
     public var failure: Failure
     /// The URL the message names (the last hop when there were redirects).
     public var url: String?
@@ -46,6 +48,7 @@ public struct ConsoleError: Sendable, Hashable {
     /// The console lines that were recognized, as pasted.
     public var lines: [String]
 
+    /// A console error with what the message says of it.
     public init(
         browser: BrowserProfile.Name, failure: Failure, url: String? = nil, origin: String? = nil,
         redirectedFrom: String? = nil, initiator: String? = nil, preflight: Bool? = nil, status: Int? = nil,

@@ -7,7 +7,12 @@ import CORSFetch
 public struct ObservedAnswer: Sendable {
     /// Why the request was sent.
     public enum Purpose: String, Sendable {
-        case preflight, actual, redirect
+        /// The browser's preflight.
+        case preflight
+        /// The browser's actual request.
+        case actual
+        /// A redirected hop the browser followed.
+        case redirect
         /// The URL, as a plain GET from the page's origin.
         case baseline
         /// A path that does not exist, from the page's origin (an error answer: 404).
@@ -18,16 +23,24 @@ public struct ObservedAnswer: Sendable {
         case otherOrigin = "other-origin"
     }
 
+    /// Why it was sent.
     public var purpose: Purpose
+    /// The request's method.
     public var method: String
+    /// The URL asked for.
     public var url: String
+    /// The Origin it carried (`nil`: none).
     public var origin: String?
+    /// Every request header sent.
     public var requestHeaders: [(name: String, value: String)]
+    /// The answer's status.
     public var status: Int
+    /// The answer's header lines, in order.
     public var headers: [(name: String, value: String)]
     /// The start of the body, when it was kept (probes keep it: its shape can name the server).
     public var body: String
 
+    /// An answer as observed.
     public init(
         purpose: Purpose, method: String, url: String, origin: String?, requestHeaders: [(name: String, value: String)] = [],
         status: Int, headers: [(name: String, value: String)], body: String = ""
@@ -66,6 +79,7 @@ public struct ObservedAnswer: Sendable {
 
 /// Finds the server-side causes the answers show (`ServerCause`), for a page at `origin`.
 public enum CauseFinder {
+    /// Every cause `answers` show for a page at `origin`, each once, in the order found.
     public static func causes(origin: String, answers: [ObservedAnswer]) -> [ServerCause] {
         let server = answers.lazy.compactMap { ServerFramework.detect($0.headers) }.first ?? answers.lazy.compactMap(serverFromShape).first
         var causes: [ServerCause] = []

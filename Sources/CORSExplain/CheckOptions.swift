@@ -4,19 +4,28 @@ import CORSFetch
 /// What `cors check` and `cors debug`'s form take, as text: read into the `fetch()` to run and
 /// the browsers to run it in, or the first option that is wrong.
 public struct CheckOptions: Sendable {
+    /// The URL to fetch.
     public var url: String
+    /// The page's origin.
     public var origin: String
+    /// `-X`: the method (`nil`: GET, or POST with a body).
     public var method: String?
     /// `Name: value` lines (`Name:` sends it empty).
     public var headers: [String]
+    /// `-d`: the body, as fetch() sends a string.
     public var body: String?
+    /// fetch()'s `credentials`: omit, same-origin or include.
     public var credentials = "same-origin"
+    /// fetch()'s `mode`: cors, no-cors or same-origin.
     public var mode = "cors"
+    /// fetch()'s `redirect`: follow, error or manual.
     public var redirect = "follow"
+    /// fetch()'s `cache` (whether a cached preflight may be reused).
     public var cache = "default"
     /// `chromium`, `firefox` or `all`.
     public var browser = "chromium"
 
+    /// The options with fetch()'s defaults for the rest.
     public init(url: String, origin: String, method: String? = nil, headers: [String] = [], body: String? = nil) {
         self.url = url
         self.origin = origin
@@ -27,6 +36,7 @@ public struct CheckOptions: Sendable {
 
     /// An option whose value is not one it takes, worded for the command line.
     public struct InvalidOption: Error, Sendable, CustomStringConvertible {
+        /// What is wrong, naming the option.
         public var description: String
     }
 

@@ -5,11 +5,14 @@ import CORSFetch
 /// for, and the server-side causes the answers show: what `cors debug` and the cause tests run
 /// (`cors check` runs the same steps with its preflight-cache and cookie files).
 public struct CheckRun: Sendable {
+    /// The fetch() that was run.
     public var request: FetchRequest
+    /// Each browser's outcome, in the order run.
     public var results: [(browser: BrowserProfile, outcome: CORSFetcher.Outcome)]
     /// The answers to `--probe-errors`' requests (empty when not asked for).
     public var probes: [ObservedAnswer]
 
+    /// A run already made (`cors check` makes its own, with its cache and cookie files).
     public init(request: FetchRequest, results: [(browser: BrowserProfile, outcome: CORSFetcher.Outcome)], probes: [ObservedAnswer] = []) {
         self.request = request
         self.results = results

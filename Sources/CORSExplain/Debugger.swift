@@ -7,9 +7,12 @@ import CORSFetch
 public enum Debugger {
     /// An answer: the HTTP status and the JSON text.
     public struct Answer: Sendable {
+        /// The HTTP status: 200, 400 for a form that is not a request, 502 when the server cannot be reached.
         public var status: Int
+        /// The JSON text.
         public var json: String
 
+        /// An answer with `status` and `json`.
         public init(status: Int, json: String) {
             self.status = status
             self.json = json

@@ -3,7 +3,8 @@ import CORSFetch
 
 /// What a console error means and what to change: one or two sentences, the likely causes most
 /// likely first, the fix in a swift-cors policy and in the servers people run.
-public struct ErrorGuide: Sendable, Hashable {
+public struct ErrorGuide: Sendable {
+    /// What happened, in a sentence or two.
     public var meaning: String
     /// Most likely first.
     public var causes: [String]
@@ -14,13 +15,6 @@ public struct ErrorGuide: Sendable, Hashable {
     public var policyFix: String?
     /// The change in each server's own terms, for failures a server's CORS settings mend.
     public var serverFixes: [(server: ServerFramework, snippet: String)]
-
-    public static func == (lhs: ErrorGuide, rhs: ErrorGuide) -> Bool {
-        lhs.meaning == rhs.meaning && lhs.causes == rhs.causes && lhs.fix == rhs.fix && lhs.policyFix == rhs.policyFix
-            && lhs.serverFixes.map(\.server) == rhs.serverFixes.map(\.server) && lhs.serverFixes.map(\.snippet) == rhs.serverFixes.map(\.snippet)
-    }
-
-    public func hash(into hasher: inout Hasher) { hasher.combine(meaning) }
 
     /// What stands for the page's origin when the message does not name it (Firefox's lines).
     public static let unknownOrigin = "https://your-page.example"

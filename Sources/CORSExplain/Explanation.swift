@@ -4,9 +4,12 @@ import CORSFetch
 /// `cors explain`'s answer: the console error read back, what it means and what to change, and
 /// the `cors check` command that reproduces it against the real server.
 public struct Explanation: Sendable {
+    /// The message, read back.
     public var error: ConsoleError
+    /// What it means and what to change.
     public var guide: ErrorGuide
 
+    /// The explanation of `error`.
     public init(_ error: ConsoleError) {
         self.error = error
         guide = ErrorGuide(error.failure, origin: error.origin, status: error.status)

@@ -4,9 +4,27 @@ import CORSBrowser
 /// server that answered (its `Server`/`X-Powered-By` and the shape of the answer).
 public enum ServerCause: Sendable, Hashable {
     /// How an Access-Control-Allow-Origin value misses the page's origin.
-    public enum NearMiss: String, Sendable, Hashable { case letterCase = "case", trailingSlash = "trailing slash", port, scheme }
+    public enum NearMiss: String, Sendable, Hashable {
+        /// `HTTP://App.example` for `http://app.example`.
+        case letterCase = "case"
+        /// `https://app.example/` for `https://app.example`.
+        case trailingSlash = "trailing slash"
+        /// Another port of the same host.
+        case port
+        /// http for https, or the other way.
+        case scheme
+    }
     /// Why a preflight was redirected.
-    public enum Redirect: String, Sendable, Hashable { case httpToHTTPS = "http to https", trailingSlash = "trailing slash", login, other }
+    public enum Redirect: String, Sendable, Hashable {
+        /// An http URL upgraded to https.
+        case httpToHTTPS = "http to https"
+        /// A slash added or removed at the end of the path.
+        case trailingSlash = "trailing slash"
+        /// To a login page.
+        case login
+        /// Anywhere else.
+        case other
+    }
 
     /// The preflight carried some CORS headers but not the ones it needed: in nginx, an
     /// `add_header` inside `if` or a nested `location` replaced every inherited one.
