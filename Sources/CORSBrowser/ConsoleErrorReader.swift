@@ -9,7 +9,7 @@ public enum ConsoleErrorReader {
         var found: [ConsoleError] = []
         if let chromium = chromiumMessage(in: text) { found.append(chromium) }
         if let firefox = firefoxMessage(in: text) { found.append(firefox) }
-        if let bare = bareReason(in: text, exclude: found) { found.append(bare) }
+        if found.isEmpty, let bare = bareReason(in: text) { found.append(bare) }
         if let typeError = typeErrorMessage(in: text) { found.append(typeError) }
         // Several recognized: the one that starts first in the text, as the console printed it first.
         if let first = found.min(by: { position(of: $0, in: text) < position(of: $1, in: text) }) {
@@ -201,8 +201,7 @@ public enum ConsoleErrorReader {
     // MARK: The reason alone
 
     /// A reason pasted without the browser's opening words: Chromium's detail or Firefox's reason.
-    private static func bareReason(in text: Substring, exclude found: [ConsoleError]) -> ConsoleError? {
-        guard found.isEmpty else { return nil }
+    private static func bareReason(in text: Substring) -> ConsoleError? {
         var best: (start: String.Index, error: ConsoleError)?
         for wording in chromiumWordings {
             if let match = wording.template.firstMatch(in: text), best.map({ match.range.lowerBound < $0.start }) ?? true {

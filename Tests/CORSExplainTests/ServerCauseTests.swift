@@ -1,5 +1,5 @@
 import CORSBrowser
-import CORSExplain
+@testable import CORSExplain
 import CORSFetch
 import Foundation
 import TestHarness
@@ -196,6 +196,15 @@ import Testing
         #expect(kind("https://api.example/x", "/login?next=/x") == .preflightRedirected(.login, location: "/login?next=/x"))
         #expect(kind("https://api.example/x/", "https://api.example/x") == .preflightRedirected(.trailingSlash, location: "https://api.example/x"))
         #expect(kind("https://api.example/x", "https://cdn.example/x") == .preflightRedirected(.other, location: "https://cdn.example/x"))
+    }
+
+    @Test func vaporsErrorBodyNamesItInEitherKeyOrder() {
+        for body in [#"{"error":true,"reason":"Not Found"}"#, #"{"reason":"Not Found","error":true}"#] {
+            let answer = ObservedAnswer(purpose: .missingPath, method: "GET", url: "http://a.example/x", origin: nil, status: 404, headers: [], body: body)
+            #expect(CauseFinder.serverFromShape(answer) == .vapor, "\(body)")
+        }
+        let other = ObservedAnswer(purpose: .missingPath, method: "GET", url: "http://a.example/x", origin: nil, status: 404, headers: [], body: #"{"error":"not found"}"#)
+        #expect(CauseFinder.serverFromShape(other) == nil)
     }
 
     private func answer(acao: [String]) -> ObservedAnswer {
