@@ -6,7 +6,10 @@
 # The build goes to INSTALL_SCRATCH_PATH (default .build, whose release folder `swift build` leaves
 # alone). INSTALL_CONFIGURATION=debug links the debug build instead: the same static linking and
 # the same copy, but on top of what `swift build`/`swift test` built (under a minute, where a cold
-# release build takes 20-odd minutes on two busy cores); CI checks the script that way.
+# release build takes 20-odd minutes on two busy cores); CI checks the script that way, as the last
+# use of its .build. Not for everyday use: swift-cors' own objects are then compiled for static
+# linking, and SwiftPM does not recompile them for the next plain build, whose link fails ("cannot
+# find -lCoreFoundation") until they are (`touch Sources/*/*.swift`).
 set -euo pipefail
 
 if [ $# -gt 1 ]; then echo "usage: Scripts/install.sh [PREFIX]" >&2; exit 2; fi
