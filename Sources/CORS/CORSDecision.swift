@@ -37,9 +37,15 @@ public struct CORSDecision: Sendable {
     let prebuilt: Int32
 
     init(
-        _ outcome: Outcome, compiled: CompiledPolicy, isOptions: Bool, subject: String? = nil,
-        requestedHeaders: Bool = false, reason: CORSRejection.Reason? = nil, range: Range<Int> = 0..<0,
-        awaitsPredicate: Bool = false, prebuilt: Int32 = -1
+        _ outcome: Outcome,
+        compiled: CompiledPolicy,
+        isOptions: Bool,
+        subject: String? = nil,
+        requestedHeaders: Bool = false,
+        reason: CORSRejection.Reason? = nil,
+        range: Range<Int> = 0..<0,
+        awaitsPredicate: Bool = false,
+        prebuilt: Int32 = -1
     ) {
         self.prebuilt = prebuilt
         self.outcome = outcome
@@ -146,7 +152,8 @@ public struct CORSDecision: Sendable {
             tail = hasVary || isOptions ? compiled.actualWithoutVary : compiled.actualWithVary
         case .preflightAllowed:
             // Passthrough: the application answered the preflight; add what the browser checks.
-            tail = hasVary
+            tail =
+                hasVary
                 ? (requestedHeaders ? compiled.preflightWithHeadersWithoutVary : compiled.preflightWithoutHeadersWithoutVary)
                 : (requestedHeaders ? compiled.preflightWithHeaders : compiled.preflightWithoutHeaders)
         case .notCORS, .actualRejected, .preflightRejected:

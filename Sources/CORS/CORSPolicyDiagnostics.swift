@@ -61,7 +61,8 @@ public enum CORSPolicyError: Sendable, Hashable {
     public var reason: String {
         switch self {
         case .wildcardOriginWithCredentials:
-            return "allowOrigins is \"*\" and allowCredentials is true, but browsers refuse \"Access-Control-Allow-Origin: *\" on credentialed requests"
+            return
+                "allowOrigins is \"*\" and allowCredentials is true, but browsers refuse \"Access-Control-Allow-Origin: *\" on credentialed requests"
         case .wildcardOriginAmongOthers:
             return "\"*\" is listed among other origins, where it would allow every origin and make the others pointless"
         case .noOriginsAllowed:
@@ -81,7 +82,8 @@ public enum CORSPolicyError: Sendable, Hashable {
         case .fileOrigin(_, let value):
             return "\"\(value)\" is a file URL, but browsers send \"Origin: null\" for pages opened from files"
         case .insecureOriginWithCredentials(_, let value):
-            return "\"\(value)\" is plain http and credentials are allowed: anyone on the network path can inject a script into that origin and read credentialed answers"
+            return
+                "\"\(value)\" is plain http and credentials are allowed: anyone on the network path can inject a script into that origin and read credentialed answers"
         case .wildcardWithCredentials(let key):
             return "\(key) is \"*\" and allowCredentials is true, but with credentials browsers read \"*\" as a literal name, not a wildcard"
         case .wildcardAmongOthers(let key, _):
@@ -116,7 +118,8 @@ public enum CORSPolicyError: Sendable, Hashable {
         case .patternMatchesEverySite:
             return "use \"*\" if any origin really may read the responses, or list the origins"
         case .patternCoversPublicSuffix(_, let value, _):
-            return "name your own sites under it (e.g. \(value.replacingFirstWildcard(with: "myapp"))), or set dangerouslyAllowSubdomainsOfPublicSuffixes if you own the suffix"
+            return
+                "name your own sites under it (e.g. \(value.replacingFirstWildcard(with: "myapp"))), or set dangerouslyAllowSubdomainsOfPublicSuffixes if you own the suffix"
         case .subdomainsOfIPAddress(_, let value):
             return "list the address itself: \"\(value.replacingFirstWildcard(with: "").replacingFirst("://.", with: "://"))\""
         case .nullOriginNotOptedIn:

@@ -56,8 +56,13 @@ public enum CORSPolicyFile {
             func wrong(_ expected: String) {
                 problems.append(
                     .wrongType(
-                        key: key, line: member.line, column: member.column, expected: expected,
-                        found: member.value.kindName))
+                        key: key,
+                        line: member.line,
+                        column: member.column,
+                        expected: expected,
+                        found: member.value.kindName
+                    )
+                )
             }
             func stringList(allowingStar: Bool) -> [String]? {
                 switch member.value {
@@ -92,7 +97,13 @@ public enum CORSPolicyFile {
             case "allowCredentials":
                 if let value = bool() { policy.allowCredentials = value } else { wrong("true or false") }
             case "maxAge":
-                if case .null = member.value { policy.maxAge = nil } else if let value = integer() { policy.maxAge = value } else { wrong("a whole number of seconds") }
+                if case .null = member.value {
+                    policy.maxAge = nil
+                } else if let value = integer() {
+                    policy.maxAge = value
+                } else {
+                    wrong("a whole number of seconds")
+                }
             case "preflightStatus":
                 if let value = integer() { policy.preflightStatus = value } else { wrong("a status code such as 204") }
             case "preflightPassthrough":

@@ -47,25 +47,30 @@ public struct CORSRejection: Sendable, Equatable {
         let subject = self.subject
         switch reason {
         case .malformedOrigin:
-            return "Origin \"\(subject)\" is not a single serialized origin (scheme://host[:port], at most \(Origin.maximumLength) bytes); browsers never send that"
+            return
+                "Origin \"\(subject)\" is not a single serialized origin (scheme://host[:port], at most \(Origin.maximumLength) bytes); browsers never send that"
         case .originNotAllowed:
             let listed = policy.allowOrigins.prefix(5).joined(separator: ", ")
             let more = policy.allowOrigins.count > 5 ? ", … (\(policy.allowOrigins.count) in all)" : ""
             let predicate = policy.allowOriginPredicate == nil ? "" : " and the origin predicate refused it"
-            return "origin \(subject) is not allowed: allowOrigins is [\(listed)\(more)]\(predicate); add \"\(subject)\" to allowOrigins if its scripts may read responses"
+            return
+                "origin \(subject) is not allowed: allowOrigins is [\(listed)\(more)]\(predicate); add \"\(subject)\" to allowOrigins if its scripts may read responses"
         case .malformedRequestMethod:
             return "Access-Control-Request-Method \"\(subject)\" is not a single method token"
         case .methodNotAllowed:
-            return "method \(subject) is not allowed: allowMethods is [\(policy.allowMethods.joined(separator: ", "))] (GET, HEAD and POST are always allowed); add \"\(subject)\" to allowMethods (methods are case-sensitive)"
+            return
+                "method \(subject) is not allowed: allowMethods is [\(policy.allowMethods.joined(separator: ", "))] (GET, HEAD and POST are always allowed); add \"\(subject)\" to allowMethods (methods are case-sensitive)"
         case .malformedRequestHeaders:
             return "Access-Control-Request-Headers \"\(subject)\" is not a comma-separated list of header names"
         case .requestHeadersTooLarge:
-            return "Access-Control-Request-Headers is longer than \(RequestedHeaderNames.maximumLength) bytes or names more than \(RequestedHeaderNames.maximumNames) headers"
+            return
+                "Access-Control-Request-Headers is longer than \(RequestedHeaderNames.maximumLength) bytes or names more than \(RequestedHeaderNames.maximumNames) headers"
         case .headerNotAllowed:
             let wildcardNote =
                 policy.allowHeaders.contains("*") && subject.lowercased() == "authorization"
                 ? " (\"*\" never covers Authorization: list it by name)" : ""
-            return "request header \(subject.lowercased()) is not allowed: allowHeaders is [\(policy.allowHeaders.joined(separator: ", "))]\(wildcardNote); add \"\(subject)\" to allowHeaders"
+            return
+                "request header \(subject.lowercased()) is not allowed: allowHeaders is [\(policy.allowHeaders.joined(separator: ", "))]\(wildcardNote); add \"\(subject)\" to allowHeaders"
         }
     }
 }

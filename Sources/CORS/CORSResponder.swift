@@ -87,8 +87,13 @@ public struct CORSResponder: Sendable {
 
         func reject(_ reason: CORSRejection.Reason, _ value: String, _ range: Range<Int> = 0..<0) -> CORSDecision {
             CORSDecision(
-                isPreflight ? .preflightRejected : .actualRejected, compiled: compiled, isOptions: isOptions,
-                subject: value, reason: reason, range: range)
+                isPreflight ? .preflightRejected : .actualRejected,
+                compiled: compiled,
+                isOptions: isOptions,
+                subject: value,
+                reason: reason,
+                range: range
+            )
         }
 
         // The origin.
@@ -119,8 +124,13 @@ public struct CORSResponder: Sendable {
                     if !check(origin) { return reject(.originNotAllowed, originField) }
                 case .async:
                     return CORSDecision(
-                        isPreflight ? .preflightRejected : .actualRejected, compiled: compiled, isOptions: isOptions,
-                        subject: originField, reason: .originNotAllowed, awaitsPredicate: true)
+                        isPreflight ? .preflightRejected : .actualRejected,
+                        compiled: compiled,
+                        isOptions: isOptions,
+                        subject: originField,
+                        reason: .originNotAllowed,
+                        awaitsPredicate: true
+                    )
                 }
             } else {
                 return reject(.originNotAllowed, originField)
@@ -152,8 +162,13 @@ public struct CORSResponder: Sendable {
             }
         }
         return CORSDecision(
-            .preflightAllowed, compiled: compiled, isOptions: isOptions, subject: originField,
-            requestedHeaders: requestedAny, prebuilt: matched.prebuilt)
+            .preflightAllowed,
+            compiled: compiled,
+            isOptions: isOptions,
+            subject: originField,
+            requestedHeaders: requestedAny,
+            prebuilt: matched.prebuilt
+        )
     }
 }
 
@@ -224,7 +239,8 @@ final class CompiledPolicy: Sendable {
         let exposeHeaders = list(.accessControlExposeHeaders, policy.exposeHeaders)
         varyActual = originIndependent ? VaryNames([]) : VaryNames([.origin])
         varyOptions = VaryNames(
-            (originIndependent ? [] : [.origin]) + [.accessControlRequestMethod, .accessControlRequestHeaders])
+            (originIndependent ? [] : [.origin]) + [.accessControlRequestMethod, .accessControlRequestHeaders]
+        )
         actualWithoutVary = allowOriginAny + allowCredentials + exposeHeaders
         actualWithVary = actualWithoutVary + varyActual.fields
         preflightWithoutHeadersWithoutVary = allowOriginAny + allowCredentials + allowMethods + maxAge
@@ -250,12 +266,14 @@ final class CompiledPolicy: Sendable {
             : origins.prebuiltOrigins.map { origin in
                 let allowOrigin = HTTPField(name: .accessControlAllowOrigin, value: origin)
                 return PrebuiltOriginFields(
-                    actualWithVary: HTTPFields([allowOrigin] + actualWith), actualWithoutVary: [allowOrigin] + actualWithout,
+                    actualWithVary: HTTPFields([allowOrigin] + actualWith),
+                    actualWithoutVary: [allowOrigin] + actualWithout,
                     preflightWithHeaders: HTTPFields([allowOrigin] + preflightWith),
                     preflightWithoutHeaders: HTTPFields([allowOrigin] + preflightWithout),
                     actualWithoutVaryPairs: pairs([allowOrigin] + actualWithout),
                     preflightWithHeadersPairs: pairs([allowOrigin] + preflightWith),
-                    preflightWithoutHeadersPairs: pairs([allowOrigin] + preflightWithout))
+                    preflightWithoutHeadersPairs: pairs([allowOrigin] + preflightWithout)
+                )
             }
     }
 }

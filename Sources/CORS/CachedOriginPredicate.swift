@@ -28,7 +28,8 @@ public final class CachedOriginPredicate: Sendable {
     ///   - now: the clock, injectable for tests.
     ///   - lookup: the real check (a database query, say), run for an origin without a fresh answer.
     public init(
-        capacity: Int = 1024, timeToLive: Duration = .seconds(60),
+        capacity: Int = 1024,
+        timeToLive: Duration = .seconds(60),
         now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now },
         _ lookup: @escaping @Sendable (Origin) async -> Bool
     ) {

@@ -161,7 +161,13 @@ struct OriginLayout: Sendable, Hashable {
             port = value
         }
         return OriginLayout(
-            schemeEnd: schemeEnd, hostStart: hostStart, hostEnd: hostEnd, port: port,
-            hostIsIPv4: isIPv4, hostIsIPv6: isIPv6, length: count)
+            schemeEnd: schemeEnd,
+            hostStart: hostStart,
+            hostEnd: hostEnd,
+            port: port,
+            hostIsIPv4: isIPv4,
+            hostIsIPv6: isIPv6,
+            length: count
+        )
     }
 }

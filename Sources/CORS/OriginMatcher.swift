@@ -100,10 +100,12 @@ struct OriginMatcher: @unchecked Sendable {
                 for byte in bytes.reversed() { hash = ByteStringTable.step(hash, byte) }
             }
             let schemeBytes = Array(scheme.utf8)
-            let index = schemes.firstIndex { $0.scheme == schemeBytes } ?? {
-                schemes.append(SchemeTable(scheme: schemeBytes, table: ByteStringTable(expectedCount: patterns.count)))
-                return schemes.count - 1
-            }()
+            let index =
+                schemes.firstIndex { $0.scheme == schemeBytes }
+                ?? {
+                    schemes.append(SchemeTable(scheme: schemeBytes, table: ByteStringTable(expectedCount: patterns.count)))
+                    return schemes.count - 1
+                }()
             _ = schemes[index].table.insert(bytes, hash: ByteStringTable.finish(hash, tag: tag), tag: tag)
         }
         self.allowsNull = allowsNull
@@ -111,7 +113,8 @@ struct OriginMatcher: @unchecked Sendable {
         self.exactOrigins = exactOrigins.freeze(into: arena)
         needsScanAfterExactMiss = allowsAny || !schemes.isEmpty
         self.schemes = arena.copy(
-            schemes.map { FrozenScheme(scheme: arena.copy($0.scheme), table: $0.table.freeze(into: arena)) })
+            schemes.map { FrozenScheme(scheme: arena.copy($0.scheme), table: $0.table.freeze(into: arena)) }
+        )
     }
 
     /// The exact origin `origin`'s bytes are, if any: found by the unscanned bytes (a hit equals a
@@ -120,7 +123,10 @@ struct OriginMatcher: @unchecked Sendable {
     func exactMatch(_ origin: UnsafeBufferPointer<UInt8>) -> Match? {
         guard exactOrigins.tags != 0, exactOrigins.mayHold(length: origin.count, tag: Tag.exact),
             let payload = exactOrigins.payload(
-                of: origin, hash: ByteStringTable.finish(ByteStringTable.wordHash(origin), tag: Tag.exact), tag: Tag.exact)
+                of: origin,
+                hash: ByteStringTable.finish(ByteStringTable.wordHash(origin), tag: Tag.exact),
+                tag: Tag.exact
+            )
         else { return nil }
         return payload == UInt32.max ? .allowed : Match(code: Int32(payload))
     }
@@ -162,14 +168,18 @@ struct OriginMatcher: @unchecked Sendable {
                     if tags & (1 << 2) != 0, table.mayHold(length: end - index - 1, tag: Tag.subdomainsWithPort),
                         table.contains(
                             UnsafeBufferPointer(rebasing: origin[(index + 1)..<end]),
-                            hash: ByteStringTable.finish(withPort, tag: Tag.subdomainsWithPort), tag: Tag.subdomainsWithPort)
+                            hash: ByteStringTable.finish(withPort, tag: Tag.subdomainsWithPort),
+                            tag: Tag.subdomainsWithPort
+                        )
                     {
                         return .allowed
                     }
                     if tags & (1 << 3) != 0, table.mayHold(length: hostEnd - index - 1, tag: Tag.subdomainsAnyPort),
                         table.contains(
                             UnsafeBufferPointer(rebasing: origin[(index + 1)..<hostEnd]),
-                            hash: ByteStringTable.finish(hostOnly, tag: Tag.subdomainsAnyPort), tag: Tag.subdomainsAnyPort)
+                            hash: ByteStringTable.finish(hostOnly, tag: Tag.subdomainsAnyPort),
+                            tag: Tag.subdomainsAnyPort
+                        )
                     {
                         return .allowed
                     }

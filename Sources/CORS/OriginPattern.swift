@@ -18,7 +18,10 @@ public enum OriginPattern: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses one `allowOrigins` entry; the error says what is wrong and, where it can, what was meant.
     public init(parsing text: String) throws(OriginPatternError) {
-        if text == "null" { self = .null; return }
+        if text == "null" {
+            self = .null
+            return
+        }
         if text.isEmpty { throw .empty }
         if text == "*" { throw .wildcardInList }
         if text.lowercased().hasPrefix("file:") { throw .fileScheme(text) }
@@ -26,14 +29,23 @@ public enum OriginPattern: Sendable, Hashable, CustomStringConvertible {
         let scheme = String(text[..<separator.lowerBound])
         var rest = String(text[separator.upperBound...])
         if !rest.contains("*") {
-            if let origin = Origin(text) { self = .exact(origin); return }
+            if let origin = Origin(text) {
+                self = .exact(origin)
+                return
+            }
             throw .notAnOrigin(text, suggestion: OriginPattern.validEntry(OriginPattern.suggestion(for: text)))
         }
         // Wildcards: only a whole leading label (`*.`) or a whole port (`:*`).
         var anyPort = false
-        if rest.hasSuffix(":*") { anyPort = true; rest.removeLast(2) }
+        if rest.hasSuffix(":*") {
+            anyPort = true
+            rest.removeLast(2)
+        }
         var subdomains = false
-        if rest.hasPrefix("*.") { subdomains = true; rest.removeFirst(2) }
+        if rest.hasPrefix("*.") {
+            subdomains = true
+            rest.removeFirst(2)
+        }
         if rest.contains("*") {
             if rest.isEmpty || rest == "*" { throw .matchesEverySite(text) }
             throw .misplacedWildcard(text)

@@ -75,8 +75,11 @@ struct RequestedHeaderNames {
             let name = UnsafeBufferPointer(rebasing: value[start..<end])
             if allowance.names.count > 0,
                 allowance.names.contains(
-                    name, hash: ByteStringTable.finish(ByteStringTable.wordHash(name, lowercasing: true), tag: 0), tag: 0,
-                    foldCase: true)
+                    name,
+                    hash: ByteStringTable.finish(ByteStringTable.wordHash(name, lowercasing: true), tag: 0),
+                    tag: 0,
+                    foldCase: true
+                )
             {
                 continue
             }

@@ -68,19 +68,39 @@ public struct BrowserProfile: Sendable, Hashable, CustomStringConvertible {
 
     /// Chromium 156's behaviour: the default everywhere a profile is taken.
     public static let chromium = BrowserProfile(
-        name: .chromium, safelistsClientHints: true, severalAllowOriginValuesNeedSeveralLines: false,
-        distinguishesInvalidAllowOrigin: true, unparsableMaxAgeSeconds: nil, maxAgeCap: 7200,
-        preflightCacheKeyedByCredentials: false, cachedWildcardCoversNames: true, preflightsEveryHopAfterAPreflight: false,
-        followsEmptyLocation: false, redirectLimit: 20, dropsUserAgent: true,
-        combinesRepeatedHeaders: true, listsRepeatedNamesInPreflight: false)
+        name: .chromium,
+        safelistsClientHints: true,
+        severalAllowOriginValuesNeedSeveralLines: false,
+        distinguishesInvalidAllowOrigin: true,
+        unparsableMaxAgeSeconds: nil,
+        maxAgeCap: 7200,
+        preflightCacheKeyedByCredentials: false,
+        cachedWildcardCoversNames: true,
+        preflightsEveryHopAfterAPreflight: false,
+        followsEmptyLocation: false,
+        redirectLimit: 20,
+        dropsUserAgent: true,
+        combinesRepeatedHeaders: true,
+        listsRepeatedNamesInPreflight: false
+    )
 
     /// Firefox 153 ESR's behaviour.
     public static let firefox = BrowserProfile(
-        name: .firefox, safelistsClientHints: false, severalAllowOriginValuesNeedSeveralLines: true,
-        distinguishesInvalidAllowOrigin: false, unparsableMaxAgeSeconds: 0, maxAgeCap: 86400,
-        preflightCacheKeyedByCredentials: true, cachedWildcardCoversNames: false, preflightsEveryHopAfterAPreflight: true,
-        followsEmptyLocation: true, redirectLimit: 20, dropsUserAgent: false,
-        combinesRepeatedHeaders: false, listsRepeatedNamesInPreflight: true)
+        name: .firefox,
+        safelistsClientHints: false,
+        severalAllowOriginValuesNeedSeveralLines: true,
+        distinguishesInvalidAllowOrigin: false,
+        unparsableMaxAgeSeconds: 0,
+        maxAgeCap: 86400,
+        preflightCacheKeyedByCredentials: true,
+        cachedWildcardCoversNames: false,
+        preflightsEveryHopAfterAPreflight: true,
+        followsEmptyLocation: true,
+        redirectLimit: 20,
+        dropsUserAgent: false,
+        combinesRepeatedHeaders: false,
+        listsRepeatedNamesInPreflight: true
+    )
 
     /// Every profile, in the order `cors check --browser all` reports them.
     public static let all: [BrowserProfile] = [.chromium, .firefox]
@@ -95,10 +115,19 @@ public struct BrowserProfile: Sendable, Hashable, CustomStringConvertible {
     }
 
     private init(
-        name: Name, safelistsClientHints: Bool, severalAllowOriginValuesNeedSeveralLines: Bool,
-        distinguishesInvalidAllowOrigin: Bool, unparsableMaxAgeSeconds: Int?, maxAgeCap: Int,
-        preflightCacheKeyedByCredentials: Bool, cachedWildcardCoversNames: Bool, preflightsEveryHopAfterAPreflight: Bool,
-        followsEmptyLocation: Bool, redirectLimit: Int, dropsUserAgent: Bool, combinesRepeatedHeaders: Bool,
+        name: Name,
+        safelistsClientHints: Bool,
+        severalAllowOriginValuesNeedSeveralLines: Bool,
+        distinguishesInvalidAllowOrigin: Bool,
+        unparsableMaxAgeSeconds: Int?,
+        maxAgeCap: Int,
+        preflightCacheKeyedByCredentials: Bool,
+        cachedWildcardCoversNames: Bool,
+        preflightsEveryHopAfterAPreflight: Bool,
+        followsEmptyLocation: Bool,
+        redirectLimit: Int,
+        dropsUserAgent: Bool,
+        combinesRepeatedHeaders: Bool,
         listsRepeatedNamesInPreflight: Bool
     ) {
         self.combinesRepeatedHeaders = combinesRepeatedHeaders

@@ -10,7 +10,10 @@ public enum CORSAccessCheck {
     /// `nil` when the response may be read; otherwise why not. `preflight` selects the
     /// Preflight- forms of the kinds.
     public static func check(
-        _ fields: HTTPFields, origin: String, credentials: CredentialsMode, preflight: Bool = false,
+        _ fields: HTTPFields,
+        origin: String,
+        credentials: CredentialsMode,
+        preflight: Bool = false,
         browser: BrowserProfile = .chromium
     ) -> CORSBlockReason? {
         // Several lines are combined with ", " (Fetch "get"), which is how several values show.

@@ -1,4 +1,5 @@
 import CORS
+
 /// Why a browser blocks a cross-origin request: Chromium's CORS error kinds (its
 /// `network::mojom::CorsError`, reported by DevTools as `corsErrorStatus.corsError`), each with the
 /// value it failed on, rendered as Chromium's console text, as Firefox's console lines, and as the fix.
@@ -70,7 +71,8 @@ public enum CORSBlockReason: Error, Sendable, Hashable {
         case .wildcardOriginNotAllowed(let preflight):
             return access(
                 "The value of the 'Access-Control-Allow-Origin' header in the response must not be the wildcard '*' when the request's credentials mode is 'include'.",
-                preflight)
+                preflight
+            )
         case .multipleAllowOriginValues(let value, let preflight):
             let text = "The 'Access-Control-Allow-Origin' header contains multiple values '\(value)', but only one is allowed."
             return access(text + Self.validValueHint, preflight)
@@ -83,7 +85,8 @@ public enum CORSBlockReason: Error, Sendable, Hashable {
         case .invalidAllowCredentials(let value, let preflight):
             return access(
                 "The value of the 'Access-Control-Allow-Credentials' header in the response is '\(value)' which must be 'true' when the request's credentials mode is 'include'.",
-                preflight)
+                preflight
+            )
         case .preflightInvalidStatus:
             return Self.preflightPrefix + "It does not have HTTP ok status."
         case .preflightDisallowedRedirect:
@@ -152,7 +155,8 @@ public enum CORSBlockReason: Error, Sendable, Hashable {
         func line(_ reason: String, quotedURL: Bool = false, status: String? = nil) -> String {
             let resource = quotedURL ? "\u{2018}\(url)\u{2019}" : url
             let suffix = status.map { " Status code: \($0)." } ?? ""
-            return "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at \(resource). (Reason: \(reason)).\(suffix)"
+            return
+                "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at \(resource). (Reason: \(reason)).\(suffix)"
         }
         let trailer = line(Self.didNotSucceed, status: "(null)")
         var lines: [String]
@@ -178,11 +182,14 @@ public enum CORSBlockReason: Error, Sendable, Hashable {
     public func fix(origin: String) -> String {
         switch self {
         case .missingAllowOriginHeader(let preflight):
-            return "Have the server answer the \(preflight ? "preflight (OPTIONS) request" : "request") with `Access-Control-Allow-Origin: \(origin)` (or `*` if the response is public and no credentials are sent)."
+            return
+                "Have the server answer the \(preflight ? "preflight (OPTIONS) request" : "request") with `Access-Control-Allow-Origin: \(origin)` (or `*` if the response is public and no credentials are sent)."
         case .wildcardOriginNotAllowed:
-            return "With credentials, answer `Access-Control-Allow-Origin: \(origin)` (the exact origin, not `*`) and `Access-Control-Allow-Credentials: true`, and add `Vary: Origin`."
+            return
+                "With credentials, answer `Access-Control-Allow-Origin: \(origin)` (the exact origin, not `*`) and `Access-Control-Allow-Credentials: true`, and add `Vary: Origin`."
         case .multipleAllowOriginValues:
-            return "Send exactly one Access-Control-Allow-Origin value, the page's origin `\(origin)`: echo the request's Origin when it is in your list, instead of listing all origins."
+            return
+                "Send exactly one Access-Control-Allow-Origin value, the page's origin `\(origin)`: echo the request's Origin when it is in your list, instead of listing all origins."
         case .invalidAllowOriginValue, .allowOriginMismatch:
             return "Answer `Access-Control-Allow-Origin: \(origin)` exactly: scheme, host and port, lowercase, no path or trailing slash."
         case .invalidAllowCredentials:
@@ -190,7 +197,8 @@ public enum CORSBlockReason: Error, Sendable, Hashable {
         case .preflightInvalidStatus:
             return "Answer the OPTIONS preflight with a 2xx status (204 No Content is usual) before any authentication or routing that rejects it."
         case .preflightDisallowedRedirect:
-            return "Answer the OPTIONS preflight at this URL itself; browsers never follow redirects for preflights (fix trailing-slash or http→https redirects)."
+            return
+                "Answer the OPTIONS preflight at this URL itself; browsers never follow redirects for preflights (fix trailing-slash or http→https redirects)."
         case .invalidAllowMethodsPreflightResponse:
             return "Send Access-Control-Allow-Methods as a comma-separated list of method names, for example `GET, PUT, DELETE`."
         case .invalidAllowHeadersPreflightResponse:
@@ -198,7 +206,8 @@ public enum CORSBlockReason: Error, Sendable, Hashable {
         case .methodDisallowedByPreflightResponse(let method):
             return "Add `\(method)` to Access-Control-Allow-Methods in the preflight answer (methods are case-sensitive)."
         case .headerDisallowedByPreflightResponse(let name):
-            let authorization = name == "authorization" ? " (name it: by the Fetch Standard, and for credentialed requests, `*` does not cover Authorization)" : ""
+            let authorization =
+                name == "authorization" ? " (name it: by the Fetch Standard, and for credentialed requests, `*` does not cover Authorization)" : ""
             return "Add `\(name)` to Access-Control-Allow-Headers in the preflight answer\(authorization)."
         case .redirectContainsCredentials:
             return "Redirect to a URL without `user:password@`."

@@ -14,7 +14,10 @@ public enum CORSPreflight {
     /// Firefox names a header once per entry the script set).
     /// No credentials go with it.
     public static func requestFields(
-        origin: String, method: String, headers: [(name: String, value: String)], browser: BrowserProfile = .chromium
+        origin: String,
+        method: String,
+        headers: [(name: String, value: String)],
+        browser: BrowserProfile = .chromium
     ) -> HTTPFields {
         var fields: HTTPFields = [.origin: origin, .accessControlRequestMethod: method]
         let unsafe = CORSSafelist.unsafeNames(headers, browser: browser)
@@ -44,8 +47,13 @@ public enum CORSPreflight {
     /// Methods and -Headers must parse as token lists; then the method, then each CORS-unsafe
     /// header must be allowed.
     public static func validate(
-        status: Int, fields: HTTPFields, origin: String, method: String, headers: [(name: String, value: String)],
-        credentials: CredentialsMode, browser: BrowserProfile = .chromium
+        status: Int,
+        fields: HTTPFields,
+        origin: String,
+        method: String,
+        headers: [(name: String, value: String)],
+        credentials: CredentialsMode,
+        browser: BrowserProfile = .chromium
     ) -> Result<Grant, CORSBlockReason> {
         if redirectStatuses.contains(status) { return .failure(.preflightDisallowedRedirect) }
         if let reason = CORSAccessCheck.check(fields, origin: origin, credentials: credentials, preflight: true, browser: browser) {

@@ -50,8 +50,14 @@ public struct ConsoleError: Sendable, Hashable {
 
     /// A console error with what the message says of it.
     public init(
-        browser: BrowserProfile.Name, failure: Failure, url: String? = nil, origin: String? = nil,
-        redirectedFrom: String? = nil, initiator: String? = nil, preflight: Bool? = nil, status: Int? = nil,
+        browser: BrowserProfile.Name,
+        failure: Failure,
+        url: String? = nil,
+        origin: String? = nil,
+        redirectedFrom: String? = nil,
+        initiator: String? = nil,
+        preflight: Bool? = nil,
+        status: Int? = nil,
         lines: [String] = []
     ) {
         self.browser = browser
@@ -86,17 +92,23 @@ public enum NotACORSMessage: Error, Sendable, Hashable {
     public var explanation: String {
         switch self {
         case .mixedContent:
-            return "This is a Mixed Content block, not CORS: a page loaded over https asked for an http URL, and the browser refused to send it. Serve the API over https (or the page over http while developing)."
+            return
+                "This is a Mixed Content block, not CORS: a page loaded over https asked for an http URL, and the browser refused to send it. Serve the API over https (or the page over http while developing)."
         case .contentSecurityPolicy:
-            return "This is a Content-Security-Policy block, not CORS: the page's own CSP (its connect-src directive) does not list the URL, so the browser never sent the request. Add the API's origin to connect-src where the page's CSP is set."
+            return
+                "This is a Content-Security-Policy block, not CORS: the page's own CSP (its connect-src directive) does not list the URL, so the browser never sent the request. Add the API's origin to connect-src where the page's CSP is set."
         case .localNetworkAccess:
-            return "This is a Private/Local Network Access block, not a CORS header problem: a page from a public (or less private) address asked for a private or loopback address. Serve the page from a secure context and answer the preflight's Access-Control-Request-Private-Network with Access-Control-Allow-Private-Network: true, or have the user grant the local-network permission."
+            return
+                "This is a Private/Local Network Access block, not a CORS header problem: a page from a public (or less private) address asked for a private or loopback address. Serve the page from a secure context and answer the preflight's Access-Control-Request-Private-Network with Access-Control-Allow-Private-Network: true, or have the user grant the local-network permission."
         case .networkError(let code):
-            return "This is a network error (\(code)), not CORS: no response came back at all, so there were no headers to check. Check that the server is running at that address and port, that its name resolves, its certificate is valid, and that no extension blocked it (ERR_BLOCKED_BY_CLIENT)."
+            return
+                "This is a network error (\(code)), not CORS: no response came back at all, so there were no headers to check. Check that the server is running at that address and port, that its name resolves, its certificate is valid, and that no extension blocked it (ERR_BLOCKED_BY_CLIENT)."
         case .scriptErrorOnly:
-            return "This is what the script sees (fetch's TypeError), which says only that the request failed. The browser puts the reason in a separate console line, starting 'Access to fetch at' (Chromium) or 'Cross-Origin Request Blocked' (Firefox): paste that one."
+            return
+                "This is what the script sees (fetch's TypeError), which says only that the request failed. The browser puts the reason in a separate console line, starting 'Access to fetch at' (Chromium) or 'Cross-Origin Request Blocked' (Firefox): paste that one."
         case .unrecognized:
-            return "This does not look like a browser's CORS console message. Paste the whole red line from the console: Chromium's starts with 'Access to fetch at', Firefox's with 'Cross-Origin Request Blocked'."
+            return
+                "This does not look like a browser's CORS console message. Paste the whole red line from the console: Chromium's starts with 'Access to fetch at', Firefox's with 'Cross-Origin Request Blocked'."
         }
     }
 }

@@ -28,7 +28,8 @@ public enum ConsoleErrorReader {
     private static let hole = String(MessageTemplate.hole)
     private static let chromiumPrefix = MessageTemplate("Access to \(hole) at '\(hole)' from origin '\(hole)' has been blocked by CORS policy: ")
     private static let redirectedChromiumPrefix = MessageTemplate(
-        "Access to \(hole) at '\(hole)' (redirected from '\(hole)') from origin '\(hole)' has been blocked by CORS policy: ")
+        "Access to \(hole) at '\(hole)' (redirected from '\(hole)') from origin '\(hole)' has been blocked by CORS policy: "
+    )
     private static let oldChromiumPrefix = MessageTemplate("Failed to load \(hole): ")
     private static let oldChromiumOrigin = MessageTemplate("Origin '\(hole)' is therefore not allowed access")
     private static let preflightPrefix = "Response to preflight request doesn't pass access control check: "
@@ -55,7 +56,9 @@ public enum ConsoleErrorReader {
         ]
         for make in both {
             for preflight in [true, false] {
-                wordings.append(Wording(template: MessageTemplate(make(hole, preflight).chromiumDetail), reason: { make($0, preflight) }, preflight: preflight))
+                wordings.append(
+                    Wording(template: MessageTemplate(make(hole, preflight).chromiumDetail), reason: { make($0, preflight) }, preflight: preflight)
+                )
             }
         }
         let preflightOnly: [@Sendable (String) -> CORSBlockReason] = [
@@ -66,15 +69,51 @@ public enum ConsoleErrorReader {
         for make in preflightOnly {
             wordings.append(Wording(template: MessageTemplate(make(hole).chromiumDetail), reason: make, preflight: true))
         }
-        wordings.append(Wording(template: MessageTemplate(CORSBlockReason.redirectContainsCredentials(hole).chromiumDetail), reason: { .redirectContainsCredentials($0) }, preflight: false))
+        wordings.append(
+            Wording(
+                template: MessageTemplate(CORSBlockReason.redirectContainsCredentials(hole).chromiumDetail),
+                reason: { .redirectContainsCredentials($0) },
+                preflight: false
+            )
+        )
         // Older releases (before Chromium 70 or so).
         wordings += [
-            Wording(template: MessageTemplate("Response for preflight has invalid HTTP status code \(hole)"), reason: { .preflightInvalidStatus(Int($0.prefix { $0.isNumber }) ?? 0) }, preflight: true),
-            Wording(template: MessageTemplate("Response for preflight is invalid (redirect)"), reason: { _ in .preflightDisallowedRedirect }, preflight: true),
-            Wording(template: MessageTemplate(preflightPrefix + "A wildcard '*' cannot be used in the 'Access-Control-Allow-Origin' header when the credentials flag is true."), reason: { _ in .wildcardOriginNotAllowed(preflight: true) }, preflight: true),
-            Wording(template: MessageTemplate("A wildcard '*' cannot be used in the 'Access-Control-Allow-Origin' header when the credentials flag is true."), reason: { _ in .wildcardOriginNotAllowed(preflight: false) }, preflight: false),
-            Wording(template: MessageTemplate(preflightPrefix + "Credentials flag is 'true', but the 'Access-Control-Allow-Credentials' header is '\(hole)'."), reason: { .invalidAllowCredentials($0, preflight: true) }, preflight: true),
-            Wording(template: MessageTemplate("Credentials flag is 'true', but the 'Access-Control-Allow-Credentials' header is '\(hole)'."), reason: { .invalidAllowCredentials($0, preflight: false) }, preflight: false),
+            Wording(
+                template: MessageTemplate("Response for preflight has invalid HTTP status code \(hole)"),
+                reason: { .preflightInvalidStatus(Int($0.prefix { $0.isNumber }) ?? 0) },
+                preflight: true
+            ),
+            Wording(
+                template: MessageTemplate("Response for preflight is invalid (redirect)"),
+                reason: { _ in .preflightDisallowedRedirect },
+                preflight: true
+            ),
+            Wording(
+                template: MessageTemplate(
+                    preflightPrefix + "A wildcard '*' cannot be used in the 'Access-Control-Allow-Origin' header when the credentials flag is true."
+                ),
+                reason: { _ in .wildcardOriginNotAllowed(preflight: true) },
+                preflight: true
+            ),
+            Wording(
+                template: MessageTemplate(
+                    "A wildcard '*' cannot be used in the 'Access-Control-Allow-Origin' header when the credentials flag is true."
+                ),
+                reason: { _ in .wildcardOriginNotAllowed(preflight: false) },
+                preflight: false
+            ),
+            Wording(
+                template: MessageTemplate(
+                    preflightPrefix + "Credentials flag is 'true', but the 'Access-Control-Allow-Credentials' header is '\(hole)'."
+                ),
+                reason: { .invalidAllowCredentials($0, preflight: true) },
+                preflight: true
+            ),
+            Wording(
+                template: MessageTemplate("Credentials flag is 'true', but the 'Access-Control-Allow-Credentials' header is '\(hole)'."),
+                reason: { .invalidAllowCredentials($0, preflight: false) },
+                preflight: false
+            ),
         ]
         return wordings
     }()
@@ -86,9 +125,15 @@ public enum ConsoleErrorReader {
             guard let (wording, end, value) = chromiumDetail(atStartOf: detail) else { return nil }
             let values = prefix.values.map(String.init)
             return ConsoleError(
-                browser: .chromium, failure: .blocked(wording.reason(value)), url: values[1],
-                origin: redirected ? values[3] : values[2], redirectedFrom: redirected ? values[2] : nil,
-                initiator: values[0], preflight: wording.preflight, lines: [String(text[prefix.range.lowerBound..<end])])
+                browser: .chromium,
+                failure: .blocked(wording.reason(value)),
+                url: values[1],
+                origin: redirected ? values[3] : values[2],
+                redirectedFrom: redirected ? values[2] : nil,
+                initiator: values[0],
+                preflight: wording.preflight,
+                lines: [String(text[prefix.range.lowerBound..<end])]
+            )
         }
         if let prefix = oldChromiumPrefix.firstMatch(in: text) {
             let detail = text[prefix.range.upperBound...]
@@ -96,8 +141,13 @@ public enum ConsoleErrorReader {
             let rest = text[end...].prefix { $0 != "\n" }
             let origin = oldChromiumOrigin.firstMatch(in: rest).map { String($0.values[0]) }
             return ConsoleError(
-                browser: .chromium, failure: .blocked(wording.reason(value)), url: String(prefix.values[0]), origin: origin,
-                preflight: wording.preflight, lines: [String(text[prefix.range.lowerBound..<rest.endIndex])])
+                browser: .chromium,
+                failure: .blocked(wording.reason(value)),
+                url: String(prefix.values[0]),
+                origin: origin,
+                preflight: wording.preflight,
+                lines: [String(text[prefix.range.lowerBound..<rest.endIndex])]
+            )
         }
         return nil
     }
@@ -113,7 +163,9 @@ public enum ConsoleErrorReader {
 
     // MARK: Firefox
 
-    private static let firefoxLine = MessageTemplate("Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at \(hole). (Reason: ")
+    private static let firefoxLine = MessageTemplate(
+        "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at \(hole). (Reason: "
+    )
     private static let firefoxStatus = MessageTemplate("Status code: \(hole).")
 
     /// One way Firefox words a reason.
@@ -133,7 +185,13 @@ public enum ConsoleErrorReader {
             { v, p in .invalidAllowCredentials(v, preflight: p) },
         ]
         for make in either {
-            wordings.append(FirefoxWording(template: MessageTemplate(make(hole, false).firefoxReason), failure: { .blocked(make($0, $1 ?? false)) }, preflight: nil))
+            wordings.append(
+                FirefoxWording(
+                    template: MessageTemplate(make(hole, false).firefoxReason),
+                    failure: { .blocked(make($0, $1 ?? false)) },
+                    preflight: nil
+                )
+            )
         }
         let preflightOnly: [@Sendable (String) -> CORSBlockReason] = [
             { _ in .preflightInvalidStatus(0) }, { _ in .preflightDisallowedRedirect },
@@ -141,17 +199,37 @@ public enum ConsoleErrorReader {
             { .methodDisallowedByPreflightResponse($0) }, { .headerDisallowedByPreflightResponse($0) },
         ]
         for make in preflightOnly {
-            wordings.append(FirefoxWording(template: MessageTemplate(make(hole).firefoxReason.withStraightQuotes), failure: { value, _ in .blocked(make(value)) }, preflight: true))
+            wordings.append(
+                FirefoxWording(
+                    template: MessageTemplate(make(hole).firefoxReason.withStraightQuotes),
+                    failure: { value, _ in .blocked(make(value)) },
+                    preflight: true
+                )
+            )
         }
         wordings += [
             // Older releases, and the reasons the engine never gives.
-            FirefoxWording(template: MessageTemplate("missing token '\(hole)' in CORS header 'Access-Control-Allow-Headers' from CORS preflight channel"), failure: { value, _ in .blocked(.headerDisallowedByPreflightResponse(value)) }, preflight: true),
-            FirefoxWording(template: MessageTemplate("CORS preflight channel did not succeed"), failure: { _, _ in .blocked(.preflightInvalidStatus(0)) }, preflight: true),
+            FirefoxWording(
+                template: MessageTemplate("missing token '\(hole)' in CORS header 'Access-Control-Allow-Headers' from CORS preflight channel"),
+                failure: { value, _ in .blocked(.headerDisallowedByPreflightResponse(value)) },
+                preflight: true
+            ),
+            FirefoxWording(
+                template: MessageTemplate("CORS preflight channel did not succeed"),
+                failure: { _, _ in .blocked(.preflightInvalidStatus(0)) },
+                preflight: true
+            ),
             FirefoxWording(template: MessageTemplate("CORS request not HTTP"), failure: { _, _ in .schemeNotHTTP }, preflight: nil),
             FirefoxWording(template: MessageTemplate("CORS disabled"), failure: { _, _ in .corsDisabled }, preflight: nil),
             FirefoxWording(template: MessageTemplate("CORS request did not succeed"), failure: { _, _ in .didNotSucceed }, preflight: nil),
         ]
-        return wordings.map { FirefoxWording(template: MessageTemplate(String($0.template.literals.joined(separator: hole)).withStraightQuotes), failure: $0.failure, preflight: $0.preflight) }
+        return wordings.map {
+            FirefoxWording(
+                template: MessageTemplate(String($0.template.literals.joined(separator: hole)).withStraightQuotes),
+                failure: $0.failure,
+                preflight: $0.preflight
+            )
+        }
     }()
 
     /// The wording that matches all of `reason`, and its hole's value.
@@ -186,7 +264,8 @@ public enum ConsoleErrorReader {
             rest = text[after.endIndex...]
         }
         guard !lines.isEmpty else { return nil }
-        let main = lines.firstIndex { firefoxWording(for: $0.reason).map { $0.0.template.literals[0] != "CORS request did not succeed" } ?? false } ?? 0
+        let main =
+            lines.firstIndex { firefoxWording(for: $0.reason).map { $0.0.template.literals[0] != "CORS request did not succeed" } ?? false } ?? 0
         guard let (wording, value) = firefoxWording(for: lines[main].reason) else { return nil }
         // A "did not succeed" line after the failure means it interrupted the request: the
         // preflight, unless the failing answer was itself a redirect being followed.
@@ -194,8 +273,13 @@ public enum ConsoleErrorReader {
         let redirect = lines[main].status.map { (300..<400).contains($0) } ?? false
         let preflight: Bool? = wording.preflight ?? (interrupted ? !redirect : nil)
         return ConsoleError(
-            browser: .firefox, failure: wording.failure(value, preflight), url: lines[main].url, preflight: preflight,
-            status: lines[main].status, lines: lines.map { String($0.line) })
+            browser: .firefox,
+            failure: wording.failure(value, preflight),
+            url: lines[main].url,
+            preflight: preflight,
+            status: lines[main].status,
+            lines: lines.map { String($0.line) }
+        )
     }
 
     // MARK: The reason alone
@@ -206,15 +290,23 @@ public enum ConsoleErrorReader {
         for wording in chromiumWordings {
             if let match = wording.template.firstMatch(in: text), best.map({ match.range.lowerBound < $0.start }) ?? true {
                 let error = ConsoleError(
-                    browser: .chromium, failure: .blocked(wording.reason(match.values.first.map(String.init) ?? "")),
-                    preflight: wording.preflight, lines: [String(text[match.range])])
+                    browser: .chromium,
+                    failure: .blocked(wording.reason(match.values.first.map(String.init) ?? "")),
+                    preflight: wording.preflight,
+                    lines: [String(text[match.range])]
+                )
                 best = (match.range.lowerBound, error)
             }
         }
         for wording in firefoxWordings {
             if let match = wording.template.firstMatch(in: text), best.map({ match.range.lowerBound < $0.start }) ?? true {
                 let value = match.values.first.map(String.init) ?? ""
-                let error = ConsoleError(browser: .firefox, failure: wording.failure(value, wording.preflight), preflight: wording.preflight, lines: [String(text[match.range])])
+                let error = ConsoleError(
+                    browser: .firefox,
+                    failure: wording.failure(value, wording.preflight),
+                    preflight: wording.preflight,
+                    lines: [String(text[match.range])]
+                )
                 best = (match.range.lowerBound, error)
             }
         }

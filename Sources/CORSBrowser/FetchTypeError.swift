@@ -48,7 +48,8 @@ public enum FetchTypeError: Error, Sendable, Hashable {
         case .credentialsInURL(let url): return prefix + "\(url) is an url with embedded credentials."
         case .invalidURL(let url): return prefix + "\(url) is not a valid URL."
         case .onlyIfCachedOutsideSameOrigin(let mode):
-            return prefix + "Request mode '\(mode)' was used, but request cache mode 'only-if-cached' can only be used with request mode 'same-origin'."
+            return prefix
+                + "Request mode '\(mode)' was used, but request cache mode 'only-if-cached' can only be used with request mode 'same-origin'."
         }
     }
 

@@ -62,6 +62,7 @@ extension StringProtocol {
                 case "\u{201C}", "\u{201D}", "\u{201E}": return "\""
                 default: return character
                 }
-            })
+            }
+        )
     }
 }

@@ -85,18 +85,24 @@ public final class PreflightCache: Sendable {
     /// that preflight was uncredentialed, and in Firefox never. The headers are judged safelisted
     /// or not as the cache's browser judges them.
     public func covers(
-        origin: String, url: String, credentials: CredentialsMode, method: String, headers: [(name: String, value: String)]
+        origin: String,
+        url: String,
+        credentials: CredentialsMode,
+        method: String,
+        headers: [(name: String, value: String)]
     ) -> Bool {
         let key = key(origin, url, credentials.includesCredentialsCrossOrigin)
         let instant = now()
-        guard let entry = entries.withLock({ entries -> Entry? in
-            guard let entry = entries[key] else { return nil }
-            if entry.expires <= instant {
-                entries[key] = nil
-                return nil
-            }
-            return entry
-        }) else { return false }
+        guard
+            let entry = entries.withLock({ entries -> Entry? in
+                guard let entry = entries[key] else { return nil }
+                if entry.expires <= instant {
+                    entries[key] = nil
+                    return nil
+                }
+                return entry
+            })
+        else { return false }
         if credentials.includesCredentialsCrossOrigin && !entry.credentials { return false }
         // A `*` counts only from an uncredentialed preflight, and only where the browser reads it so.
         let granted: CredentialsMode = entry.credentials || !browser.cachedWildcardCoversNames ? .include : .omit
@@ -136,8 +142,14 @@ public final class PreflightCache: Sendable {
                 guard left > .zero else { return nil }
                 let seconds = Double(left.components.seconds) + Double(left.components.attoseconds) / 1e18
                 return SavedEntry(
-                    origin: key.origin, url: key.url, credentials: entry.credentials, methods: entry.grant.methods,
-                    headerNames: entry.grant.headerNames, maxAge: entry.grant.maxAge, secondsLeft: seconds)
+                    origin: key.origin,
+                    url: key.url,
+                    credentials: entry.credentials,
+                    methods: entry.grant.methods,
+                    headerNames: entry.grant.headerNames,
+                    maxAge: entry.grant.maxAge,
+                    secondsLeft: seconds
+                )
             }
         }
     }
@@ -149,7 +161,11 @@ public final class PreflightCache: Sendable {
             for entry in saved where entry.secondsLeft - elapsed > 0 {
                 let key = key(entry.origin, entry.url, entry.credentials)
                 let grant = CORSPreflight.Grant(methods: entry.methods, headerNames: entry.headerNames, maxAge: entry.maxAge)
-                entries[key] = Entry(grant: grant, credentials: entry.credentials, expires: instant.advanced(by: .milliseconds(Int((entry.secondsLeft - elapsed) * 1000))))
+                entries[key] = Entry(
+                    grant: grant,
+                    credentials: entry.credentials,
+                    expires: instant.advanced(by: .milliseconds(Int((entry.secondsLeft - elapsed) * 1000)))
+                )
             }
         }
     }

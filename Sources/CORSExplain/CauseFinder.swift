@@ -42,8 +42,14 @@ public struct ObservedAnswer: Sendable {
 
     /// An answer as observed.
     public init(
-        purpose: Purpose, method: String, url: String, origin: String?, requestHeaders: [(name: String, value: String)] = [],
-        status: Int, headers: [(name: String, value: String)], body: String = ""
+        purpose: Purpose,
+        method: String,
+        url: String,
+        origin: String?,
+        requestHeaders: [(name: String, value: String)] = [],
+        status: Int,
+        headers: [(name: String, value: String)],
+        body: String = ""
     ) {
         self.body = body
         self.purpose = purpose
@@ -65,8 +71,14 @@ public struct ObservedAnswer: Sendable {
             case .redirect: .redirect
             }
         self.init(
-            purpose: purpose, method: exchange.method, url: exchange.url, origin: origin, requestHeaders: exchange.requestHeaders,
-            status: exchange.status, headers: exchange.responseHeaders)
+            purpose: purpose,
+            method: exchange.method,
+            url: exchange.url,
+            origin: origin,
+            requestHeaders: exchange.requestHeaders,
+            status: exchange.status,
+            headers: exchange.responseHeaders
+        )
     }
 
     /// Every value of header `name`, one per line received.
@@ -110,7 +122,11 @@ public enum CauseFinder {
         for answer in answers where answer.origin == origin {
             let values = answer.values("access-control-allow-origin")
             if values.count >= 2 {
-                if server == .apache, Set(values).count == 1 { add(.apacheSetsTheHeaderInBothTables) } else { add(.allowOriginAddedTwice(values: values, server: server)) }
+                if server == .apache, Set(values).count == 1 {
+                    add(.apacheSetsTheHeaderInBothTables)
+                } else {
+                    add(.allowOriginAddedTwice(values: values, server: server))
+                }
             } else if let value = values.first, value != origin, value != "*" {
                 let items = value.split { $0 == "," || $0 == " " }.map(String.init)
                 if items.count > 1 {
@@ -122,8 +138,14 @@ public enum CauseFinder {
         }
 
         // Headers on a successful answer, none on an error answer to the same origin.
-        let decorated = answers.contains { $0.origin == origin && $0.purpose != .preflight && $0.status < 400 && !$0.values("access-control-allow-origin").isEmpty }
-        if decorated, let bare = answers.first(where: { $0.origin == origin && $0.purpose != .preflight && $0.status >= 400 && $0.values("access-control-allow-origin").isEmpty }) {
+        let decorated = answers.contains {
+            $0.origin == origin && $0.purpose != .preflight && $0.status < 400 && !$0.values("access-control-allow-origin").isEmpty
+        }
+        if decorated,
+            let bare = answers.first(where: {
+                $0.origin == origin && $0.purpose != .preflight && $0.status >= 400 && $0.values("access-control-allow-origin").isEmpty
+            })
+        {
             add(.headersOnlyOnSuccess(status: bare.status, server: server))
         }
 

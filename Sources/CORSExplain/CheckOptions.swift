@@ -70,7 +70,15 @@ public struct CheckOptions: Sendable {
             pairs.append((String(header[..<colon]), String(value.reversed().drop { $0 == " " || $0 == "\t" }.reversed())))
         }
         return FetchRequest(
-            url: url, origin: origin, method: method ?? (body == nil ? "GET" : "POST"), headers: pairs, body: body,
-            credentials: credentialsMode, mode: fetchMode, redirect: redirectMode, cache: cacheMode)
+            url: url,
+            origin: origin,
+            method: method ?? (body == nil ? "GET" : "POST"),
+            headers: pairs,
+            body: body,
+            credentials: credentialsMode,
+            mode: fetchMode,
+            redirect: redirectMode,
+            cache: cacheMode
+        )
     }
 }

@@ -41,9 +41,13 @@ public struct ErrorGuide: Sendable {
             causes = [Self.typeErrorCause(error)]
             fix = "Change the fetch() call: \(Self.typeErrorCause(error))"
         case .schemeNotHTTP:
-            meaning = "The page is not served over http or https (a file:// page, say), and browsers do CORS only for http(s) requests from http(s) pages."
-            causes = ["The page was opened from disk (file://) instead of from a web server.", "The URL fetched uses a scheme other than http or https."]
-            fix = "Serve the page from a local web server (for example `python3 -m http.server`) and open it over http://localhost, then allow that origin on the API."
+            meaning =
+                "The page is not served over http or https (a file:// page, say), and browsers do CORS only for http(s) requests from http(s) pages."
+            causes = [
+                "The page was opened from disk (file://) instead of from a web server.", "The URL fetched uses a scheme other than http or https.",
+            ]
+            fix =
+                "Serve the page from a local web server (for example `python3 -m http.server`) and open it over http://localhost, then allow that origin on the API."
         case .didNotSucceed:
             meaning = "Firefox got no response at all, so there were no CORS headers to check: the request failed below CORS."
             causes = [
@@ -88,7 +92,8 @@ public struct ErrorGuide: Sendable {
                     "The server is set to allow every origin, and the page sends credentials.",
                     "A framework's \"allow any origin\" option sends `*` even when credentials are enabled.",
                     "The page sends credentials it does not need: drop `credentials: 'include'` if the API needs no cookies.",
-                ])
+                ]
+            )
         case .multipleAllowOriginValues(let value, _):
             return (
                 "\(answer) carried more than one Access-Control-Allow-Origin value (\(value.isEmpty ? "several" : "'\(value)'")); exactly one is allowed.",
@@ -96,14 +101,16 @@ public struct ErrorGuide: Sendable {
                     "Two layers add the header: the application and a proxy in front of it (nginx, Apache, an API gateway, a CDN).",
                     "The server prints its whole allow-list in the header instead of the one origin that matched.",
                     "Apache sets the header in both of its tables (`Header set` and `Header always set`), so it appears twice.",
-                ])
+                ]
+            )
         case .invalidAllowOriginValue(let value, _):
             return (
                 "\(answer)'s Access-Control-Allow-Origin value '\(value)' is not an origin at all (an origin is scheme://host[:port], nothing more).",
                 [
                     "The value has a path or a trailing slash (`https://app.example/`).",
                     "The value is quoted, has spaces, or is a pattern (`*.example.com`) the server meant to match against, not to send.",
-                ])
+                ]
+            )
         case .allowOriginMismatch(let value, _):
             return (
                 "\(answer)'s Access-Control-Allow-Origin is '\(value)', which is not the page's origin \(origin), so the browser kept the response from the page.",
@@ -111,7 +118,8 @@ public struct ErrorGuide: Sendable {
                     "The server sends one fixed origin: another environment's (localhost against 127.0.0.1, another port, http against https).",
                     "The value differs only by a trailing slash, letter case, the port or the scheme: it must equal the origin exactly.",
                     "A cache served the answer made for another origin, because the response does not say `Vary: Origin`.",
-                ])
+                ]
+            )
         case .invalidAllowCredentials(let value, _):
             return (
                 "The request carries credentials, and \(answer.prefix(1).lowercased() + answer.dropFirst())'s Access-Control-Allow-Credentials is \(value.isEmpty ? "missing" : "'\(value)'") rather than exactly `true`.",
@@ -119,7 +127,8 @@ public struct ErrorGuide: Sendable {
                     "The server does not enable credentials, and the page sends `credentials: 'include'` (or `withCredentials`).",
                     "The server sends a value other than the lowercase `true` (`True`, `1`).",
                     "The page sends credentials it does not need.",
-                ])
+                ]
+            )
         case .preflightInvalidStatus(let code):
             let seen = status ?? (code == 0 ? nil : code)
             var causes = [
@@ -138,11 +147,18 @@ public struct ErrorGuide: Sendable {
                     "An http-to-https redirect: the page calls http:// and the server upgrades it.",
                     "A trailing-slash redirect (`/api/items` to `/api/items/`).",
                     "A login redirect: an authentication layer sends unauthenticated requests, the preflight among them, to a login page.",
-                ])
+                ]
+            )
         case .invalidAllowMethodsPreflightResponse(let value):
-            return ("The preflight's Access-Control-Allow-Methods\(value.isEmpty ? "" : " '\(value)'") is not a comma-separated list of method names.", ["A quoted value, a semicolon-separated list, or a stray character in the server's setting."])
+            return (
+                "The preflight's Access-Control-Allow-Methods\(value.isEmpty ? "" : " '\(value)'") is not a comma-separated list of method names.",
+                ["A quoted value, a semicolon-separated list, or a stray character in the server's setting."]
+            )
         case .invalidAllowHeadersPreflightResponse(let value):
-            return ("The preflight's Access-Control-Allow-Headers\(value.isEmpty ? "" : " '\(value)'") is not a comma-separated list of header names.", ["A quoted value, a semicolon-separated list, or a stray character in the server's setting."])
+            return (
+                "The preflight's Access-Control-Allow-Headers\(value.isEmpty ? "" : " '\(value)'") is not a comma-separated list of header names.",
+                ["A quoted value, a semicolon-separated list, or a stray character in the server's setting."]
+            )
         case .methodDisallowedByPreflightResponse(let method):
             let name = method.isEmpty ? "the request's method" : method
             return (
@@ -151,17 +167,25 @@ public struct ErrorGuide: Sendable {
                     "The server's allowed methods do not include \(name) (GET, HEAD and POST need no listing; PUT, PATCH and DELETE do).",
                     "Methods are compared case-sensitively: `patch` is not `PATCH`.",
                     "`*` does not cover a credentialed request's method: list it.",
-                ])
+                ]
+            )
         case .headerDisallowedByPreflightResponse(let name):
             return (
                 "The preflight succeeded, but its Access-Control-Allow-Headers does not list the request header `\(name)`, so the browser did not send the request.",
                 [
-                    "The server's allowed headers do not include `\(name)`" + (name == "content-type" ? " (a JSON body's Content-Type: application/json needs it)." : "."),
-                    name == "authorization" ? "`*` never covers Authorization: it must be named (Fetch §3.2.3)." : "The server allows `*`, which does not cover a credentialed request: name the header.",
+                    "The server's allowed headers do not include `\(name)`"
+                        + (name == "content-type" ? " (a JSON body's Content-Type: application/json needs it)." : "."),
+                    name == "authorization"
+                        ? "`*` never covers Authorization: it must be named (Fetch §3.2.3)."
+                        : "The server allows `*`, which does not cover a credentialed request: name the header.",
                     "The page sends a header it does not need (a library adding its own headers).",
-                ])
+                ]
+            )
         case .redirectContainsCredentials:
-            return ("The request was redirected to a URL with a user name and password in it, which browsers refuse for cross-origin requests.", ["A redirect's Location carries `user:password@`."])
+            return (
+                "The request was redirected to a URL with a user name and password in it, which browsers refuse for cross-origin requests.",
+                ["A redirect's Location carries `user:password@`."]
+            )
         }
     }
 
@@ -177,9 +201,11 @@ public struct ErrorGuide: Sendable {
         case .headerDisallowedByPreflightResponse(let name):
             return "{ \(origins), \"allowHeaders\": [\"\(name)\"] }"
         case .preflightInvalidStatus:
-            return "Put the CORS middleware before authentication and routing: `router.add(middleware: cors)` first (Hummingbird), `app.middleware.use(cors, at: .beginning)` (Vapor); it answers the preflight itself."
+            return
+                "Put the CORS middleware before authentication and routing: `router.add(middleware: cors)` first (Hummingbird), `app.middleware.use(cors, at: .beginning)` (Vapor); it answers the preflight itself."
         case .preflightDisallowedRedirect:
-            return "Call the URL the server does not redirect (https, the final slash); swift-cors' middleware answers the preflight before any redirect when it runs first."
+            return
+                "Call the URL the server does not redirect (https, the final slash); swift-cors' middleware answers the preflight before any redirect when it runs first."
         case .invalidAllowMethodsPreflightResponse, .invalidAllowHeadersPreflightResponse:
             return "A swift-cors policy writes these lists itself: `cors lint` refuses a malformed name."
         case .redirectContainsCredentials:

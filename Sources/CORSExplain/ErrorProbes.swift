@@ -23,8 +23,16 @@ public enum ErrorProbes {
             guard let response = try? await wire.send(method, target, headers: headers, body: body) else { continue }
             answers.append(
                 ObservedAnswer(
-                    purpose: purpose, method: method, url: target, origin: from, requestHeaders: headers, status: response.status,
-                    headers: response.headers, body: String(response.body.prefix(512))))
+                    purpose: purpose,
+                    method: method,
+                    url: target,
+                    origin: from,
+                    requestHeaders: headers,
+                    status: response.status,
+                    headers: response.headers,
+                    body: String(response.body.prefix(512))
+                )
+            )
         }
         return answers
     }

@@ -19,9 +19,14 @@ public enum ReportJSON {
             }
             error = object
         } else if let typeError = outcome.typeError {
-            error = ["kind": "TypeError", "message": typeError.message(in: outcome.browser), "fix": "Change the fetch() call: the browser refuses to send it."]
+            error = [
+                "kind": "TypeError", "message": typeError.message(in: outcome.browser),
+                "fix": "Change the fetch() call: the browser refuses to send it.",
+            ]
         } else if let networkError = outcome.networkError {
-            error = ["kind": "NetworkError", "message": outcome.consoleMessage ?? outcome.scriptError ?? "", "fix": "Not a CORS failure: \(networkError)."]
+            error = [
+                "kind": "NetworkError", "message": outcome.consoleMessage ?? outcome.scriptError ?? "", "fix": "Not a CORS failure: \(networkError).",
+            ]
         }
         let trace: [[String: Any]] = outcome.trace.map { exchange in
             [
@@ -78,7 +83,8 @@ public enum ReportJSON {
             "method": suggested.method ?? NSNull(), "headers": suggested.headers, "credentials": suggested.credentials ?? NSNull(),
         ]
         return [
-            "recognized": true, "request": request, "browser": error.browser.rawValue, "url": error.url ?? NSNull(), "origin": error.origin ?? NSNull(),
+            "recognized": true, "request": request, "browser": error.browser.rawValue, "url": error.url ?? NSNull(),
+            "origin": error.origin ?? NSNull(),
             "redirectedFrom": error.redirectedFrom ?? NSNull(), "preflight": error.preflight ?? NSNull(),
             "status": error.status ?? NSNull(), "error": object, "check": explanation.checkCommand ?? NSNull(),
         ]

@@ -11,51 +11,56 @@ struct ApacheConfiguration {
     static let serverModules = ["mpm_event", "authz_core", "proxy", "proxy_http"]
 
     func render() throws(ExportError) -> ExportedConfiguration {
-        let header = writer.header("#", [
-            "httpd joins repeated request fields with \", \": a request with two Origin (or two",
-            "Access-Control-Request-Method) fields never matches an origin and is refused, as swift-cors does.",
-            "Only the upstream's first Vary line is merged with ours (the others are dropped); an upstream",
-            "`Vary: *` becomes `*,Origin`. Needs mod_setenvif, mod_rewrite, mod_headers (httpd >= 2.4.10).",
-            writer.upstream == nil
-                ? "Put this block in the <VirtualHost> that serves or proxies the paths (server context, not <Location> or .htaccess: SetEnvIfExpr must run before mod_rewrite)."
-                : "A complete configuration: apache2 -DFOREGROUND -d DIR -f DIR/THIS_FILE (pid file and runtime files go under DIR; as root it serves as www-data, so DIR must be readable by it). Check: apache2 -t -d DIR -f DIR/THIS_FILE.",
-        ])
+        let header = writer.header(
+            "#",
+            [
+                "httpd joins repeated request fields with \", \": a request with two Origin (or two",
+                "Access-Control-Request-Method) fields never matches an origin and is refused, as swift-cors does.",
+                "Only the upstream's first Vary line is merged with ours (the others are dropped); an upstream",
+                "`Vary: *` becomes `*,Origin`. Needs mod_setenvif, mod_rewrite, mod_headers (httpd >= 2.4.10).",
+                writer.upstream == nil
+                    ? "Put this block in the <VirtualHost> that serves or proxies the paths (server context, not <Location> or .htaccess: SetEnvIfExpr must run before mod_rewrite)."
+                    : "A complete configuration: apache2 -DFOREGROUND -d DIR -f DIR/THIS_FILE (pid file and runtime files go under DIR; as root it serves as www-data, so DIR must be readable by it). Check: apache2 -t -d DIR -f DIR/THIS_FILE.",
+            ]
+        )
         let block = corsBlock()
         let text: String
         if let upstream = writer.upstream {
             let target = "\(upstream.scheme)://\(upstream.hostAndPort)/"
             let modules = Self.serverModules + Self.corsModules + (upstream.scheme == "https" ? ["ssl"] : [])
-            let proxy = (upstream.scheme == "https"
-                ? ["# TLS to the upstream, its certificate checked against the system's CAs and its own name.", "SSLProxyEngine on"]
-                : ["# The client's Host goes to the upstream, as nginx's `proxy_set_header Host $host`.", "ProxyPreserveHost on"])
+            let proxy =
+                (upstream.scheme == "https"
+                    ? ["# TLS to the upstream, its certificate checked against the system's CAs and its own name.", "SSLProxyEngine on"]
+                    : ["# The client's Host goes to the upstream, as nginx's `proxy_set_header Host $host`.", "ProxyPreserveHost on"])
                 + ["ProxyPass \"/\" \"\(target)\"", "ProxyPassReverse \"/\" \"\(target)\""]
-            text = header + """
-                # Relative paths below are under the ServerRoot given with -d (this file sets none).
-                ServerName \(writer.listenHost)
-                Listen \(writer.listenHost):\(writer.listenPort)
-                PidFile httpd.pid
-                DefaultRuntimeDir .
-                ErrorLog /dev/stderr
-                LogLevel warn
-                # Debian's unprivileged user (only used when started as root; `daemon` or `apache` elsewhere).
-                User www-data
-                Group www-data
-                # Debian's module directory (/usr/lib/httpd/modules or /usr/libexec/apache2 elsewhere).
-                \(modules.map { "LoadModule \($0)_module /usr/lib/apache2/modules/mod_\($0).so" }.joined(separator: "\n"))
-                StartServers 1
-                ServerLimit 1
-                ThreadsPerChild 25
-                MaxRequestWorkers 25
-                MinSpareThreads 1
-                MaxSpareThreads 25
+            text =
+                header + """
+                    # Relative paths below are under the ServerRoot given with -d (this file sets none).
+                    ServerName \(writer.listenHost)
+                    Listen \(writer.listenHost):\(writer.listenPort)
+                    PidFile httpd.pid
+                    DefaultRuntimeDir .
+                    ErrorLog /dev/stderr
+                    LogLevel warn
+                    # Debian's unprivileged user (only used when started as root; `daemon` or `apache` elsewhere).
+                    User www-data
+                    Group www-data
+                    # Debian's module directory (/usr/lib/httpd/modules or /usr/libexec/apache2 elsewhere).
+                    \(modules.map { "LoadModule \($0)_module /usr/lib/apache2/modules/mod_\($0).so" }.joined(separator: "\n"))
+                    StartServers 1
+                    ServerLimit 1
+                    ThreadsPerChild 25
+                    MaxRequestWorkers 25
+                    MinSpareThreads 1
+                    MaxSpareThreads 25
 
-                <VirtualHost *:\(writer.listenPort)>
-                \(Self.indented(block, 4))
+                    <VirtualHost *:\(writer.listenPort)>
+                    \(Self.indented(block, 4))
 
-                \(Self.indented(proxy.joined(separator: "\n"), 4))
-                </VirtualHost>
+                    \(Self.indented(proxy.joined(separator: "\n"), 4))
+                    </VirtualHost>
 
-                """
+                    """
         } else {
             text = header + "\n" + block + "\n"
         }
@@ -105,7 +110,7 @@ struct ApacheConfiguration {
             "RewriteEngine On",
         ]
         var headers = [
-            "# The upstream's own CORS fields are in the \"onsuccess\" table: `Header unset` (not always).",
+            "# The upstream's own CORS fields are in the \"onsuccess\" table: `Header unset` (not always)."
         ]
         headers += PolicyExpressions.responseHeaderNames.map { "Header unset \($0) env=CORS_ROUTE" }
         headers.append("# Ours: `always`, so 4xx/5xx, httpd's own 502/504 and the preflight answers get them too.")
@@ -119,19 +124,22 @@ struct ApacheConfiguration {
             let rules = route.rules
             let (ok, actual, preflightOK, requested, routed, options) = (
                 Self.variable(index, "ORIGIN_OK"), Self.variable(index, "ACTUAL"), Self.variable(index, "PREFLIGHT_OK"),
-                Self.variable(index, "HEADERS"), Self.variable(index, "ROUTED"), Self.variable(index, "OPTIONS"))
+                Self.variable(index, "HEADERS"), Self.variable(index, "ROUTED"), Self.variable(index, "OPTIONS")
+            )
             let origin = Self.field("Origin")
             let originTest: String
             if rules.exactOnly {
                 // `in {...}`: a case-sensitive string lookup, never a reflection.
                 originTest = "\(origin) in {" + rules.exactOrigins.map { "'\($0)'" }.joined(separator: ", ") + "}"
             } else {
-                originTest = "\(origin) =~ \(Self.regex(rules.originAllowed))"
+                originTest =
+                    "\(origin) =~ \(Self.regex(rules.originAllowed))"
                     + (rules.originRefused.map { " && !(\(origin) =~ \(Self.regex($0)))" } ?? "")
             }
             let inRoute = "reqenv('CORS_ROUTE') == 'r\(index)'"
             let requestHeaders = Self.field("Access-Control-Request-Headers")
-            var preflightTest = "reqenv('CORS_PREFLIGHT') == '1' && reqenv('\(ok)') == '1'"
+            var preflightTest =
+                "reqenv('CORS_PREFLIGHT') == '1' && reqenv('\(ok)') == '1'"
                 + " && \(Self.field("Access-Control-Request-Method")) =~ \(Self.regex(rules.methodAllowed))"
                 + " && \(requestHeaders) =~ \(Self.regex(rules.headersAllowed, caseInsensitive: true))"
             if let refused = rules.headersRefused {
@@ -157,7 +165,9 @@ struct ApacheConfiguration {
             headers.append("Header always set Access-Control-Allow-Origin \(echo) env=\(preflightOK)")
             if rules.allowCredentials { headers.append("Header always set Access-Control-Allow-Credentials \"true\" env=\(preflightOK)") }
             if let methods = rules.allowMethods { headers.append("Header always set Access-Control-Allow-Methods \"\(methods)\" env=\(preflightOK)") }
-            if let allowHeaders = rules.allowHeaders { headers.append("Header always set Access-Control-Allow-Headers \"\(allowHeaders)\" env=\(requested)") }
+            if let allowHeaders = rules.allowHeaders {
+                headers.append("Header always set Access-Control-Allow-Headers \"\(allowHeaders)\" env=\(requested)")
+            }
             if let maxAge = rules.maxAge { headers.append("Header always set Access-Control-Max-Age \"\(maxAge)\" env=\(preflightOK)") }
             // varyActual's names (Origin or none) go on every answer, varyOptions' others on OPTIONS.
             let always = Self.names(rules.varyActual)
@@ -179,8 +189,10 @@ struct ApacheConfiguration {
         }
         rewrite += statuses.sorted().map { "    ErrorDocument \($0) \"%{reqenv:CORS_EMPTY}\"" } + ["</If>"]
         vary.append("Header unset Vary env=CORS_ROUTE")
-        return ["# ---- CORS (swift-cors export) ----", decide.joined(separator: "\n"), rewrite.joined(separator: "\n"),
-                headers.joined(separator: "\n"), vary.joined(separator: "\n")].joined(separator: "\n\n")
+        return [
+            "# ---- CORS (swift-cors export) ----", decide.joined(separator: "\n"), rewrite.joined(separator: "\n"),
+            headers.joined(separator: "\n"), vary.joined(separator: "\n"),
+        ].joined(separator: "\n\n")
     }
 
     /// The names of a Vary value written `A, B`.

@@ -33,7 +33,8 @@ struct CaddyConfiguration {
     }
 
     func render() throws(ExportError) -> ExportedConfiguration {
-        let placement = writer.upstream == nil
+        let placement =
+            writer.upstream == nil
             ? [
                 "Put the snippet at the top of your Caddyfile and `import cors UPSTREAM` in your site block",
                 "(UPSTREAM as reverse_proxy takes it, e.g. 127.0.0.1:3000): covered paths are answered or",
@@ -43,11 +44,14 @@ struct CaddyConfiguration {
                 "A complete configuration: caddy run --config THIS_FILE --adapter caddyfile",
                 "(set XDG_DATA_HOME and XDG_CONFIG_HOME to a writable directory: Caddy keeps state there).",
             ]
-        let header = writer.header("#", [
-            "Caddy joins repeated request fields with \",\": two Origin fields never match (refused, as swift-cors).",
-            "When the upstream sends Vary, the response carries two Vary lines (ours, then the upstream's):",
-            "equivalent to one merged line in HTTP.",
-        ] + placement)
+        let header = writer.header(
+            "#",
+            [
+                "Caddy joins repeated request fields with \",\": two Origin fields never match (refused, as swift-cors).",
+                "When the upstream sends Vary, the response carries two Vary lines (ours, then the upstream's):",
+                "equivalent to one merged line in HTTP.",
+            ] + placement
+        )
         var snippet = ["(cors) {"]
         for (index, route) in writer.routes.enumerated() {
             let longer = writer.routes[..<index].map(\.prefix).filter { CORSRoutes.covers(route.prefix, $0) }
@@ -58,31 +62,36 @@ struct CaddyConfiguration {
         let text: String
         if let upstream = writer.upstream {
             let address = "\(upstream.scheme)://\(upstream.hostAndPort)"
-            let rest = writer.routes.contains(where: { $0.prefix == "/" })
+            let rest =
+                writer.routes.contains(where: { $0.prefix == "/" })
                 ? "" : "\t# No route covers the other paths: no CORS handling, as with swift-cors.\n\treverse_proxy \(address)\n"
             // The global options block must come first in a Caddyfile.
-            text = header + """
-                {
-                \tadmin off
-                \tauto_https off
-                \tlog {
-                \t\tlevel ERROR
-                \t}
-                }
+            text =
+                header + """
+                    {
+                    \tadmin off
+                    \tauto_https off
+                    \tlog {
+                    \t\tlevel ERROR
+                    \t}
+                    }
 
-                \(snippetText)
-                http://:\(writer.listenPort) {
-                \tbind \(writer.listenHost)
-                \timport cors \(address)
-                \(rest)}
+                    \(snippetText)
+                    http://:\(writer.listenPort) {
+                    \tbind \(writer.listenHost)
+                    \timport cors \(address)
+                    \(rest)}
 
-                """
+                    """
         } else {
             text = header + "\n" + snippetText
         }
-        return ExportedConfiguration(text: text, warnings: [
-            "Caddy: when the upstream sends Vary, responses carry two Vary lines (ours and the upstream's); HTTP reads them as one list"
-        ])
+        return ExportedConfiguration(
+            text: text,
+            warnings: [
+                "Caddy: when the upstream sends Vary, responses carry two Vary lines (ours and the upstream's); HTTP reads them as one list"
+            ]
+        )
     }
 
     /// Whether the request's path is under `prefix` by whole segments and under none of `longer`.
@@ -131,7 +140,9 @@ struct CaddyConfiguration {
         body.append("@\(name)_preflight_ok {\n\(preflightMatch)\n\texpression `\(Self.preflightCondition(rules))`\n}")
         if rules.allowHeaders != nil {
             // Access-Control-Allow-Headers only when the request named a header (`,` or empty names none).
-            body.append("@\(name)_preflight_names {\n\(preflightMatch)\n\texpression `\(Self.preflightCondition(rules)) && \(Self.requestHeaders).matches(\(Self.cel(PolicyExpressions.namesAHeader)))`\n}")
+            body.append(
+                "@\(name)_preflight_names {\n\(preflightMatch)\n\texpression `\(Self.preflightCondition(rules)) && \(Self.requestHeaders).matches(\(Self.cel(PolicyExpressions.namesAHeader)))`\n}"
+            )
         }
         body.append("# Preflights: answered here with no body, never forwarded.")
         var allowed = ["Access-Control-Allow-Origin \(rules.originIndependent ? "*" : Self.origin)"]
@@ -152,7 +163,9 @@ struct CaddyConfiguration {
         body.append("header @\(name)_allowed {\n" + actual.map { "\t" + $0 }.joined(separator: "\n") + "\n}")
         if let vary = rules.varyActual { body.append("header @\(name)_not_options Vary \(Self.quoted(vary))") }
         body.append("# The upstream's own CORS headers are removed: exactly one set is sent.")
-        body.append("reverse_proxy {args.0} {\n" + PolicyExpressions.responseHeaderNames.map { "\theader_down -\($0)" }.joined(separator: "\n") + "\n}")
+        body.append(
+            "reverse_proxy {args.0} {\n" + PolicyExpressions.responseHeaderNames.map { "\theader_down -\($0)" }.joined(separator: "\n") + "\n}"
+        )
         lines.append(Self.indented(body.joined(separator: "\n"), 1))
         lines.append("}")
         return lines.joined(separator: "\n")

@@ -19,22 +19,28 @@ struct EnvoyConfiguration {
     }
 
     func render() throws(ExportError) -> ExportedConfiguration {
-        let placement = writer.upstream == nil
+        let placement =
+            writer.upstream == nil
             ? [
                 "This is a RouteConfiguration: put it under your HttpConnectionManager's `route_config:` (or serve",
                 "it by RDS), with only envoy.filters.http.router in `http_filters` (no envoy.filters.http.cors: it",
                 "would answer preflights itself), and name your upstream cluster `\(Self.cluster)`.",
             ]
             : ["A complete configuration: envoy -c THIS_FILE.yaml --concurrency 1 (the name must end in .yaml)."]
-        let header = writer.header("#", [
-            "Envoy matches a repeated request field on its values joined with \",\": two Origin fields never match.",
-            "Vary is appended to the upstream's line (`Accept-Encoding,Origin`), without removing a name it",
-            "already lists: a repeated name in Vary means the same.",
-        ] + placement)
+        let header = writer.header(
+            "#",
+            [
+                "Envoy matches a repeated request field on its values joined with \",\": two Origin fields never match.",
+                "Vary is appended to the upstream's line (`Accept-Encoding,Origin`), without removing a name it",
+                "already lists: a repeated name in Vary means the same.",
+            ] + placement
+        )
         var routes: [String] = []
         for route in writer.routes { routes += self.routes(route.prefix, route.rules) }
         if !writer.routes.contains(where: { $0.prefix == "/" }) {
-            routes.append("# No route covers these paths: no CORS handling, as with swift-cors.\n- match: {prefix: '/'}\n  route: {cluster: \(Self.cluster)}")
+            routes.append(
+                "# No route covers these paths: no CORS handling, as with swift-cors.\n- match: {prefix: '/'}\n  route: {cluster: \(Self.cluster)}"
+            )
         }
         let routeConfiguration = """
             name: cors
@@ -71,25 +77,26 @@ struct EnvoyConfiguration {
                 """
         }
         let listenHost = writer.listenHost.hasPrefix("[") ? String(writer.listenHost.dropFirst().dropLast()) : writer.listenHost
-        let text = header + """
-            static_resources:
-              listeners:
-              - name: cors
-                address: {socket_address: {address: \(Self.quoted(listenHost)), port_value: \(writer.listenPort)}}
-                filter_chains:
-                - filters:
-                  - name: envoy.filters.network.http_connection_manager
-                    typed_config:
-                      '@type': type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                      stat_prefix: cors
-                      http_filters:
-                      - name: envoy.filters.http.router
-                        typed_config: {'@type': type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}
-                      route_config:
-            \(Self.indented(routeConfiguration, 12))
-            \(cluster)
+        let text =
+            header + """
+                static_resources:
+                  listeners:
+                  - name: cors
+                    address: {socket_address: {address: \(Self.quoted(listenHost)), port_value: \(writer.listenPort)}}
+                    filter_chains:
+                    - filters:
+                      - name: envoy.filters.network.http_connection_manager
+                        typed_config:
+                          '@type': type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                          stat_prefix: cors
+                          http_filters:
+                          - name: envoy.filters.http.router
+                            typed_config: {'@type': type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}
+                          route_config:
+                \(Self.indented(routeConfiguration, 12))
+                \(cluster)
 
-            """
+                """
         return ExportedConfiguration(text: text, warnings: [])
     }
 
@@ -139,8 +146,10 @@ struct EnvoyConfiguration {
 
     /// A forwarding action that first drops the upstream's own `Access-Control-*` fields.
     static func forward(_ headers: [String]) -> [String] {
-        ["route: {cluster: \(cluster)}",
-         "response_headers_to_remove: [" + PolicyExpressions.responseHeaderNames.map { $0.lowercased() }.joined(separator: ", ") + "]"]
+        [
+            "route: {cluster: \(cluster)}",
+            "response_headers_to_remove: [" + PolicyExpressions.responseHeaderNames.map { $0.lowercased() }.joined(separator: ", ") + "]",
+        ]
             + adding(headers)
     }
 
@@ -160,38 +169,84 @@ struct EnvoyConfiguration {
         let route = "route \(prefix)"
         if let allowHeaders = rules.allowHeaders {
             // safe_regex is a full match (RE2::FullMatch): "names a header" is .*[^\t ,].*
-            var named = preflight + [
-                Self.regex("access-control-request-headers", "(?i)" + rules.headersAllowed),
-                Self.regex("access-control-request-headers", ".*" + PolicyExpressions.namesAHeader + ".*"),
-            ]
+            var named =
+                preflight + [
+                    Self.regex("access-control-request-headers", "(?i)" + rules.headersAllowed),
+                    Self.regex("access-control-request-headers", ".*" + PolicyExpressions.namesAHeader + ".*"),
+                ]
             if let refused = rules.headersRefused {
                 named.append(Self.regex("access-control-request-headers", "(?i).*(" + refused + ").*", invert: true))
             }
-            entries.append(Self.entry("\(route): allowed preflight naming headers", prefix, named,
-                answer + preflightHeaders + [Self.add("Access-Control-Allow-Headers", allowHeaders)] + maxAge + [optionsVary]))
-            entries.append(Self.entry("\(route): allowed preflight naming no header (absent, empty or only commas)", prefix,
-                preflight + [Self.regex("access-control-request-headers", "^[\\t ,]*$", missingIsEmpty: true)],
-                answer + preflightHeaders + maxAge + [optionsVary]))
+            entries.append(
+                Self.entry(
+                    "\(route): allowed preflight naming headers",
+                    prefix,
+                    named,
+                    answer + preflightHeaders + [Self.add("Access-Control-Allow-Headers", allowHeaders)] + maxAge + [optionsVary]
+                )
+            )
+            entries.append(
+                Self.entry(
+                    "\(route): allowed preflight naming no header (absent, empty or only commas)",
+                    prefix,
+                    preflight + [Self.regex("access-control-request-headers", "^[\\t ,]*$", missingIsEmpty: true)],
+                    answer + preflightHeaders + maxAge + [optionsVary]
+                )
+            )
         } else {
-            entries.append(Self.entry("\(route): allowed preflight", prefix,
-                preflight + [Self.regex("access-control-request-headers", "(?i)" + rules.headersAllowed, missingIsEmpty: true)],
-                answer + preflightHeaders + maxAge + [optionsVary]))
+            entries.append(
+                Self.entry(
+                    "\(route): allowed preflight",
+                    prefix,
+                    preflight + [Self.regex("access-control-request-headers", "(?i)" + rules.headersAllowed, missingIsEmpty: true)],
+                    answer + preflightHeaders + maxAge + [optionsVary]
+                )
+            )
         }
-        entries.append(Self.entry("\(route): any other preflight is refused: 403, no body, never forwarded", prefix,
-            [Self.isOptions, Self.present("origin"), Self.present("access-control-request-method")],
-            ["direct_response: {status: 403}", "response_headers_to_add:", optionsVary]))
+        entries.append(
+            Self.entry(
+                "\(route): any other preflight is refused: 403, no body, never forwarded",
+                prefix,
+                [Self.isOptions, Self.present("origin"), Self.present("access-control-request-method")],
+                ["direct_response: {status: 403}", "response_headers_to_add:", optionsVary]
+            )
+        )
         var actual = [allowOrigin] + credentials
         if let expose = rules.exposeHeaders { actual.append(Self.add("Access-Control-Expose-Headers", expose)) }
         let appendedOptionsVary = Self.add("Vary", rules.varyOptions, append: true)
         let appendedActualVary = rules.varyActual.map { [Self.add("Vary", $0, append: true)] } ?? []
-        entries.append(Self.entry("\(route): OPTIONS without Access-Control-Request-Method from an allowed origin (forwarded)", prefix,
-            [Self.isOptions] + origin, Self.forward(actual + [appendedOptionsVary])))
-        entries.append(Self.entry("\(route): actual request from an allowed origin", prefix,
-            origin, Self.forward(actual + appendedActualVary)))
-        entries.append(Self.entry("\(route): other OPTIONS (no CORS headers; varies on the preflight fields)", prefix,
-            [Self.isOptions], Self.forward([appendedOptionsVary])))
-        entries.append(Self.entry("\(route): everything else: refused origin or no Origin", prefix,
-            [], Self.forward(appendedActualVary)))
+        entries.append(
+            Self.entry(
+                "\(route): OPTIONS without Access-Control-Request-Method from an allowed origin (forwarded)",
+                prefix,
+                [Self.isOptions] + origin,
+                Self.forward(actual + [appendedOptionsVary])
+            )
+        )
+        entries.append(
+            Self.entry(
+                "\(route): actual request from an allowed origin",
+                prefix,
+                origin,
+                Self.forward(actual + appendedActualVary)
+            )
+        )
+        entries.append(
+            Self.entry(
+                "\(route): other OPTIONS (no CORS headers; varies on the preflight fields)",
+                prefix,
+                [Self.isOptions],
+                Self.forward([appendedOptionsVary])
+            )
+        )
+        entries.append(
+            Self.entry(
+                "\(route): everything else: refused origin or no Origin",
+                prefix,
+                [],
+                Self.forward(appendedActualVary)
+            )
+        )
         return entries
     }
 }

@@ -42,7 +42,11 @@ public struct ExportRoute: Sendable {
                 problems.append("routes[\(index)]: unknown key \"\(field.key)\"\(hint)")
             }
             guard case .string(let prefix)? = fields.first(where: { $0.key == "prefix" })?.value,
-                prefix.hasPrefix("/"), !prefix.contains(where: { $0 == " " || $0 == "?" || $0 == "#" || $0 == "\"" || $0 == "'" || $0 == "\\" || $0 == "{" || $0 == "}" || $0 == ";" || $0.asciiValue.map { $0 < 0x21 || $0 > 0x7E } ?? true })
+                prefix.hasPrefix("/"),
+                !prefix.contains(where: {
+                    $0 == " " || $0 == "?" || $0 == "#" || $0 == "\"" || $0 == "'" || $0 == "\\" || $0 == "{" || $0 == "}" || $0 == ";"
+                        || $0.asciiValue.map { $0 < 0x21 || $0 > 0x7E } ?? true
+                })
             else {
                 problems.append("routes[\(index)].prefix: must be a path starting with / (no spaces, quotes, braces, ? or #)")
                 continue

@@ -11,42 +11,47 @@ struct HAProxyConfiguration {
     static func quoted(_ text: String) -> String { "'" + text + "'" }
 
     func render() throws(ExportError) -> ExportedConfiguration {
-        let header = writer.header("#", [
-            "req.fhdr_cnt counts Origin lines: a request with two Origin fields is refused, as swift-cors does.",
-            "Access-Control-Request-Headers is judged name by name (req.hdr splits the lines on commas).",
-            "http-after-response (HAProxy >= 2.2) also runs on HAProxy's own answers (http-request return,",
-            "502/503/504), which http-response never sees.",
-            writer.upstream == nil
-                ? "Put these lines in your `frontend` (mode http), before its use_backend/default_backend lines."
-                : "A complete configuration: haproxy -db -f THIS_FILE (foreground; no pid file, logs on stderr).",
-        ])
+        let header = writer.header(
+            "#",
+            [
+                "req.fhdr_cnt counts Origin lines: a request with two Origin fields is refused, as swift-cors does.",
+                "Access-Control-Request-Headers is judged name by name (req.hdr splits the lines on commas).",
+                "http-after-response (HAProxy >= 2.2) also runs on HAProxy's own answers (http-request return,",
+                "502/503/504), which http-response never sees.",
+                writer.upstream == nil
+                    ? "Put these lines in your `frontend` (mode http), before its use_backend/default_backend lines."
+                    : "A complete configuration: haproxy -db -f THIS_FILE (foreground; no pid file, logs on stderr).",
+            ]
+        )
         let block = corsBlock()
         let text: String
         if let upstream = writer.upstream {
-            let tls = upstream.scheme == "https"
+            let tls =
+                upstream.scheme == "https"
                 ? " ssl verify required ca-file @system-ca sni str(\(upstream.host))" : ""
-            text = header + """
-                global
-                    log stderr format raw local0 warning
+            text =
+                header + """
+                    global
+                        log stderr format raw local0 warning
 
-                defaults
-                    mode http
-                    log global
-                    timeout connect 5s
-                    timeout client 30s
-                    timeout server 30s
+                    defaults
+                        mode http
+                        log global
+                        timeout connect 5s
+                        timeout client 30s
+                        timeout server 30s
 
-                frontend cors_frontend
-                    bind \(writer.listenHost):\(writer.listenPort)
+                    frontend cors_frontend
+                        bind \(writer.listenHost):\(writer.listenPort)
 
-                \(Self.indented(block, 4))
+                    \(Self.indented(block, 4))
 
-                    default_backend cors_upstream
+                        default_backend cors_upstream
 
-                backend cors_upstream
-                    server upstream \(upstream.hostAndPort)\(tls)
+                    backend cors_upstream
+                        server upstream \(upstream.hostAndPort)\(tls)
 
-                """
+                    """
         } else {
             text = header + "\n" + block + "\n"
         }
@@ -77,16 +82,16 @@ struct HAProxyConfiguration {
             "acl cors_no_vary res.fhdr_cnt(vary) eq 0",
         ]
         var route = [
-            "# Which route: the longest prefix covering the path by whole segments (none: no CORS handling).",
+            "# Which route: the longest prefix covering the path by whole segments (none: no CORS handling)."
         ]
         var request = [
-            "http-request set-var(txn.cors_options) str(1) if cors_routed cors_is_options",
+            "http-request set-var(txn.cors_options) str(1) if cors_routed cors_is_options"
         ]
         var preflights = [
-            "# Preflights: answered here, never forwarded. Two rules a route because `hdr` cannot be conditional.",
+            "# Preflights: answered here, never forwarded. Two rules a route because `hdr` cannot be conditional."
         ]
         var after = [
-            "# Every response to a routed request, HAProxy's own included: the actual request's fields, Vary merged.",
+            "# Every response to a routed request, HAProxy's own included: the actual request's fields, Vary merged."
         ]
         var vary: [String] = []
         for (index, entry) in writer.routes.enumerated() {
@@ -115,7 +120,9 @@ struct HAProxyConfiguration {
             }
             acls.append("acl \(name)_method req.fhdr(access-control-request-method) -m reg \(Self.quoted(rules.methodAllowed))")
             // An ACL matches when any value does: refused when some name fails the whole-value expression.
-            acls.append("acl \(name)_header_unlisted req.hdr(access-control-request-headers) -m reg -i \(Self.quoted("^(?!" + rules.headersAllowed + ")"))")
+            acls.append(
+                "acl \(name)_header_unlisted req.hdr(access-control-request-headers) -m reg -i \(Self.quoted("^(?!" + rules.headersAllowed + ")"))"
+            )
             var headersTest = "!\(name)_header_unlisted"
             if let refused = rules.headersRefused {
                 acls.append("acl \(name)_header_refused req.hdr(access-control-request-headers) -m reg -i \(Self.quoted(refused))")
@@ -138,7 +145,9 @@ struct HAProxyConfiguration {
             let echo = rules.originIndependent ? "\"*\"" : "\"%[var(txn.cors_origin)]\""
             after.append("http-after-response set-header Access-Control-Allow-Origin \(echo) if \(name) cors_actual")
             if rules.allowCredentials { after.append("http-after-response set-header Access-Control-Allow-Credentials true if \(name) cors_actual") }
-            if let expose = rules.exposeHeaders { after.append("http-after-response set-header Access-Control-Expose-Headers \"\(expose)\" if \(name) cors_actual") }
+            if let expose = rules.exposeHeaders {
+                after.append("http-after-response set-header Access-Control-Expose-Headers \"\(expose)\" if \(name) cors_actual")
+            }
 
             // varyActual's names (Origin or none) go on every answer, varyOptions' others on OPTIONS.
             let always = ApacheConfiguration.names(rules.varyActual)
@@ -155,8 +164,10 @@ struct HAProxyConfiguration {
             "http-response del-header ^access-control- -m reg if cors_routed",
         ]
         vary.insert("# Vary, one line: ours added to the upstream's unless named already or `*`.", at: 0)
-        return [acls.joined(separator: "\n"), (route + request).joined(separator: "\n"), preflights.joined(separator: "\n"),
-                strip.joined(separator: "\n"), after.joined(separator: "\n"), vary.joined(separator: "\n")].joined(separator: "\n\n")
+        return [
+            acls.joined(separator: "\n"), (route + request).joined(separator: "\n"), preflights.joined(separator: "\n"),
+            strip.joined(separator: "\n"), after.joined(separator: "\n"), vary.joined(separator: "\n"),
+        ].joined(separator: "\n\n")
     }
 
     /// Adds `name` to Vary under `condition`: a new line when there is none, else appended to each

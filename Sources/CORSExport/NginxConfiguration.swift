@@ -13,23 +13,28 @@ struct NginxConfiguration {
     }
 
     func render() throws(ExportError) -> ExportedConfiguration {
-        let header = writer.header("#", [
-            "nginx reads only the first Origin field ($http_origin) without its Lua or njs module: a request",
-            "with two Origin fields is judged by the first one here (swift-cors refuses it). Likewise only the",
-            "first Access-Control-Request-Method/-Headers and upstream Vary line is read (nginx < 1.23).",
-            writer.upstream == nil
-                ? "Put the maps in http { }, the locations in your server { }, and define `upstream cors_upstream { server HOST:PORT; keepalive 16; }`."
-                : "A complete configuration: nginx -p DIR/ -c THIS_FILE (the temp paths go under DIR).",
-        ])
+        let header = writer.header(
+            "#",
+            [
+                "nginx reads only the first Origin field ($http_origin) without its Lua or njs module: a request",
+                "with two Origin fields is judged by the first one here (swift-cors refuses it). Likewise only the",
+                "first Access-Control-Request-Method/-Headers and upstream Vary line is read (nginx < 1.23).",
+                writer.upstream == nil
+                    ? "Put the maps in http { }, the locations in your server { }, and define `upstream cors_upstream { server HOST:PORT; keepalive 16; }`."
+                    : "A complete configuration: nginx -p DIR/ -c THIS_FILE (the temp paths go under DIR).",
+            ]
+        )
         var maps: [String] = []
-        maps.append("""
+        maps.append(
+            """
             # A preflight: OPTIONS with Origin and Access-Control-Request-Method (Fetch §3.2.2).
             map $http_origin $cors_has_origin { "" 0; default 1; }
             map $http_access_control_request_method $cors_has_request_method { "" 0; default 1; }
             map "$request_method:$cors_has_origin$cors_has_request_method" $cors_is_preflight { "OPTIONS:11" 1; default 0; }
             # Always empty: `return 403 $cors_empty;` sends no body (a literal "" sends nginx's error page).
             map $request_method $cors_empty { default ""; }
-            """)
+            """
+        )
         let needsOriginVary = writer.routes.contains { $0.rules.varyActual != nil }
         let needsPlainVary = writer.routes.contains { $0.rules.varyActual == nil }
         if needsOriginVary { maps.append(Self.varyMaps(suffix: "", withOrigin: true)) }
@@ -41,52 +46,58 @@ struct NginxConfiguration {
             locations.append(location(name, route.prefix, route.rules))
         }
         if writer.upstream != nil, !writer.routes.contains(where: { $0.prefix == "/" }) {
-            locations.append("""
+            locations.append(
+                """
                 location / {
                     # No route covers these paths: no CORS handling, as with swift-cors.
                 \(Self.indented(proxyPass, 4))
                 }
-                """)
+                """
+            )
         }
         let httpLevel = maps.joined(separator: "\n\n")
         let serverLevel = locations.joined(separator: "\n\n")
         let text: String
         if let upstream = writer.upstream {
-            text = header + """
-                daemon off;
-                worker_processes 1;
-                pid nginx.pid;
-                error_log stderr warn;
-                events { worker_connections 1024; }
-                http {
-                    access_log off;
-                    client_body_temp_path body;
-                    proxy_temp_path proxy;
-                    fastcgi_temp_path fastcgi;
-                    uwsgi_temp_path uwsgi;
-                    scgi_temp_path scgi;
+            text =
+                header + """
+                    daemon off;
+                    worker_processes 1;
+                    pid nginx.pid;
+                    error_log stderr warn;
+                    events { worker_connections 1024; }
+                    http {
+                        access_log off;
+                        client_body_temp_path body;
+                        proxy_temp_path proxy;
+                        fastcgi_temp_path fastcgi;
+                        uwsgi_temp_path uwsgi;
+                        scgi_temp_path scgi;
 
-                \(Self.indented(httpLevel, 4))
+                    \(Self.indented(httpLevel, 4))
 
-                    upstream cors_upstream {
-                        server \(upstream.hostAndPort);
-                        keepalive 16;
+                        upstream cors_upstream {
+                            server \(upstream.hostAndPort);
+                            keepalive 16;
+                        }
+
+                        server {
+                            listen \(writer.listenHost):\(writer.listenPort);
+
+                    \(Self.indented(serverLevel, 8))
+                        }
                     }
 
-                    server {
-                        listen \(writer.listenHost):\(writer.listenPort);
-
-                \(Self.indented(serverLevel, 8))
-                    }
-                }
-
-                """
+                    """
         } else {
             text = header + "\n# ---- http { } level ----\n" + httpLevel + "\n\n# ---- server { } level ----\n" + serverLevel + "\n"
         }
-        return ExportedConfiguration(text: text, warnings: [
-            "nginx: a request with two Origin fields is judged by its first (nginx cannot count them without Lua or njs)"
-        ])
+        return ExportedConfiguration(
+            text: text,
+            warnings: [
+                "nginx: a request with two Origin fields is judged by its first (nginx cannot count them without Lua or njs)"
+            ]
+        )
     }
 
     static func indented(_ text: String, _ spaces: Int) -> String {
@@ -98,7 +109,8 @@ struct NginxConfiguration {
     /// `$cors_vary<suffix>`: the upstream's Vary (first line) with Origin (when `withOrigin`) and,
     /// for OPTIONS, the two request headers added unless already named or `*`: one line.
     static func varyMaps(suffix: String, withOrigin: Bool) -> String {
-        let first = withOrigin
+        let first =
+            withOrigin
             ? """
             map $upstream_http_vary $cors_vary1\(suffix) {
                 "" "Origin";
@@ -126,21 +138,25 @@ struct NginxConfiguration {
         var lines = ["# Route \(prefix)"]
         // The Access-Control-Allow-Origin value, "" when refused (add_header sends nothing for "").
         if rules.originIndependent {
-            lines.append("""
+            lines.append(
+                """
                 map $http_origin $\(name)_origin {
                     "null" "*";
                     \(Self.quoted("~" + rules.originRefused!)) "";
                     \(Self.quoted("~" + rules.originAllowed)) "*";
                     default "";
                 }
-                """)
+                """
+            )
         } else {
-            lines.append("""
+            lines.append(
+                """
                 map $http_origin $\(name)_origin {
                     \(Self.quoted("~" + rules.originAllowed)) $http_origin;
                     default "";
                 }
-                """)
+                """
+            )
         }
         if rules.allowCredentials {
             lines.append("map $\(name)_origin $\(name)_credentials { \"\" \"\"; default \"true\"; }")
@@ -148,26 +164,32 @@ struct NginxConfiguration {
         if let expose = rules.exposeHeaders {
             lines.append("map $\(name)_origin $\(name)_expose { \"\" \"\"; default \(Self.quoted(expose)); }")
         }
-        lines.append("""
+        lines.append(
+            """
             map $http_access_control_request_method $\(name)_method_ok {
                 \(Self.quoted("~" + rules.methodAllowed)) 1;
                 default 0;
             }
-            """)
+            """
+        )
         var headerKeys = ["    \"\" 1;"]
         if let refused = rules.headersRefused { headerKeys.append("    \(Self.quoted("~*" + refused)) 0;") }
         headerKeys.append("    \(Self.quoted("~*" + rules.headersAllowed)) 1;")
         lines.append("map $http_access_control_request_headers $\(name)_headers_ok {\n" + headerKeys.joined(separator: "\n") + "\n    default 0;\n}")
         if let allowHeaders = rules.allowHeaders {
-            lines.append("map $http_access_control_request_headers $\(name)_allow_headers { \"~\(PolicyExpressions.namesAHeader)\" \(Self.quoted(allowHeaders)); default \"\"; }")
+            lines.append(
+                "map $http_access_control_request_headers $\(name)_allow_headers { \"~\(PolicyExpressions.namesAHeader)\" \(Self.quoted(allowHeaders)); default \"\"; }"
+            )
         }
-        lines.append("""
+        lines.append(
+            """
             map "$cors_is_preflight$\(name)_method_ok$\(name)_headers_ok:$\(name)_origin" $\(name)_preflight {
                 "~^0" "";
                 "~^111:." allow;
                 default deny;
             }
-            """)
+            """
+        )
         return lines.joined(separator: "\n")
     }
 

@@ -57,8 +57,10 @@ struct PolicyExpressions: Sendable {
         let policy = route.policy
         if policy.allowOriginPredicate != nil {
             throw .unsupported(
-                feature: "an origin predicate (code deciding origins at run time)", format: format,
-                wayOut: "list the origins or patterns in allowOrigins, or keep swift-cors in the application")
+                feature: "an origin predicate (code deciding origins at run time)",
+                format: format,
+                wayOut: "list the origins or patterns in allowOrigins, or keep swift-cors in the application"
+            )
         }
         do {
             _ = try CORSResponder(policy: policy)
@@ -67,14 +69,18 @@ struct PolicyExpressions: Sendable {
         }
         if policy.preflightPassthrough {
             throw .unsupported(
-                feature: "preflightPassthrough (answering a preflight and forwarding it too)", format: format,
-                wayOut: "remove preflightPassthrough so \(format) answers preflights itself, or keep swift-cors in the application")
+                feature: "preflightPassthrough (answering a preflight and forwarding it too)",
+                format: format,
+                wayOut: "remove preflightPassthrough so \(format) answers preflights itself, or keep swift-cors in the application"
+            )
         }
         for name in policy.allowMethods + policy.allowHeaders + policy.exposeHeaders where name != "*" {
             guard name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.+".contains($0)) }) else {
                 throw .unsupported(
-                    feature: "the name \"\(name)\" (a token character other than letters, digits, - _ . +)", format: format,
-                    wayOut: "no server's configuration quotes it the same way; use a plainer name")
+                    feature: "the name \"\(name)\" (a token character other than letters, digits, - _ . +)",
+                    format: format,
+                    wayOut: "no server's configuration quotes it the same way; use a plainer name"
+                )
             }
         }
         self.policy = policy
@@ -91,7 +97,8 @@ struct PolicyExpressions: Sendable {
             exactOrigins = patterns.compactMap { if case .exact(let origin) = $0 { origin.serialized } else { nil } }
             exactOnly = exactOrigins.count == patterns.count
         }
-        let methods = policy.allowMethods.contains("*")
+        let methods =
+            policy.allowMethods.contains("*")
             ? Self.tokenClass + "+" : "(" + (policy.allowMethods + ["GET", "HEAD", "POST"]).map(Self.escaped).joined(separator: "|") + ")"
         methodAllowed = "^\(methods)$"
         let names = policy.allowHeaders.filter { $0 != "*" }
@@ -104,7 +111,8 @@ struct PolicyExpressions: Sendable {
         allowCredentials = policy.allowCredentials
         allowMethods = policy.allowMethods.isEmpty ? nil : policy.allowMethods.joined(separator: ", ")
         allowHeaders =
-            anyHeader ? (authorizationNamed ? "*, Authorization" : "*")
+            anyHeader
+            ? (authorizationNamed ? "*, Authorization" : "*")
             : names.isEmpty ? nil : policy.allowHeaders.joined(separator: ", ")
         exposeHeaders = policy.exposeHeaders.isEmpty ? nil : policy.exposeHeaders.joined(separator: ", ")
         maxAge = policy.maxAge.map(String.init)
@@ -131,7 +139,8 @@ struct PolicyExpressions: Sendable {
         case .anyPort(let scheme, let host):
             return "\(escaped(scheme))://\(escaped(host))(:\(PortRange.regex(excluding: defaultPort(scheme))))?"
         case .subdomains(let scheme, let base, let port, let anyPort):
-            let portPart = anyPort
+            let portPart =
+                anyPort
                 ? "(:\(PortRange.regex(excluding: defaultPort(scheme))))?"
                 : port.map { ":\($0)" } ?? ""
             return "\(escaped(scheme))://([a-z0-9_-]+\\.)+\(escaped(base))\(portPart)"

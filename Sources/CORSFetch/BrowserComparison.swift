@@ -35,8 +35,10 @@ public struct BrowserComparison: Sendable {
             .subtracting(CORSSafelist.unsafeNames(request.headers, browser: allowed.browser)).sorted()
         if first.outcome.preflightSent, !allowed.outcome.preflightSent, !onlyHere.isEmpty {
             let names = onlyHere.map { "`\($0)`" }.joined(separator: ", ")
-            why = "\(allowed.browser) safelists \(names) (a client hint) and sends no preflight; \(first.browser) preflights it, as the Fetch Standard says, and the preflight fails (\(failure))"
-            fix = "answer the preflight for \(names): list \(onlyHere.count > 1 ? "them" : "it") in Access-Control-Allow-Headers (a swift-cors policy's allowHeaders), or do not send \(onlyHere.count > 1 ? "them" : "it") from the page."
+            why =
+                "\(allowed.browser) safelists \(names) (a client hint) and sends no preflight; \(first.browser) preflights it, as the Fetch Standard says, and the preflight fails (\(failure))"
+            fix =
+                "answer the preflight for \(names): list \(onlyHere.count > 1 ? "them" : "it") in Access-Control-Allow-Headers (a swift-cors policy's allowHeaders), or do not send \(onlyHere.count > 1 ? "them" : "it") from the page."
         } else if case .multipleAllowOriginValues = first.outcome.blockReason {
             why = "\(first.browser) reads several Access-Control-Allow-Origin values differently (\(failure))"
         }

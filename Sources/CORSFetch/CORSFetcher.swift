@@ -147,7 +147,9 @@ public final class CORSFetcher: Sendable {
 
     /// Runs `body` with a fetcher and shuts it down afterwards, whatever happens.
     public static func with<Result>(
-        browser: BrowserProfile = .chromium, cache: PreflightCache? = nil, cookies: CookieJar = CookieJar(),
+        browser: BrowserProfile = .chromium,
+        cache: PreflightCache? = nil,
+        cookies: CookieJar = CookieJar(),
         _ body: (CORSFetcher) async throws -> Result
     ) async throws -> Result {
         let fetcher = CORSFetcher(browser: browser, cache: cache, cookies: cookies)
@@ -164,8 +166,16 @@ public final class CORSFetcher: Sendable {
     /// Runs `request` through the whole protocol. Throws only when the server cannot be reached.
     public func fetch(_ request: FetchRequest) async throws(FetchFailure) -> Outcome {
         var outcome = Outcome(
-            allowed: false, preflightSent: false, preflightFromCache: false, readableHeaders: [], droppedHeaders: [],
-            trace: [], failedURL: request.url, origin: request.origin, browser: browser)
+            allowed: false,
+            preflightSent: false,
+            preflightFromCache: false,
+            readableHeaders: [],
+            droppedHeaders: [],
+            trace: [],
+            failedURL: request.url,
+            origin: request.origin,
+            browser: browser
+        )
         let prepared: PreparedFetch
         do {
             prepared = try PreparedFetch.prepare(request, browser: browser)
@@ -210,13 +220,28 @@ public final class CORSFetcher: Sendable {
                     let fields = CORSPreflight.requestFields(origin: preflightOrigin, method: method, headers: headers, browser: browser)
                     let pairs = fields.map { ($0.name.rawName, $0.value) }
                     let response = try await send("OPTIONS", url, pairs, body: nil)
-                    outcome.trace.append(Exchange(stage: .preflight, method: "OPTIONS", url: url, requestHeaders: pairs, status: response.status, responseHeaders: response.headers))
+                    outcome.trace.append(
+                        Exchange(
+                            stage: .preflight,
+                            method: "OPTIONS",
+                            url: url,
+                            requestHeaders: pairs,
+                            status: response.status,
+                            responseHeaders: response.headers
+                        )
+                    )
                     outcome.failedURL = url
                     outcome.preflightSent = true
                     outcome.preflightStatus = response.status
                     switch CORSPreflight.validate(
-                        status: response.status, fields: response.fields, origin: preflightOrigin, method: method,
-                        headers: headers, credentials: fetch.credentials, browser: browser)
+                        status: response.status,
+                        fields: response.fields,
+                        origin: preflightOrigin,
+                        method: method,
+                        headers: headers,
+                        credentials: fetch.credentials,
+                        browser: browser
+                    )
                     {
                     case .failure(let reason):
                         outcome.blockReason = reason
@@ -242,13 +267,16 @@ public final class CORSFetcher: Sendable {
             if sendsCredentials {
                 cookies.store(setCookie: response.headers.filter { $0.name.lowercased() == "set-cookie" }.map(\.value), host: host)
             }
-            outcome.trace.append(Exchange(stage: stage, method: method, url: url, requestHeaders: pairs, status: response.status, responseHeaders: response.headers))
+            outcome.trace.append(
+                Exchange(stage: stage, method: method, url: url, requestHeaders: pairs, status: response.status, responseHeaders: response.headers)
+            )
             outcome.failedURL = url
             // An empty Location is no redirect: Chromium 156 hands the 3xx response itself to the
             // page (the standard would resolve "" to the same URL and loop), as observed.
             // Firefox resolves an empty Location to the same URL and follows it.
             let location = response.fields[.location]
-            let isRedirect = CORSPreflight.redirectStatuses.contains(response.status) && location != nil
+            let isRedirect =
+                CORSPreflight.redirectStatuses.contains(response.status) && location != nil
                 && (browser.followsEmptyLocation || !(location ?? "").isEmpty)
             if crossOrigin && fetch.mode == .cors,
                 let reason = CORSAccessCheck.check(response.fields, origin: origin, credentials: fetch.credentials, browser: browser)
@@ -310,7 +338,12 @@ public final class CORSFetcher: Sendable {
         return outcome
     }
 
-    private func send(_ method: String, _ url: String, _ headers: [(name: String, value: String)], body: String?) async throws(FetchFailure) -> WireClient.Response {
+    private func send(
+        _ method: String,
+        _ url: String,
+        _ headers: [(name: String, value: String)],
+        body: String?
+    ) async throws(FetchFailure) -> WireClient.Response {
         try await wire.send(method, url, headers: headers, body: body)
     }
 

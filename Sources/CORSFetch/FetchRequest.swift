@@ -64,8 +64,14 @@ public struct FetchRequest: Sendable {
 
     /// A call with fetch()'s defaults for everything not given.
     public init(
-        url: String, origin: String, method: String = "GET", headers: [(name: String, value: String)] = [],
-        body: String? = nil, credentials: CredentialsMode = .sameOrigin, mode: Mode = .cors, redirect: Redirect = .follow,
+        url: String,
+        origin: String,
+        method: String = "GET",
+        headers: [(name: String, value: String)] = [],
+        body: String? = nil,
+        credentials: CredentialsMode = .sameOrigin,
+        mode: Mode = .cors,
+        redirect: Redirect = .follow,
         cache: Cache = .default
     ) {
         self.cache = cache

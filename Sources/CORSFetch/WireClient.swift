@@ -37,7 +37,10 @@ public final class WireClient: Sendable {
 
     /// Sends `method url` with exactly `headers` (and `body`); throws only when no answer came.
     public func send(
-        _ method: String, _ url: String, headers: [(name: String, value: String)], body: String? = nil
+        _ method: String,
+        _ url: String,
+        headers: [(name: String, value: String)],
+        body: String? = nil
     ) async throws(CORSFetcher.FetchFailure) -> Response {
         var request = HTTPClientRequest(url: url)
         request.method = HTTPMethod(rawValue: method)
@@ -47,7 +50,7 @@ public final class WireClient: Sendable {
             let response: HTTPClientResponse
             do {
                 response = try await client.execute(request, timeout: requestTimeout)
-            } catch where Self.isStaleConnection(error) && Self.idempotentMethods.contains(method) {
+            } catch  where Self.isStaleConnection(error) && Self.idempotentMethods.contains(method) {
                 // A pooled connection the server had closed: an idempotent request is sent again
                 // once on a fresh one, as a browser resends on a reused socket that fails before
                 // any answer. POST and PATCH are not, so nothing reaches a server twice.

@@ -33,7 +33,9 @@ public struct CORSPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
     /// Answers a preflight itself, or calls the rest of the chain and decorates its response
     /// (an `HTTPResponseError` it throws included); a path no policy covers passes untouched.
     public func handle(
-        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         guard let responder = source.responder(forPath: request.uri.path) else {
             return try await next(request, context)
@@ -57,7 +59,8 @@ public struct CORSPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
         } else if decision.isRejected, context.logger.logLevel <= .debug {
             context.logger.debug(
                 "CORS \(decision.outcome): \(decision.explanation ?? "")",
-                metadata: ["cors_reason": "\(decision.rejection?.reason.rawValue ?? "")"])
+                metadata: ["cors_reason": "\(decision.rejection?.reason.rawValue ?? "")"]
+            )
         }
         if decision.answersWithoutApplication {
             let status = decision.preflightStatus
@@ -78,7 +81,9 @@ public struct CORSPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
     /// a browser can read why the request failed.
     @inline(__always)
     private func respond(
-        _ request: Request, _ context: Context, _ next: (Request, Context) async throws -> Response
+        _ request: Request,
+        _ context: Context,
+        _ next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         do {
             return try await next(request, context)

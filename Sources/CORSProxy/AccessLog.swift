@@ -1,4 +1,5 @@
 import CORS
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)

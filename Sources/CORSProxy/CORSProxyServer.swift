@@ -45,7 +45,10 @@ public final class CORSProxyServer: Sendable {
                     let sync = channel.pipeline.syncOperations
                     // Outbound validation off: every header written was parsed by llhttp or checked at load.
                     try sync.configureHTTPServerPipeline(
-                        withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false)
+                        withPipeliningAssistance: false,
+                        withErrorHandling: false,
+                        withOutboundHeaderValidation: false
+                    )
                     try sync.addHandler(ProxyConnectionHandler(runtime: runtime, pool: runtime.pool(for: channel.eventLoop)))
                 }
             }
@@ -153,7 +156,8 @@ final class AdminHandler: ChannelInboundHandler {
                 let configuration = runtime.configuration
                 status = .ok
                 type = "application/json"
-                body = "{\"status\":\"ok\",\"generation\":\(runtime.generation),\"routes\":\(configuration.routes.count),\"open\":\(configuration.openMode != nil)}"
+                body =
+                    "{\"status\":\"ok\",\"generation\":\(runtime.generation),\"routes\":\(configuration.routes.count),\"open\":\(configuration.openMode != nil)}"
             case "/metrics":
                 status = .ok
                 type = "text/plain; version=0.0.4"

@@ -85,7 +85,10 @@ extension Substring {
 /// so nobody else can choose the address an upstream logs or rate-limits by.
 enum ForwardingHeaders {
     static func apply(
-        to headers: inout HTTPHeaders, peer peerText: String, trusted isTrusted: Bool, style: ForwardedStyle,
+        to headers: inout HTTPHeaders,
+        peer peerText: String,
+        trusted isTrusted: Bool,
+        style: ForwardedStyle,
         originalHost: String?
     ) {
         switch style {
@@ -96,7 +99,9 @@ enum ForwardingHeaders {
             headers.remove(name: "forwarded")
             headers.replaceOrAdd(name: "x-forwarded-for", value: previous.isEmpty ? peerText : previous + ", " + peerText)
             headers.replaceOrAdd(name: "x-forwarded-proto", value: proto ?? "http")
-            if let value = host ?? originalHost { headers.replaceOrAdd(name: "x-forwarded-host", value: value) } else {
+            if let value = host ?? originalHost {
+                headers.replaceOrAdd(name: "x-forwarded-host", value: value)
+            } else {
                 headers.remove(name: "x-forwarded-host")
             }
         case .forwarded:

@@ -125,17 +125,18 @@ public enum AddressClass: String, Sendable, Hashable {
     /// Documentation, benchmarking and future-use networks, and anything that is not an IP address.
     case reserved
 
-    static let table: [(IPAddressRange, AddressClass)] = ([
-        ("169.254.169.254/32", .metadata), ("fd00:ec2::254/128", .metadata), ("100.100.100.200/32", .metadata),
-        ("0.0.0.0/8", .unspecified), ("::/128", .unspecified),
-        ("127.0.0.0/8", .loopback), ("::1/128", .loopback),
-        ("10.0.0.0/8", .private), ("172.16.0.0/12", .private), ("192.168.0.0/16", .private),
-        ("100.64.0.0/10", .private), ("fc00::/7", .private),
-        ("169.254.0.0/16", .linkLocal), ("fe80::/10", .linkLocal),
-        ("224.0.0.0/4", .multicast), ("ff00::/8", .multicast),
-        ("240.0.0.0/4", .reserved), ("192.0.0.0/24", .reserved), ("198.18.0.0/15", .reserved),
-        ("64:ff9b::/96", .reserved), ("2001:db8::/32", .reserved),
-    ] as [(String, AddressClass)]).map { (IPAddressRange($0.0)!, $0.1) }
+    static let table: [(IPAddressRange, AddressClass)] =
+        ([
+            ("169.254.169.254/32", .metadata), ("fd00:ec2::254/128", .metadata), ("100.100.100.200/32", .metadata),
+            ("0.0.0.0/8", .unspecified), ("::/128", .unspecified),
+            ("127.0.0.0/8", .loopback), ("::1/128", .loopback),
+            ("10.0.0.0/8", .private), ("172.16.0.0/12", .private), ("192.168.0.0/16", .private),
+            ("100.64.0.0/10", .private), ("fc00::/7", .private),
+            ("169.254.0.0/16", .linkLocal), ("fe80::/10", .linkLocal),
+            ("224.0.0.0/4", .multicast), ("ff00::/8", .multicast),
+            ("240.0.0.0/4", .reserved), ("192.0.0.0/24", .reserved), ("198.18.0.0/15", .reserved),
+            ("64:ff9b::/96", .reserved), ("2001:db8::/32", .reserved),
+        ] as [(String, AddressClass)]).map { (IPAddressRange($0.0)!, $0.1) }
 
     /// The class of a 16-byte address (IPv4 mapped). IPv4-compatible and NAT64 forms of a private
     /// IPv4 address are judged by that IPv4 address too.

@@ -27,9 +27,14 @@ public struct ProxyConfiguration: Sendable {
     /// A configuration with these routes (sorted longest prefix first) and the defaults of the file
     /// format for everything else.
     public init(
-        listen: ListenAddress, routes: [ProxyRoute], limits: ProxyLimits = ProxyLimits(),
-        trustedProxies: [IPAddressRange] = [], forwardedStyle: ForwardedStyle = .xForwarded,
-        openMode: OpenMode? = nil, admin: ListenAddress? = nil, accessLog: AccessLogDestination = .standardOutput,
+        listen: ListenAddress,
+        routes: [ProxyRoute],
+        limits: ProxyLimits = ProxyLimits(),
+        trustedProxies: [IPAddressRange] = [],
+        forwardedStyle: ForwardedStyle = .xForwarded,
+        openMode: OpenMode? = nil,
+        admin: ListenAddress? = nil,
+        accessLog: AccessLogDestination = .standardOutput,
         shutdownGracePeriod: TimeAmount = .seconds(10)
     ) {
         self.listen = listen
@@ -97,7 +102,10 @@ public struct ProxyRoute: Sendable {
 
     /// A route that replaces the upstream's CORS headers and rewrites no request header by default.
     public init(
-        prefix: String, upstream: UpstreamURL, responder: CORSResponder, upstreamCORS: UpstreamCORSHandling = .replace,
+        prefix: String,
+        upstream: UpstreamURL,
+        responder: CORSResponder,
+        upstreamCORS: UpstreamCORSHandling = .replace,
         requestHeaderRules: RequestHeaderRules = RequestHeaderRules()
     ) {
         self.prefix = prefix
@@ -309,5 +317,9 @@ public struct OpenMode: Sendable {
 
     /// The policy open mode uses when none is given: any origin, no credentials (cookies never pass anyway).
     public static let defaultPolicy = CORSPolicy(
-        allowOrigins: ["*"], allowMethods: ["*"], allowHeaders: ["*"], exposeHeaders: ["*"])
+        allowOrigins: ["*"],
+        allowMethods: ["*"],
+        allowHeaders: ["*"],
+        exposeHeaders: ["*"]
+    )
 }

@@ -65,7 +65,8 @@ public enum ProxyConfigurationProblem: Error, Sendable, Equatable, CustomStringC
         case .missingKey(let key, let line, let column):
             return at(line, column, key) + "is required"
         case .noRoutes:
-            return "error: 1:1: routes: the configuration has no route; add {\"prefix\": \"/\", \"upstream\": \"http://127.0.0.1:3000\", \"policy\": ...}"
+            return
+                "error: 1:1: routes: the configuration has no route; add {\"prefix\": \"/\", \"upstream\": \"http://127.0.0.1:3000\", \"policy\": ...}"
         case .unusableUpstream(let key, let line, let column, let value, let reason):
             return at(line, column, key) + "\"\(value)\" is not usable: \(reason)"
         case .prefixNotAPath(let key, let line, let column, let value):
@@ -83,7 +84,8 @@ public enum ProxyConfigurationProblem: Error, Sendable, Equatable, CustomStringC
         case .invalidPolicy(let key, let line, let column, let lines):
             return at(line, column, key) + "the policy is invalid:\n" + lines.map { "    " + $0 }.joined(separator: "\n")
         case .unreadablePolicyFile(let key, let line, let column, let path):
-            return at(line, column, key) + "the policy file \(path) cannot be read; give a readable path (relative paths start at the configuration file's folder)"
+            return at(line, column, key)
+                + "the policy file \(path) cannot be read; give a readable path (relative paths start at the configuration file's folder)"
         case .invalidHeaderName(let key, let line, let column, let name):
             return at(line, column, key) + "\"\(name)\" is not a header name (a token: letters, digits and !#$%&'*+-.^_`|~)"
         case .gatewayOwnedHeader(let key, let line, let column, let name):
@@ -91,9 +93,11 @@ public enum ProxyConfigurationProblem: Error, Sendable, Equatable, CustomStringC
         case .missingEnvironmentVariable(let key, let line, let column, let variable):
             return at(line, column, key) + "the environment variable \(variable) is not set; export it before starting the gateway"
         case .invalidTargetPattern(let key, let line, let column, let value, let reason):
-            return at(line, column, key) + "\"\(value)\" is not a target pattern: \(reason); write scheme://host, *.host or :* ports (\"https://api.vendor.example\")"
+            return at(line, column, key)
+                + "\"\(value)\" is not a target pattern: \(reason); write scheme://host, *.host or :* ports (\"https://api.vendor.example\")"
         case .credentialsInOpenMode(let key, let line, let column):
-            return at(line, column, key) + "allowCredentials is refused in open mode: cookies are stripped there and any allowed target could read what the browser sends; use a route instead"
+            return at(line, column, key)
+                + "allowCredentials is refused in open mode: cookies are stripped there and any allowed target could read what the browser sends; use a route instead"
         }
     }
 }
@@ -122,7 +126,10 @@ public enum ProxyConfigurationFile {
     /// Reads a configuration; `directory` resolves relative policy paths, `environment` resolves
     /// `{"env": "NAME"}` header values. Either every problem, or a configuration.
     public static func read(
-        _ text: String, directory: String, environment: [String: String], readFile: @escaping ReadFile
+        _ text: String,
+        directory: String,
+        environment: [String: String],
+        readFile: @escaping ReadFile
     ) -> Result<ProxyConfiguration, ProxyConfigurationErrors> {
         let json: JSONValue
         do { json = try JSONValue.parse(text) } catch { return .failure(ProxyConfigurationErrors([.notJSON(error)])) }
@@ -134,7 +141,10 @@ public enum ProxyConfigurationFile {
 
     /// The common case from the command line: one upstream for every path under one policy file's text.
     public static func single(
-        upstream: String, policyText: String, policyPath: String, listen: ListenAddress
+        upstream: String,
+        policyText: String,
+        policyPath: String,
+        listen: ListenAddress
     ) -> Result<ProxyConfiguration, ProxyConfigurationErrors> {
         var problems: [ProxyConfigurationProblem] = []
         var upstreamURL: UpstreamURL?
@@ -161,7 +171,11 @@ public enum ProxyConfigurationFile {
 
         /// The members of an object, reporting unknown and duplicate keys; `nil` if it is no object.
         mutating func members(
-            _ value: JSONValue, key: String, line: Int, column: Int, allowed: [String]
+            _ value: JSONValue,
+            key: String,
+            line: Int,
+            column: Int,
+            allowed: [String]
         ) -> [String: JSONValue.Member]? {
             guard case .object(let list) = value else {
                 problems.append(.notAnObject(key: key, line: line, column: column, found: value.kindName))
@@ -173,8 +187,13 @@ public enum ProxyConfigurationFile {
                 guard allowed.contains(member.key) else {
                     problems.append(
                         .unknownKey(
-                            key: path, line: member.line, column: member.column,
-                            suggestion: CORSPolicyFile.nearestKey(to: member.key, among: allowed), valid: allowed))
+                            key: path,
+                            line: member.line,
+                            column: member.column,
+                            suggestion: CORSPolicyFile.nearestKey(to: member.key, among: allowed),
+                            valid: allowed
+                        )
+                    )
                     continue
                 }
                 if out[member.key] != nil {
@@ -210,14 +229,23 @@ public enum ProxyConfigurationFile {
                 for element in elements {
                     guard case .string(let value) = element else {
                         problems.append(
-                            .wrongType(key: key, line: member.line, column: member.column, expected: "a list of strings", found: "a list holding \(element.kindName)"))
+                            .wrongType(
+                                key: key,
+                                line: member.line,
+                                column: member.column,
+                                expected: "a list of strings",
+                                found: "a list holding \(element.kindName)"
+                            )
+                        )
                         return nil
                     }
                     out.append(value)
                 }
                 return out
             }
-            problems.append(.wrongType(key: key, line: member.line, column: member.column, expected: "a list of strings", found: member.value.kindName))
+            problems.append(
+                .wrongType(key: key, line: member.line, column: member.column, expected: "a list of strings", found: member.value.kindName)
+            )
             return nil
         }
 
@@ -225,13 +253,17 @@ public enum ProxyConfigurationFile {
             guard let top = members(json, key: "", line: 1, column: 1, allowed: ProxyConfigurationFile.keys) else { return nil }
             var listen = ListenAddress(host: "127.0.0.1", port: 8080)
             if let member = top["listen"], let text = string(member, "listen") {
-                if let address = ListenAddress(text) { listen = address } else {
+                if let address = ListenAddress(text) {
+                    listen = address
+                } else {
                     problems.append(.invalidListenAddress(key: "listen", line: member.line, column: member.column, value: text))
                 }
             }
             var admin: ListenAddress?
             if let member = top["admin"], let text = string(member, "admin") {
-                if let address = ListenAddress(text) { admin = address } else {
+                if let address = ListenAddress(text) {
+                    admin = address
+                } else {
                     problems.append(.invalidListenAddress(key: "admin", line: member.line, column: member.column, value: text))
                 }
             }
@@ -251,7 +283,15 @@ public enum ProxyConfigurationFile {
                         routes.append(route)
                     }
                 } else {
-                    problems.append(.wrongType(key: "routes", line: member.line, column: member.column, expected: "a list of routes", found: member.value.kindName))
+                    problems.append(
+                        .wrongType(
+                            key: "routes",
+                            line: member.line,
+                            column: member.column,
+                            expected: "a list of routes",
+                            found: member.value.kindName
+                        )
+                    )
                 }
             }
             var limits = ProxyLimits()
@@ -259,16 +299,27 @@ public enum ProxyConfigurationFile {
             var trusted: [IPAddressRange] = []
             if let member = top["trustedProxies"], let list = strings(member, "trustedProxies") {
                 for text in list {
-                    if let range = IPAddressRange(text) { trusted.append(range) } else {
+                    if let range = IPAddressRange(text) {
+                        trusted.append(range)
+                    } else {
                         problems.append(.invalidAddressRange(key: "trustedProxies", line: member.line, column: member.column, value: text))
                     }
                 }
             }
             var style = ForwardedStyle.xForwarded
             if let member = top["forwardedHeaders"], let text = string(member, "forwardedHeaders") {
-                if let value = ForwardedStyle(rawValue: text) { style = value } else {
+                if let value = ForwardedStyle(rawValue: text) {
+                    style = value
+                } else {
                     problems.append(
-                        .invalidChoice(key: "forwardedHeaders", line: member.line, column: member.column, value: text, choices: ForwardedStyle.allCases.map(\.rawValue)))
+                        .invalidChoice(
+                            key: "forwardedHeaders",
+                            line: member.line,
+                            column: member.column,
+                            value: text,
+                            choices: ForwardedStyle.allCases.map(\.rawValue)
+                        )
+                    )
                 }
             }
             var accessLog = AccessLogDestination.standardOutput
@@ -276,7 +327,16 @@ public enum ProxyConfigurationFile {
                 switch text {
                 case "stdout": accessLog = .standardOutput
                 case "off": accessLog = .off
-                case "": problems.append(.invalidChoice(key: "accessLog", line: member.line, column: member.column, value: text, choices: ["stdout", "off", "a file path"]))
+                case "":
+                    problems.append(
+                        .invalidChoice(
+                            key: "accessLog",
+                            line: member.line,
+                            column: member.column,
+                            value: text,
+                            choices: ["stdout", "off", "a file path"]
+                        )
+                    )
                 default: accessLog = .file(Self.resolve(text, in: directory))
                 }
             }
@@ -286,27 +346,45 @@ public enum ProxyConfigurationFile {
             if let member = top["open"] { open = openMode(member) }
             if top["routes"] == nil && open == nil { problems.append(.noRoutes) }
             return ProxyConfiguration(
-                listen: listen, routes: routes, limits: limits, trustedProxies: trusted, forwardedStyle: style,
-                openMode: open, admin: admin, accessLog: accessLog, shutdownGracePeriod: grace)
+                listen: listen,
+                routes: routes,
+                limits: limits,
+                trustedProxies: trusted,
+                forwardedStyle: style,
+                openMode: open,
+                admin: admin,
+                accessLog: accessLog,
+                shutdownGracePeriod: grace
+            )
         }
 
         mutating func duration(_ member: JSONValue.Member, _ key: String) -> TimeAmount? {
             guard let seconds = number(member, key) else { return nil }
             guard seconds > 0, seconds <= 86_400 else {
-                problems.append(.invalidLimit(key: key, line: member.line, column: member.column, reason: "must be more than 0 and at most 86400 seconds"))
+                problems.append(
+                    .invalidLimit(key: key, line: member.line, column: member.column, reason: "must be more than 0 and at most 86400 seconds")
+                )
                 return nil
             }
             return .nanoseconds(Int64(seconds * 1_000_000_000))
         }
 
         mutating func limits(_ member: JSONValue.Member) -> ProxyLimits? {
-            guard let fields = members(member.value, key: "limits", line: member.line, column: member.column, allowed: ProxyConfigurationFile.limitKeys) else { return nil }
+            guard
+                let fields = members(member.value, key: "limits", line: member.line, column: member.column, allowed: ProxyConfigurationFile.limitKeys)
+            else { return nil }
             var limits = ProxyLimits()
             func count(_ reader: inout Reader, _ name: String, minimum: Double, maximum: Double) -> Double? {
                 guard let field = fields[name], let value = reader.number(field, "limits.\(name)") else { return nil }
                 guard value >= minimum, value <= maximum, value == value.rounded() else {
                     reader.problems.append(
-                        .invalidLimit(key: "limits.\(name)", line: field.line, column: field.column, reason: "must be a whole number from \(Int(minimum)) to \(Int64(maximum))"))
+                        .invalidLimit(
+                            key: "limits.\(name)",
+                            line: field.line,
+                            column: field.column,
+                            reason: "must be a whole number from \(Int(minimum)) to \(Int64(maximum))"
+                        )
+                    )
                     return nil
                 }
                 return value
@@ -314,8 +392,12 @@ public enum ProxyConfigurationFile {
             if let value = count(&self, "requestHeaderBytes", minimum: 1024, maximum: 80 * 1024) { limits.requestHeaderBytes = Int(value) }
             if let value = count(&self, "requestBodyBytes", minimum: 0, maximum: Double(1 << 50)) { limits.requestBodyBytes = Int64(value) }
             if let value = count(&self, "idleConnectionsPerUpstream", minimum: 0, maximum: 100_000) { limits.idleConnectionsPerUpstream = Int(value) }
-            if let field = fields["connectTimeoutSeconds"], let value = duration(field, "limits.connectTimeoutSeconds") { limits.connectTimeout = value }
-            if let field = fields["responseHeadTimeoutSeconds"], let value = duration(field, "limits.responseHeadTimeoutSeconds") { limits.responseHeadTimeout = value }
+            if let field = fields["connectTimeoutSeconds"], let value = duration(field, "limits.connectTimeoutSeconds") {
+                limits.connectTimeout = value
+            }
+            if let field = fields["responseHeadTimeoutSeconds"], let value = duration(field, "limits.responseHeadTimeoutSeconds") {
+                limits.responseHeadTimeout = value
+            }
             if let field = fields["idleTimeoutSeconds"], let value = duration(field, "limits.idleTimeoutSeconds") { limits.idleTimeout = value }
             if let field = fields["deadlineSeconds"], let value = duration(field, "limits.deadlineSeconds") { limits.deadline = value }
             return limits
@@ -351,9 +433,18 @@ public enum ProxyConfigurationFile {
             }
             var handling = UpstreamCORSHandling.replace
             if let member = fields["upstreamCORS"], let text = string(member, key + ".upstreamCORS") {
-                if let value = UpstreamCORSHandling(rawValue: text) { handling = value } else {
+                if let value = UpstreamCORSHandling(rawValue: text) {
+                    handling = value
+                } else {
                     problems.append(
-                        .invalidChoice(key: key + ".upstreamCORS", line: member.line, column: member.column, value: text, choices: UpstreamCORSHandling.allCases.map(\.rawValue)))
+                        .invalidChoice(
+                            key: key + ".upstreamCORS",
+                            line: member.line,
+                            column: member.column,
+                            value: text,
+                            choices: UpstreamCORSHandling.allCases.map(\.rawValue)
+                        )
+                    )
                 }
             }
             var rules = RequestHeaderRules()
@@ -377,24 +468,40 @@ public enum ProxyConfigurationFile {
                 return Self.responder(fromPolicyText: text, key: key, line: member.line, column: member.column, problems: &problems)
             default:
                 problems.append(
-                    .wrongType(key: key, line: member.line, column: member.column, expected: "a policy object or the path of a policy file", found: member.value.kindName))
+                    .wrongType(
+                        key: key,
+                        line: member.line,
+                        column: member.column,
+                        expected: "a policy object or the path of a policy file",
+                        found: member.value.kindName
+                    )
+                )
                 return nil
             }
         }
 
         static func responder(
-            fromPolicyText text: String, key: String, line: Int, column: Int, problems: inout [ProxyConfigurationProblem]
+            fromPolicyText text: String,
+            key: String,
+            line: Int,
+            column: Int,
+            problems: inout [ProxyConfigurationProblem]
         ) -> CORSResponder? {
             do {
                 return responder(try CORSPolicyFile.read(text), key: key, line: line, column: column, problems: &problems)
             } catch {
-                problems.append(.invalidPolicy(key: key, line: line, column: column, lines: ["error: \(error.line):\(error.column): \(error.message)"]))
+                problems.append(
+                    .invalidPolicy(key: key, line: line, column: column, lines: ["error: \(error.line):\(error.column): \(error.message)"])
+                )
                 return nil
             }
         }
 
         static func responder(
-            _ read: (policy: CORSPolicy, problems: [CORSPolicyFile.Problem]), key: String, line: Int, column: Int,
+            _ read: (policy: CORSPolicy, problems: [CORSPolicyFile.Problem]),
+            key: String,
+            line: Int,
+            column: Int,
             problems: inout [ProxyConfigurationProblem]
         ) -> CORSResponder? {
             let diagnostics = read.policy.validate()
@@ -408,7 +515,9 @@ public enum ProxyConfigurationFile {
         }
 
         mutating func headerRules(_ member: JSONValue.Member, key: String) -> RequestHeaderRules? {
-            guard let fields = members(member.value, key: key, line: member.line, column: member.column, allowed: ["set", "remove"]) else { return nil }
+            guard let fields = members(member.value, key: key, line: member.line, column: member.column, allowed: ["set", "remove"]) else {
+                return nil
+            }
             var set: [(name: String, value: String)] = []
             var remove: [String] = []
             if let setMember = fields["set"] {
@@ -419,27 +528,60 @@ public enum ProxyConfigurationFile {
                         switch entry.value {
                         case .string(let value):
                             guard Self.isFieldValue(value) else {
-                                problems.append(.wrongType(key: entryKey, line: entry.line, column: entry.column, expected: "a header value without control characters", found: "one with them"))
+                                problems.append(
+                                    .wrongType(
+                                        key: entryKey,
+                                        line: entry.line,
+                                        column: entry.column,
+                                        expected: "a header value without control characters",
+                                        found: "one with them"
+                                    )
+                                )
                                 continue
                             }
                             set.append((entry.key, value))
                         case .object(let spec) where spec.count == 1 && spec[0].key == "env":
                             guard case .string(let variable) = spec[0].value else {
-                                problems.append(.wrongType(key: entryKey + ".env", line: spec[0].line, column: spec[0].column, expected: "a variable name", found: spec[0].value.kindName))
+                                problems.append(
+                                    .wrongType(
+                                        key: entryKey + ".env",
+                                        line: spec[0].line,
+                                        column: spec[0].column,
+                                        expected: "a variable name",
+                                        found: spec[0].value.kindName
+                                    )
+                                )
                                 continue
                             }
                             guard let value = environment[variable] else {
-                                problems.append(.missingEnvironmentVariable(key: entryKey, line: entry.line, column: entry.column, variable: variable))
+                                problems.append(
+                                    .missingEnvironmentVariable(key: entryKey, line: entry.line, column: entry.column, variable: variable)
+                                )
                                 continue
                             }
                             guard Self.isFieldValue(value) else {
-                                problems.append(.wrongType(key: entryKey, line: entry.line, column: entry.column, expected: "an environment value without control characters", found: "one with them"))
+                                problems.append(
+                                    .wrongType(
+                                        key: entryKey,
+                                        line: entry.line,
+                                        column: entry.column,
+                                        expected: "an environment value without control characters",
+                                        found: "one with them"
+                                    )
+                                )
                                 continue
                             }
                             set.append((entry.key, value))
                         default:
                             problems.append(
-                                .wrongType(key: entryKey, line: entry.line, column: entry.column, expected: "a string or {\"env\": \"NAME\"}", found: entry.value.kindName))
+                                .wrongType(
+                                    key: entryKey,
+                                    line: entry.line,
+                                    column: entry.column,
+                                    expected: "a string or {\"env\": \"NAME\"}",
+                                    found: entry.value.kindName
+                                )
+                            )
                         }
                     }
                 } else {
@@ -467,18 +609,35 @@ public enum ProxyConfigurationFile {
         }
 
         mutating func openMode(_ member: JSONValue.Member) -> OpenMode? {
-            guard let fields = members(member.value, key: "open", line: member.line, column: member.column, allowed: ProxyConfigurationFile.openKeys) else { return nil }
+            guard let fields = members(member.value, key: "open", line: member.line, column: member.column, allowed: ProxyConfigurationFile.openKeys)
+            else { return nil }
             var patterns: [OriginPattern] = []
             if let targets = fields["allowTargets"], let list = strings(targets, "open.allowTargets") {
                 for text in list {
                     switch Self.targetPattern(text) {
                     case .success(let pattern): patterns.append(pattern)
                     case .failure(let reason):
-                        problems.append(.invalidTargetPattern(key: "open.allowTargets", line: targets.line, column: targets.column, value: text, reason: reason.text))
+                        problems.append(
+                            .invalidTargetPattern(
+                                key: "open.allowTargets",
+                                line: targets.line,
+                                column: targets.column,
+                                value: text,
+                                reason: reason.text
+                            )
+                        )
                     }
                 }
                 if list.isEmpty {
-                    problems.append(.invalidTargetPattern(key: "open.allowTargets", line: targets.line, column: targets.column, value: "", reason: "the list is empty, so no target could ever be reached"))
+                    problems.append(
+                        .invalidTargetPattern(
+                            key: "open.allowTargets",
+                            line: targets.line,
+                            column: targets.column,
+                            value: "",
+                            reason: "the list is empty, so no target could ever be reached"
+                        )
+                    )
                 }
             } else if fields["allowTargets"] == nil {
                 problems.append(.missingKey(key: "open.allowTargets", line: member.line, column: member.column))

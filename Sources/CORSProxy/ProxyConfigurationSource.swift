@@ -29,7 +29,10 @@ public struct ProxyConfigurationSource: Sendable {
 
     /// A source reading `kind`, with the given overrides and the process's environment by default.
     public init(
-        _ kind: Kind, listen: ListenAddress? = nil, admin: ListenAddress? = nil, accessLog: AccessLogDestination? = nil,
+        _ kind: Kind,
+        listen: ListenAddress? = nil,
+        admin: ListenAddress? = nil,
+        accessLog: AccessLogDestination? = nil,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) {
         self.kind = kind
@@ -44,7 +47,9 @@ public struct ProxyConfigurationSource: Sendable {
         var result: Result<ProxyConfiguration, ProxyConfigurationErrors>
         switch kind {
         case .file(let path):
-            guard let text = Self.read(path) else { return .failure(ProxyConfigurationErrors([.unreadablePolicyFile(key: "--config", line: 1, column: 1, path: path)])) }
+            guard let text = Self.read(path) else {
+                return .failure(ProxyConfigurationErrors([.unreadablePolicyFile(key: "--config", line: 1, column: 1, path: path)]))
+            }
             let directory = (path as NSString).deletingLastPathComponent
             result = ProxyConfigurationFile.read(text, directory: directory, environment: environment, readFile: Self.read)
         case .flags(let upstream, let policy, let allowTargets, let allowPrivate):
@@ -61,7 +66,10 @@ public struct ProxyConfigurationSource: Sendable {
     }
 
     private static func fromFlags(
-        upstream: String?, policy: String?, allowTargets: [String], allowPrivate: Bool
+        upstream: String?,
+        policy: String?,
+        allowTargets: [String],
+        allowPrivate: Bool
     ) -> Result<ProxyConfiguration, ProxyConfigurationErrors> {
         var problems: [ProxyConfigurationProblem] = []
         var routes: [ProxyRoute] = []
@@ -72,7 +80,12 @@ public struct ProxyConfigurationSource: Sendable {
         }
         if let upstream {
             if let policyText, let policy {
-                switch ProxyConfigurationFile.single(upstream: upstream, policyText: policyText, policyPath: policy, listen: ListenAddress(host: "127.0.0.1", port: 8080)) {
+                switch ProxyConfigurationFile.single(
+                    upstream: upstream,
+                    policyText: policyText,
+                    policyPath: policy,
+                    listen: ListenAddress(host: "127.0.0.1", port: 8080)
+                ) {
                 case .success(let configuration): routes = configuration.routes
                 case .failure(let errors): problems += errors.problems
                 }
@@ -86,7 +99,8 @@ public struct ProxyConfigurationSource: Sendable {
             for text in allowTargets {
                 switch ProxyConfigurationFile.Reader.targetPattern(text) {
                 case .success(let pattern): patterns.append(pattern)
-                case .failure(let reason): problems.append(.invalidTargetPattern(key: "--allow-target", line: 1, column: 1, value: text, reason: reason.text))
+                case .failure(let reason):
+                    problems.append(.invalidTargetPattern(key: "--allow-target", line: 1, column: 1, value: text, reason: reason.text))
                 }
             }
             var responder = try? CORSResponder(policy: OpenMode.defaultPolicy)
@@ -155,7 +169,12 @@ public struct ProxyReloader: Sendable {
         switch source.load() {
         case .success(let configuration):
             server.reload(configuration)
-            report(true, ["reloaded: \(configuration.routes.count) route\(configuration.routes.count == 1 ? "" : "s")\(configuration.openMode != nil ? " and open mode" : ""), generation \(server.generation)"])
+            report(
+                true,
+                [
+                    "reloaded: \(configuration.routes.count) route\(configuration.routes.count == 1 ? "" : "s")\(configuration.openMode != nil ? " and open mode" : ""), generation \(server.generation)"
+                ]
+            )
             return true
         case .failure(let errors):
             server.recordRefusedReload()

@@ -262,15 +262,32 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
             rules.removeHeaders = ["cookie"]
             exchange.target = ExchangeTarget(
                 key: UpstreamKey(scheme: url.scheme, host: url.host, port: url.port, serverName: url.host),
-                address: nil, hostHeader: url.hostHeader, uri: url.pathAndQuery, upstreamCORS: .replace, rules: rules,
-                route: "open", openURL: url)
+                address: nil,
+                hostHeader: url.hostHeader,
+                uri: url.pathAndQuery,
+                upstreamCORS: .replace,
+                rules: rules,
+                route: "open",
+                openURL: url
+            )
         } else if let route = configuration.route(forPath: path) {
             responder = route.responder
             exchange.decision = decide(responder, head)
             exchange.target = ExchangeTarget(
-                key: UpstreamKey(scheme: route.upstream.scheme, host: route.upstream.host, port: route.upstream.port, serverName: route.upstream.host),
-                address: nil, hostHeader: route.upstream.hostHeader, uri: head.uri, upstreamCORS: route.upstreamCORS,
-                rules: route.requestHeaderRules, route: route.prefix, openURL: nil)
+                key: UpstreamKey(
+                    scheme: route.upstream.scheme,
+                    host: route.upstream.host,
+                    port: route.upstream.port,
+                    serverName: route.upstream.host
+                ),
+                address: nil,
+                hostHeader: route.upstream.hostHeader,
+                uri: head.uri,
+                upstreamCORS: route.upstreamCORS,
+                rules: route.requestHeaderRules,
+                route: route.prefix,
+                openURL: nil
+            )
         } else {
             return respond(exchange, fault: .noRoute(String(path)))
         }
@@ -314,7 +331,10 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         exchange.status = Int(decision.preflightStatus.code)
         exchange.responseStarted = true
         exchange.discardingBody = true
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: exchange.head.version, status: .init(statusCode: exchange.status), headers: headers))), promise: nil)
+        context.write(
+            wrapOutboundOut(.head(HTTPResponseHead(version: exchange.head.version, status: .init(statusCode: exchange.status), headers: headers))),
+            promise: nil
+        )
         writeEnd(exchange)
     }
 
@@ -374,7 +394,12 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
             peer = (exchange.generation, address?.ipAddress ?? "unknown", trusted)
         }
         ForwardingHeaders.apply(
-            to: &headers, peer: peer!.text, trusted: peer!.trusted, style: configuration.forwardedStyle, originalHost: originalHost)
+            to: &headers,
+            peer: peer!.text,
+            trusted: peer!.trusted,
+            style: configuration.forwardedStyle,
+            originalHost: originalHost
+        )
         headers.replaceOrAdd(name: "host", value: target.hostHeader)
         for name in target.rules.removeHeaders { headers.remove(name: name) }
         for (name, value) in target.rules.setHeaders { headers.replaceOrAdd(name: name, value: value) }
@@ -400,7 +425,9 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
                             if kind != .public {
                                 current.connecting = false
                                 return self.respond(
-                                    current, fault: .targetAddressNotPublic(host: url.host, address: address.ipAddress ?? "?", kind))
+                                    current,
+                                    fault: .targetAddressNotPublic(host: url.host, address: address.ipAddress ?? "?", kind)
+                                )
                             }
                         }
                     }
@@ -657,10 +684,20 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
             let origin = exchange.head.headers.first(name: "origin")
             runtime.accessLog.write(
                 AccessLogEntry(
-                    method: exchange.head.method.rawValue, path: String(exchange.path), status: exchange.status,
-                    upstreamStatus: exchange.upstreamStatus, durationSeconds: Double((NIODeadline.now() - exchange.start).nanoseconds) / 1e9,
-                    bytesIn: exchange.bytesIn, bytesOut: exchange.bytesOut, cors: outcome, reason: rejection?.reason.rawValue,
-                    origin: origin, route: exchange.target?.route, fault: exchange.fault))
+                    method: exchange.head.method.rawValue,
+                    path: String(exchange.path),
+                    status: exchange.status,
+                    upstreamStatus: exchange.upstreamStatus,
+                    durationSeconds: Double((NIODeadline.now() - exchange.start).nanoseconds) / 1e9,
+                    bytesIn: exchange.bytesIn,
+                    bytesOut: exchange.bytesOut,
+                    cors: outcome,
+                    reason: rejection?.reason.rawValue,
+                    origin: origin,
+                    route: exchange.target?.route,
+                    fault: exchange.fault
+                )
+            )
         }
     }
 

@@ -66,7 +66,10 @@ final class UpstreamPool: @unchecked Sendable {
 
     /// Opens a connection on this loop; the handler is the upstream end of one exchange at a time.
     static func connect(
-        key: UpstreamKey, address: SocketAddress?, on eventLoop: EventLoop, timeout: TimeAmount,
+        key: UpstreamKey,
+        address: SocketAddress?,
+        on eventLoop: EventLoop,
+        timeout: TimeAmount,
         tls: NIOSSLContext?
     ) -> EventLoopFuture<UpstreamHandler> {
         let bootstrap = ClientBootstrap(group: eventLoop)

@@ -20,11 +20,16 @@ extension CORSScanner {
         if echoedMethod { echoed.append("the method \(method)") }
         if echoedHeader { echoed.append("the header \(header)") }
         if authorization { echoed.append("Authorization") }
-        let detail = "The preflight granted what it was asked for, \(echoed.joined(separator: " and ")) (made up for this scan)"
+        let detail =
+            "The preflight granted what it was asked for, \(echoed.joined(separator: " and ")) (made up for this scan)"
             + (credentials ? ", with credentials." : ".")
         return ScanFinding(
-            kind: .preflightReflection, severity: credentials || authorization ? .medium : .low, detail: detail, evidence: exchange,
-            credentials: credentials)
+            kind: .preflightReflection,
+            severity: credentials || authorization ? .medium : .low,
+            detail: detail,
+            evidence: exchange,
+            credentials: credentials
+        )
     }
 
     /// `*` on an answer to a foreign origin: readable by every site (info, unless the endpoint
@@ -38,13 +43,20 @@ extension CORSScanner {
             (200...299).contains(exchange.status), exchange.bodyLength > 0
         {
             let cacheControl = exchange.fields[values: .cacheControl].joined(separator: ",").lowercased()
-            let looksPrivate = cacheControl.contains("private") || Self.isPrivateNetworkHost(target.host) || Self.isPrivateNetworkHost(Self.host(of: target.url))
-            let detail = "Every site can read this response (\(exchange.bodyLength) bytes)"
-                + (looksPrivate ? "; the endpoint looks private (Cache-Control: private, or a private-network host), so this likely leaks." : "; fine if the data is public.")
-            findings.append(ScanFinding(kind: .wildcardOrigin, severity: looksPrivate ? .medium : .info, detail: detail, evidence: exchange, credentials: false))
+            let looksPrivate =
+                cacheControl.contains("private") || Self.isPrivateNetworkHost(target.host) || Self.isPrivateNetworkHost(Self.host(of: target.url))
+            let detail =
+                "Every site can read this response (\(exchange.bodyLength) bytes)"
+                + (looksPrivate
+                    ? "; the endpoint looks private (Cache-Control: private, or a private-network host), so this likely leaks."
+                    : "; fine if the data is public.")
+            findings.append(
+                ScanFinding(kind: .wildcardOrigin, severity: looksPrivate ? .medium : .info, detail: detail, evidence: exchange, credentials: false)
+            )
         }
         if let exchange = wildcards.first(where: { $0.allowCredentials == "true" }) {
-            let detail = reflectionFound
+            let detail =
+                reflectionFound
                 ? "`*` with credentials is refused by browsers; with an Origin sent, the server reflects it instead (see reflected-origin), as some frameworks do."
                 : "Browsers refuse `*` with credentials, so every credentialed read fails; probed with crafted Origins, the server did not turn it into reflection."
             findings.append(ScanFinding(kind: .wildcardWithCredentials, severity: .low, detail: detail, evidence: exchange, credentials: true))
@@ -60,23 +72,34 @@ extension CORSScanner {
             guard !values.isEmpty else { continue }
             if values.count > 1 {
                 return ScanFinding(
-                    kind: .invalidAllowOrigin, severity: .low,
-                    detail: "The response carries \(values.count) Access-Control-Allow-Origin lines (\(values.joined(separator: " | "))); browsers refuse several.",
-                    evidence: exchange, credentials: false)
+                    kind: .invalidAllowOrigin,
+                    severity: .low,
+                    detail:
+                        "The response carries \(values.count) Access-Control-Allow-Origin lines (\(values.joined(separator: " | "))); browsers refuse several.",
+                    evidence: exchange,
+                    credentials: false
+                )
             }
             let value = values[0]
             if value == "*" || value == "null" || value == exchange.origin { continue }
             if value.contains(",") || value.contains(" ") {
                 return ScanFinding(
-                    kind: .invalidAllowOrigin, severity: .low,
+                    kind: .invalidAllowOrigin,
+                    severity: .low,
                     detail: "Access-Control-Allow-Origin holds a list (\(value)); browsers accept exactly one origin.",
-                    evidence: exchange, credentials: false)
+                    evidence: exchange,
+                    credentials: false
+                )
             }
             if Origin(value) == nil {
                 return ScanFinding(
-                    kind: .invalidAllowOrigin, severity: .low,
-                    detail: "Access-Control-Allow-Origin is '\(value)', not an origin as browsers serialize it (scheme://host[:port], lowercase, no path); no origin ever matches it.",
-                    evidence: exchange, credentials: false)
+                    kind: .invalidAllowOrigin,
+                    severity: .low,
+                    detail:
+                        "Access-Control-Allow-Origin is '\(value)', not an origin as browsers serialize it (scheme://host[:port], lowercase, no path); no origin ever matches it.",
+                    evidence: exchange,
+                    credentials: false
+                )
             }
         }
         return nil
@@ -92,7 +115,9 @@ extension CORSScanner {
         let described: (ProbeExchange?) -> String = { exchange in
             guard let exchange else { return "" }
             let sent = exchange.origin.map { "a request with Origin \($0)" } ?? "a request without Origin"
-            let got = exchange.allowOriginValues.isEmpty ? "no Access-Control-Allow-Origin" : "Access-Control-Allow-Origin: \(exchange.allowOriginValues.joined(separator: ", "))"
+            let got =
+                exchange.allowOriginValues.isEmpty
+                ? "no Access-Control-Allow-Origin" : "Access-Control-Allow-Origin: \(exchange.allowOriginValues.joined(separator: ", "))"
             return "\(sent) gets \(got)"
         }
         var detail = described(missing) + " and no Vary: Origin, while " + described(other) + "; a cache can serve one answer to the other."

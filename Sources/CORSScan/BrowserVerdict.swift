@@ -28,7 +28,13 @@ public enum BrowserVerdict: Sendable, Hashable {
         case .preflight:
             let headers = probe.headerNames.map { (name: $0, value: "scan") }
             switch CORSPreflight.validate(
-                status: status, fields: fields, origin: probe.origin, method: probe.method, headers: headers, credentials: credentials)
+                status: status,
+                fields: fields,
+                origin: probe.origin,
+                method: probe.method,
+                headers: headers,
+                credentials: credentials
+            )
             {
             case .success: return .allowed
             case .failure(let reason): return .blocked(reason)

@@ -59,7 +59,10 @@ public struct CORSScanner: Sendable {
                     explainer = explainer ?? broader
                     continue
                 }
-                guard sender.hasBudget else { outOfBudget = true; break }
+                guard sender.hasBudget else {
+                    outOfBudget = true
+                    break
+                }
                 sentAny = true
                 let exchange = try await sender.get(target.url, origin: origin)
                 exchanges.append(exchange)
@@ -80,7 +83,12 @@ public struct CORSScanner: Sendable {
         if sender.hasBudget {
             let method = "XSCAN\(target.label.uppercased())"
             let header = "x-scan-\(target.label)"
-            let preflight = try await sender.preflight(target.url, origin: target.site.serialized, method: method, headerNames: ["authorization", header])
+            let preflight = try await sender.preflight(
+                target.url,
+                origin: target.site.serialized,
+                method: method,
+                headerNames: ["authorization", header]
+            )
             exchanges.append(preflight)
             if let finding = preflightReflection(preflight, method: method, header: header) { findings.append(finding) }
         } else {
@@ -108,7 +116,9 @@ public struct CORSScanner: Sendable {
             return ["the endpoint redirects\(location) (status \(baseline.status)); redirects are not followed, so scan the URL it leads to as well"]
         }
         if baseline.status >= 400 {
-            return ["the endpoint answered status \(baseline.status); if that is not the route the site calls, scan one that is (-H for the credentials it needs)"]
+            return [
+                "the endpoint answered status \(baseline.status); if that is not the route the site calls, scan one that is (-H for the credentials it needs)"
+            ]
         }
         return []
     }
@@ -130,7 +140,8 @@ public struct CORSScanner: Sendable {
         case .insecureOrigin: severity = credentials ? .high : .low
         default: severity = credentials ? .high : .medium
         }
-        let reads = credentials
+        let reads =
+            credentials
             ? "with the visitor's cookies and HTTP authentication (Access-Control-Allow-Credentials: true)"
             : "without credentials (no Access-Control-Allow-Credentials: true)"
         let page = origin == "null" ? "A sandboxed iframe, a data: URL or a local file (Origin: null)" : "A page at \(origin)"

@@ -45,10 +45,13 @@ public struct ConformanceDifference: Sendable {
         .members([
             ("direction", .string(direction.rawValue)),
             ("consequence", .string(direction.consequence)),
-            ("request", .members([
-                ("kind", .string(probe.kind.rawValue)), ("origin", .string(probe.origin)), ("method", .string(probe.method)),
-                ("headers", .array(probe.headerNames.map(JSONValue.string))), ("purpose", .string(probe.purpose)),
-            ])),
+            (
+                "request",
+                .members([
+                    ("kind", .string(probe.kind.rawValue)), ("origin", .string(probe.origin)), ("method", .string(probe.method)),
+                    ("headers", .array(probe.headerNames.map(JSONValue.string))), ("purpose", .string(probe.purpose)),
+                ])
+            ),
             ("credentials", .array(credentials.map { .string($0.rawValue) })),
             ("policy", .string(expected.word)),
             ("policyReason", expected.reason.map(JSONValue.string) ?? .null),

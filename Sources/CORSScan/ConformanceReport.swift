@@ -33,7 +33,8 @@ public struct ConformanceReport: Sendable {
         if differences.isEmpty { out += "\nThe live endpoint does what the policy says.\n" }
         for difference in differences {
             let heading = difference.direction == .tooPermissive ? "TOO PERMISSIVE (security)" : "TOO STRICT (functional)"
-            out += "\n\(heading): \(difference.request) (\(difference.probe.purpose)), credentials \(difference.credentials.map(\.rawValue).joined(separator: ", "))\n"
+            out +=
+                "\n\(heading): \(difference.request) (\(difference.probe.purpose)), credentials \(difference.credentials.map(\.rawValue).joined(separator: ", "))\n"
             out += "  policy: \(difference.expected.word)\(difference.expected.reason.map { ": \($0)" } ?? "")\n"
             out += "  live:   \(difference.live.word)\(difference.live.reason.map { ": \($0)" } ?? "")\n"
             for line in difference.evidence.lines { out += "    \(line)\n" }
@@ -45,7 +46,8 @@ public struct ConformanceReport: Sendable {
         if !isComplete { out += "\nINCOMPLETE: \(unsent) requests not sent; raise --max-requests.\n" }
         if !differences.isEmpty {
             let permissive = differences.filter { $0.direction == .tooPermissive }.count
-            out += "\n\(differences.count) difference\(differences.count == 1 ? "" : "s"): \(permissive) too permissive, \(differences.count - permissive) too strict\n"
+            out +=
+                "\n\(differences.count) difference\(differences.count == 1 ? "" : "s"): \(permissive) too permissive, \(differences.count - permissive) too strict\n"
         }
         return out
     }

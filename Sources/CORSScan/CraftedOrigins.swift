@@ -88,11 +88,13 @@ public struct CraftedOrigins: Sendable {
         public var description: String {
             switch self {
             case .noRegistrableDomain(let host):
-                return "the site's host \(host) has no registrable domain (an IP address, a single label or a public suffix); pass --site with the site's real origin, e.g. --site https://www.example.com"
+                return
+                    "the site's host \(host) has no registrable domain (an IP address, a single label or a public suffix); pass --site with the site's real origin, e.g. --site https://www.example.com"
             case .noDotInHost(let host): return "the site's host \(host) has no dot to replace"
             case .siteNotHTTPS(let site): return "the site \(site) is itself plain http"
             case .budgetExhausted(let limit): return "the request budget (--max-requests \(limit)) ran out first"
-            case .explainedBy(let kind): return "not sent: a server with \(kind.rawValue) trusts every origin this class tries; fixing that finding is the first step"
+            case .explainedBy(let kind):
+                return "not sent: a server with \(kind.rawValue) trusts every origin this class tries; fixing that finding is the first step"
             }
         }
     }

@@ -79,17 +79,21 @@ public enum MisconfigurationClass: String, Sendable, Hashable, CaseIterable, Cod
         case .insecureOrigin:
             return "Anyone on the network path (public Wi-Fi) can inject a script into the plain-http origin and read the responses."
         case .specialCharacters:
-            return "Browsers accept characters such as `_`, `` ` `` and `{` in hostnames; a check that treats them as the end of the host trusts attacker domains."
+            return
+                "Browsers accept characters such as `_`, `` ` `` and `{` in hostnames; a check that treats them as the end of the host trusts attacker domains."
         case .wildcardOrigin:
             return "Every site can read what an uncredentialed request gets; fine for public data, a leak for an intranet or IP-restricted endpoint."
         case .wildcardWithCredentials:
-            return "Browsers refuse this combination, so credentialed requests fail (broken, not exploitable); some frameworks \"fix\" it by reflecting the Origin, which is."
+            return
+                "Browsers refuse this combination, so credentialed requests fail (broken, not exploitable); some frameworks \"fix\" it by reflecting the Origin, which is."
         case .invalidAllowOrigin:
             return "Browsers refuse several values, lists and non-origins, so the site's own requests fail (broken, not exploitable)."
         case .missingVary:
-            return "A shared cache may serve one origin's answer to another: the site breaks, or an answer meant for one origin is served to another (cache poisoning)."
+            return
+                "A shared cache may serve one origin's answer to another: the site breaks, or an answer meant for one origin is served to another (cache poisoning)."
         case .preflightReflection:
-            return "Every method and header (Authorization included) is granted to whichever origin the preflight allows, so any mistake in trusting origins exposes everything."
+            return
+                "Every method and header (Authorization included) is granted to whichever origin the preflight allows, so any mistake in trusting origins exposes everything."
         }
     }
 
@@ -97,23 +101,27 @@ public enum MisconfigurationClass: String, Sendable, Hashable, CaseIterable, Cod
     public var fix: String {
         switch self {
         case .reflectedOrigin, .prefixMatch, .suffixMatch, .substringMatch, .specialCharacters:
-            return "Compare the Origin header for equality against a list of exact origins (scheme, host and port), never by prefix, suffix or substring, and never echo it unchecked."
+            return
+                "Compare the Origin header for equality against a list of exact origins (scheme, host and port), never by prefix, suffix or substring, and never echo it unchecked."
         case .nullOrigin:
             return "Remove `null` from the allowed origins; give sandboxed or local pages a real origin instead."
         case .unescapedDot:
             return "Escape every `.` in the pattern (`\\.`) and anchor it (`^...$`), or better, compare against a list of exact origins."
         case .anySubdomain:
-            return "List the subdomains that need access by name instead of trusting `*.domain` (or keep the pattern only for subdomains you fully control, without credentials)."
+            return
+                "List the subdomains that need access by name instead of trusting `*.domain` (or keep the pattern only for subdomains you fully control, without credentials)."
         case .insecureOrigin:
             return "Allow only the https:// origin; drop the http:// one (redirect plain http to https instead)."
         case .wildcardOrigin:
             return "Keep `*` only for public data; for anything per-user or internal, answer a list of exact origins."
         case .wildcardWithCredentials:
-            return "Either drop `Access-Control-Allow-Credentials: true` (public data) or answer the exact allowed origin instead of `*` (credentialed access), with `Vary: Origin`."
+            return
+                "Either drop `Access-Control-Allow-Credentials: true` (public data) or answer the exact allowed origin instead of `*` (credentialed access), with `Vary: Origin`."
         case .invalidAllowOrigin:
             return "Send exactly one Access-Control-Allow-Origin line holding one serialized origin (the request's, when it is allowed) or `*`."
         case .missingVary:
-            return "Add `Vary: Origin` to every response whose CORS headers depend on the Origin, refusals and requests without an Origin included; or, for `*` or one fixed origin, send the same Access-Control-Allow-Origin on every response, with or without an Origin (Fetch §3.2.5)."
+            return
+                "Add `Vary: Origin` to every response whose CORS headers depend on the Origin, refusals and requests without an Origin included; or, for `*` or one fixed origin, send the same Access-Control-Allow-Origin on every response, with or without an Origin (Fetch §3.2.5)."
         case .preflightReflection:
             return "Answer preflights with fixed lists of the methods and headers the API accepts, not with what the request asked for."
         }

@@ -1,6 +1,6 @@
 import CORS
-import CORSFetch
 import CORSBrowser
+import CORSFetch
 import HTTPTypes
 
 /// `cors scan URL --expect POLICY`: sends the policy's origins, methods and headers and their
@@ -46,7 +46,10 @@ public struct PolicyConformanceCheck: Sendable {
         var differences: [ConformanceDifference] = []
         var unsent = 0
         for probe in probes {
-            guard sender.hasBudget else { unsent += 1; continue }
+            guard sender.hasBudget else {
+                unsent += 1
+                continue
+            }
             let exchange: ProbeExchange
             switch probe.kind {
             case .actual: exchange = try await sender.get(target.url, origin: probe.origin)
@@ -64,10 +67,19 @@ public struct PolicyConformanceCheck: Sendable {
             for direction in [ConformanceDifference.Direction.tooPermissive, .tooStrict] {
                 let matching = byDirection.filter { $0.0 == direction }
                 guard let first = matching.first else { continue }
-                differences.append(ConformanceDifference(
-                    direction: direction, probe: probe, credentials: matching.map(\.1), expected: first.2, live: first.3,
-                    evidence: exchange,
-                    expectedHeaders: expected.fields.filter { ProbeExchange.shown($0.name.canonicalName) }.map { ($0.name.canonicalName, $0.value) }))
+                differences.append(
+                    ConformanceDifference(
+                        direction: direction,
+                        probe: probe,
+                        credentials: matching.map(\.1),
+                        expected: first.2,
+                        live: first.3,
+                        evidence: exchange,
+                        expectedHeaders: expected.fields.filter { ProbeExchange.shown($0.name.canonicalName) }.map {
+                            ($0.name.canonicalName, $0.value)
+                        }
+                    )
+                )
             }
         }
         return ConformanceReport(url: target.url, differences: differences, probes: probes.count, requestsSent: sender.sent, unsent: unsent)
@@ -83,8 +95,12 @@ public struct PolicyConformanceCheck: Sendable {
         }
         let parts = URLParts(target.url)
         let request = HTTPRequest(
-            method: probe.kind == .preflight ? .options : .get, scheme: parts?.scheme, authority: parts?.host, path: "/",
-            headerFields: fields)
+            method: probe.kind == .preflight ? .options : .get,
+            scheme: parts?.scheme,
+            authority: parts?.host,
+            path: "/",
+            headerFields: fields
+        )
         let decision = await responder.decide(request)
         if probe.kind == .preflight {
             let response = decision.preflightResponse()

@@ -33,7 +33,12 @@ final class ProbeSender {
         return try await send("OPTIONS", url, origin: origin, headers: headers)
     }
 
-    private func send(_ method: String, _ url: String, origin: String?, headers: [(name: String, value: String)]) async throws(ScanError) -> ProbeExchange {
+    private func send(
+        _ method: String,
+        _ url: String,
+        origin: String?,
+        headers: [(name: String, value: String)]
+    ) async throws(ScanError) -> ProbeExchange {
         if let rate = options.requestsPerSecond, let lastSend {
             let interval = Duration.nanoseconds(Int64(1_000_000_000 / rate))
             let next = lastSend.advanced(by: interval)
@@ -54,7 +59,14 @@ final class ProbeSender {
             given.contains(header.name.lowercased()) ? (header.name, "(given, not shown)") : header
         }
         return ProbeExchange(
-            method: method, url: url, origin: origin, requestHeaders: shown, status: response.status,
-            responseHeaders: response.headers, fields: response.fields, bodyLength: response.body.utf8.count)
+            method: method,
+            url: url,
+            origin: origin,
+            requestHeaders: shown,
+            status: response.status,
+            responseHeaders: response.headers,
+            fields: response.fields,
+            bodyLength: response.body.utf8.count
+        )
     }
 }

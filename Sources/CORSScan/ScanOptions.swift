@@ -14,7 +14,9 @@ public struct ScanOptions: Sendable {
 
     /// Options with `cors scan`'s defaults: 10 requests a second, at most 200, 10 seconds each.
     public init(
-        extraHeaders: [(name: String, value: String)] = [], requestsPerSecond: Double? = 10, maxRequests: Int = 200,
+        extraHeaders: [(name: String, value: String)] = [],
+        requestsPerSecond: Double? = 10,
+        maxRequests: Int = 200,
         timeout: Duration = .seconds(10)
     ) {
         self.extraHeaders = extraHeaders
@@ -30,8 +32,10 @@ public struct ScanOptions: Sendable {
         }
         if maxRequests < 3 {
             throw .invalidLimit(
-                name: "--max-requests", value: "\(maxRequests)",
-                reason: "must be at least 3 (two baseline requests, without an Origin and with the site's, then the probes)")
+                name: "--max-requests",
+                value: "\(maxRequests)",
+                reason: "must be at least 3 (two baseline requests, without an Origin and with the site's, then the probes)"
+            )
         }
         if timeout <= .zero || timeout > .seconds(3600) {
             throw .invalidLimit(name: "--timeout", value: "\(timeout)", reason: "must be a number of seconds above 0 and at most 3600")

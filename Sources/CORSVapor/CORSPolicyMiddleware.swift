@@ -78,7 +78,8 @@ public final class CORSPolicyMiddleware: Middleware {
         if decision.isRejected, request.logger.logLevel <= .debug {
             request.logger.debug(
                 "CORS \(decision.outcome): \(decision.explanation ?? "")",
-                metadata: ["cors_reason": "\(decision.rejection?.reason.rawValue ?? "")"])
+                metadata: ["cors_reason": "\(decision.rejection?.reason.rawValue ?? "")"]
+            )
         }
         if decision.answersWithoutApplication {
             // The answer's fields come as NIO's own currency, (name, value) pairs: prebuilt and
@@ -125,7 +126,8 @@ public final class CORSPolicyMiddleware: Middleware {
             CORSPolicyMiddleware saw an error pass through it: it is registered inside ErrorMiddleware (or \
             without one), so error responses will lack CORS headers and browsers will hide them from scripts. \
             Fix: app.middleware.use(cors, at: .beginning)
-            """)
+            """
+        )
     }
 
     /// The response's headers with the decision's fields set (replacing any of the same name the
@@ -161,7 +163,10 @@ public final class CORSPolicyMiddleware: Middleware {
     /// `vary` added to `headers`: appended when they have no Vary line, else merged into theirs by
     /// `merge` (given their Vary values); whether anything changed.
     static func addVary(
-        _ vary: (String, String), to headers: inout HTTPHeaders, hasVary: Bool, merge: ([String]) -> String?
+        _ vary: (String, String),
+        to headers: inout HTTPHeaders,
+        hasVary: Bool,
+        merge: ([String]) -> String?
     ) -> Bool {
         if !hasVary {
             headers.add(name: vary.0, value: vary.1)

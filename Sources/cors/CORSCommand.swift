@@ -8,7 +8,8 @@ import Foundation
 struct CORSCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cors",
-        abstract: "Cross-Origin Resource Sharing, done right: lint a policy, serve an API under it, check a URL as a browser would, scan an endpoint.",
+        abstract:
+            "Cross-Origin Resource Sharing, done right: lint a policy, serve an API under it, check a URL as a browser would, scan an endpoint.",
         version: SwiftCORS.version,
         subcommands: subcommands
     )
@@ -35,7 +36,12 @@ struct CORSCommand: AsyncParsableCommand {
 }
 
 #if Hummingbird
-private let subcommands: [any ParsableCommand.Type] = [LintCommand.self, ServeCommand.self, CheckCommand.self, ScanCommand.self, DemoCommand.self, ProxyCommand.self, ExportCommand.self, ExplainCommand.self, DebugCommand.self]
+private let subcommands: [any ParsableCommand.Type] = [
+    LintCommand.self, ServeCommand.self, CheckCommand.self, ScanCommand.self, DemoCommand.self, ProxyCommand.self, ExportCommand.self,
+    ExplainCommand.self, DebugCommand.self,
+]
 #else
-private let subcommands: [any ParsableCommand.Type] = [LintCommand.self, CheckCommand.self, ScanCommand.self, ProxyCommand.self, ExportCommand.self, ExplainCommand.self]
+private let subcommands: [any ParsableCommand.Type] = [
+    LintCommand.self, CheckCommand.self, ScanCommand.self, ProxyCommand.self, ExportCommand.self, ExplainCommand.self,
+]
 #endif

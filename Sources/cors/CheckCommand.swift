@@ -56,7 +56,10 @@ struct CheckCommand: AsyncParsableCommand {
     @Flag(help: "Print one JSON object instead of the human report.")
     var json = false
 
-    @Flag(help: "Also request a path that does not exist, an error status and another origin, to find causes such as CORS headers on successful answers only.")
+    @Flag(
+        help:
+            "Also request a path that does not exist, an error status and another origin, to find causes such as CORS headers on successful answers only."
+    )
     var probeErrors = false
 
     func run() async throws {
@@ -154,7 +157,8 @@ struct CheckCommand: AsyncParsableCommand {
             out += "\nprobes (--probe-errors):\n"
             for probe in probes {
                 let acao = probe.values("access-control-allow-origin")
-                out += "  \(probe.purpose.rawValue): \(probe.method) \(probe.url) from \(probe.origin ?? "-") -> \(probe.status), Access-Control-Allow-Origin: \(acao.isEmpty ? "none" : acao.joined(separator: " | "))\n"
+                out +=
+                    "  \(probe.purpose.rawValue): \(probe.method) \(probe.url) from \(probe.origin ?? "-") -> \(probe.status), Access-Control-Allow-Origin: \(acao.isEmpty ? "none" : acao.joined(separator: " | "))\n"
             }
         }
         out += "\n"

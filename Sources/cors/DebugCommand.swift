@@ -53,8 +53,10 @@ struct DebugPageMiddleware<Context: RequestContext>: RouterMiddleware {
         switch (request.method, request.uri.path) {
         case (.get, "/"), (.get, "/index.html"):
             return Response(
-                status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
-                body: ResponseBody(byteBuffer: ByteBuffer(string: DebugPage.html)))
+                status: .ok,
+                headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: DebugPage.html))
+            )
         case (.get, "/api/check"):
             return Self.json(await Debugger.check(query))
         case (.get, "/api/explain"):
@@ -68,7 +70,8 @@ struct DebugPageMiddleware<Context: RequestContext>: RouterMiddleware {
         Response(
             status: HTTPResponse.Status(code: answer.status),
             headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
-            body: ResponseBody(byteBuffer: ByteBuffer(string: answer.json + "\n")))
+            body: ResponseBody(byteBuffer: ByteBuffer(string: answer.json + "\n"))
+        )
     }
 }
 #endif

@@ -157,7 +157,12 @@ final class DemoLog: Sendable {
     private let counter = Mutex(0)
 
     /// A fresh number for a response's X-Request-Id.
-    func nextRequestID() -> Int { counter.withLock { $0 += 1; return $0 } }
+    func nextRequestID() -> Int {
+        counter.withLock {
+            $0 += 1
+            return $0
+        }
+    }
 
     func append(_ exchange: DemoExchange) {
         exchanges.withLock { list in
@@ -205,9 +210,16 @@ struct DemoRecordingMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         log.append(
             DemoExchange(
-                sequence: 0, method: request.method.rawValue, path: request.uri.path, query: request.uri.query ?? "",
-                requestHeaders: requestHeaders, status: Int(response.status.code),
-                responseHeaders: response.headers.map { ($0.name.rawName, $0.value) }, serverDecision: decision))
+                sequence: 0,
+                method: request.method.rawValue,
+                path: request.uri.path,
+                query: request.uri.query ?? "",
+                requestHeaders: requestHeaders,
+                status: Int(response.status.code),
+                responseHeaders: response.headers.map { ($0.name.rawName, $0.value) },
+                serverDecision: decision
+            )
+        )
         return response
     }
 }
@@ -257,8 +269,10 @@ struct DemoPageMiddleware<Context: RequestContext>: RouterMiddleware {
         case (.get, "/"), (.get, "/index.html"):
             let html = DemoPage.html(config: ready.stages.json(apiOrigin: ready.apiOrigin))
             return Response(
-                status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
-                body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
+                status: .ok,
+                headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: html))
+            )
         case (.get, "/log"):
             let since = query.get("since").flatMap { Int($0) } ?? 0
             let (count, exchanges) = log.since(since)
@@ -269,8 +283,12 @@ struct DemoPageMiddleware<Context: RequestContext>: RouterMiddleware {
             }
             let run = String((query.get("run") ?? "0").filter(\.isNumber).prefix(24))
             return await DemoEngine.run(
-                button, url: "\(ready.apiOrigin)\(button.path)?run=\(run)", origin: ready.stages.pageOrigin,
-                pageCookie: request.headers[.cookie], apiOrigin: ready.apiOrigin)
+                button,
+                url: "\(ready.apiOrigin)\(button.path)?run=\(run)",
+                origin: ready.stages.pageOrigin,
+                pageCookie: request.headers[.cookie],
+                apiOrigin: ready.apiOrigin
+            )
         default:
             return DemoJSON.response(["error": "not found"], status: .notFound)
         }
@@ -349,7 +367,8 @@ enum DemoEngine {
         }
         if let reason = outcome.blockReason {
             let failed = outcome.trace.last?.stage == .preflight ? "the preflight's answer" : "the response"
-            return "\(preflight) The browser blocks the page from reading it: \(failed) fails the CORS check (\(reason.kind)). \(reason.firefoxReason)."
+            return
+                "\(preflight) The browser blocks the page from reading it: \(failed) fails the CORS check (\(reason.kind)). \(reason.firefoxReason)."
         }
         if let typeError = outcome.typeError { return "fetch() refuses to send it: \(typeError.message)" }
         return "The fetch fails: \(outcome.networkError ?? "network error")."
@@ -369,8 +388,10 @@ enum DemoJSON {
     static func response(_ object: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
         return Response(
-            status: status, headers: [.contentType: "application/json", .cacheControl: "no-store"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+            status: status,
+            headers: [.contentType: "application/json", .cacheControl: "no-store"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data))
+        )
     }
 }
 

@@ -79,46 +79,110 @@ struct DemoStages: Sendable {
         let pageHost = DemoEngine.hostOf(pageOrigin)
         stages = [
             DemoStage(
-                number: 1, title: "No CORS headers",
+                number: 1,
+                title: "No CORS headers",
                 lesson: "The server answers, but without <code>Access-Control-Allow-Origin</code>: the browser hides the response from the page.",
                 server: "/stage1: no CORS handling at all.",
-                buttons: [DemoButton(id: "stage1", label: "GET /stage1", method: "GET", path: "/stage1")]),
+                buttons: [DemoButton(id: "stage1", label: "GET /stage1", method: "GET", path: "/stage1")]
+            ),
             DemoStage(
-                number: 2, title: "Allow the page's origin",
-                lesson: "With <code>Access-Control-Allow-Origin: \(pageOrigin)</code> a simple GET is readable. No preflight: GET with safelisted headers is a simple request.",
+                number: 2,
+                title: "Allow the page's origin",
+                lesson:
+                    "With <code>Access-Control-Allow-Origin: \(pageOrigin)</code> a simple GET is readable. No preflight: GET with safelisted headers is a simple request.",
                 server: "/stage2: CORSPolicy(allowOrigins: [\"\(pageOrigin)\"])",
-                buttons: [DemoButton(id: "stage2", label: "GET /stage2", method: "GET", path: "/stage2")]),
+                buttons: [DemoButton(id: "stage2", label: "GET /stage2", method: "GET", path: "/stage2")]
+            ),
             DemoStage(
-                number: 3, title: "A JSON body: the preflight",
-                lesson: "<code>Content-Type: application/json</code> is not a safelisted value, so the browser first asks with an OPTIONS preflight. The POST is sent only if the answer allows the header.",
+                number: 3,
+                title: "A JSON body: the preflight",
+                lesson:
+                    "<code>Content-Type: application/json</code> is not a safelisted value, so the browser first asks with an OPTIONS preflight. The POST is sent only if the answer allows the header.",
                 server: "/stage3/without: allowOrigins [page] only. /stage3/with: allowOrigins [page], allowHeaders [\"Content-Type\"].",
                 buttons: [
-                    DemoButton(id: "stage3-without", label: "POST JSON to /stage3/without", method: "POST", path: "/stage3/without", headers: json, body: Self.jsonBody),
-                    DemoButton(id: "stage3-with", label: "POST JSON to /stage3/with", method: "POST", path: "/stage3/with", headers: json, body: Self.jsonBody),
-                ]),
+                    DemoButton(
+                        id: "stage3-without",
+                        label: "POST JSON to /stage3/without",
+                        method: "POST",
+                        path: "/stage3/without",
+                        headers: json,
+                        body: Self.jsonBody
+                    ),
+                    DemoButton(
+                        id: "stage3-with",
+                        label: "POST JSON to /stage3/with",
+                        method: "POST",
+                        path: "/stage3/with",
+                        headers: json,
+                        body: Self.jsonBody
+                    ),
+                ]
+            ),
             DemoStage(
-                number: 4, title: "Credentials (cookies)",
-                lesson: "The page sets a cookie with <code>document.cookie</code> on \(pageHost); cookies ignore ports, so <code>credentials: 'include'</code> sends it to the API. With credentials, <code>*</code> is refused: the server must name the origin and send <code>Access-Control-Allow-Credentials: true</code>.",
-                server: "/stage4/wildcard: headers written by hand (Access-Control-Allow-Origin: *, Access-Control-Allow-Credentials: true), because swift-cors refuses that policy. /stage4/exact: allowOrigins [page], allowCredentials: true.",
+                number: 4,
+                title: "Credentials (cookies)",
+                lesson:
+                    "The page sets a cookie with <code>document.cookie</code> on \(pageHost); cookies ignore ports, so <code>credentials: 'include'</code> sends it to the API. With credentials, <code>*</code> is refused: the server must name the origin and send <code>Access-Control-Allow-Credentials: true</code>.",
+                server:
+                    "/stage4/wildcard: headers written by hand (Access-Control-Allow-Origin: *, Access-Control-Allow-Credentials: true), because swift-cors refuses that policy. /stage4/exact: allowOrigins [page], allowCredentials: true.",
                 buttons: [
-                    DemoButton(id: "stage4-wildcard", label: "GET /stage4/wildcard with credentials", method: "GET", path: "/stage4/wildcard", credentials: .include),
-                    DemoButton(id: "stage4-exact", label: "GET /stage4/exact with credentials", method: "GET", path: "/stage4/exact", credentials: .include),
-                ]),
+                    DemoButton(
+                        id: "stage4-wildcard",
+                        label: "GET /stage4/wildcard with credentials",
+                        method: "GET",
+                        path: "/stage4/wildcard",
+                        credentials: .include
+                    ),
+                    DemoButton(
+                        id: "stage4-exact",
+                        label: "GET /stage4/exact with credentials",
+                        method: "GET",
+                        path: "/stage4/exact",
+                        credentials: .include
+                    ),
+                ]
+            ),
             DemoStage(
-                number: 5, title: "Reading a custom response header",
-                lesson: "Both responses carry <code>\(Self.requestIDHeader)</code>, but a script sees only the safelisted response headers plus those named in <code>Access-Control-Expose-Headers</code>.",
+                number: 5,
+                title: "Reading a custom response header",
+                lesson:
+                    "Both responses carry <code>\(Self.requestIDHeader)</code>, but a script sees only the safelisted response headers plus those named in <code>Access-Control-Expose-Headers</code>.",
                 server: "/stage5/hidden: allowOrigins [page]. /stage5/exposed: allowOrigins [page], exposeHeaders [\"\(Self.requestIDHeader)\"].",
                 buttons: [
-                    DemoButton(id: "stage5-hidden", label: "GET /stage5/hidden, read \(Self.requestIDHeader)", method: "GET", path: "/stage5/hidden", readsHeader: Self.requestIDHeader),
-                    DemoButton(id: "stage5-exposed", label: "GET /stage5/exposed, read \(Self.requestIDHeader)", method: "GET", path: "/stage5/exposed", readsHeader: Self.requestIDHeader),
-                ]),
+                    DemoButton(
+                        id: "stage5-hidden",
+                        label: "GET /stage5/hidden, read \(Self.requestIDHeader)",
+                        method: "GET",
+                        path: "/stage5/hidden",
+                        readsHeader: Self.requestIDHeader
+                    ),
+                    DemoButton(
+                        id: "stage5-exposed",
+                        label: "GET /stage5/exposed, read \(Self.requestIDHeader)",
+                        method: "GET",
+                        path: "/stage5/exposed",
+                        readsHeader: Self.requestIDHeader
+                    ),
+                ]
+            ),
             DemoStage(
-                number: 6, title: "Max-Age: caching the preflight",
-                lesson: "<code>Access-Control-Max-Age: 600</code> lets the browser reuse the preflight's answer for 10 minutes: the same request sent twice is preflighted only once.",
+                number: 6,
+                title: "Max-Age: caching the preflight",
+                lesson:
+                    "<code>Access-Control-Max-Age: 600</code> lets the browser reuse the preflight's answer for 10 minutes: the same request sent twice is preflighted only once.",
                 server: "/stage6: allowOrigins [page], allowHeaders [\"Content-Type\"], maxAge: 600.",
                 buttons: [
-                    DemoButton(id: "stage6", label: "POST JSON to /stage6 twice", method: "POST", path: "/stage6", headers: json, body: Self.jsonBody, repeats: 2)
-                ]),
+                    DemoButton(
+                        id: "stage6",
+                        label: "POST JSON to /stage6 twice",
+                        method: "POST",
+                        path: "/stage6",
+                        headers: json,
+                        body: Self.jsonBody,
+                        repeats: 2
+                    )
+                ]
+            ),
         ]
     }
 
@@ -140,7 +204,10 @@ struct DemoStages: Sendable {
             "/stage3/without": CORSPolicy(allowOrigins: page),
             "/stage3/with": CORSPolicy(allowOrigins: page, allowHeaders: ["Content-Type"]),
             "/stage4/exact": CORSPolicy(
-                allowOrigins: page, allowCredentials: true, dangerouslyAllowInsecureOriginsWithCredentials: insecureHost),
+                allowOrigins: page,
+                allowCredentials: true,
+                dangerouslyAllowInsecureOriginsWithCredentials: insecureHost
+            ),
             "/stage5/hidden": CORSPolicy(allowOrigins: page),
             "/stage5/exposed": CORSPolicy(allowOrigins: page, exposeHeaders: [Self.requestIDHeader]),
             "/stage6": CORSPolicy(allowOrigins: page, allowHeaders: ["Content-Type"], maxAge: 600),

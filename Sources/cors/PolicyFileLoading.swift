@@ -28,7 +28,10 @@ struct LoadedPolicy {
             read = try CORSPolicyFile.read(text)
         } catch {
             return LoadedPolicy(
-                policy: nil, status: .unreadable, lines: ["error: \(path):\(error.line):\(error.column): \(error.message)"])
+                policy: nil,
+                status: .unreadable,
+                lines: ["error: \(path):\(error.line):\(error.column): \(error.message)"]
+            )
         }
         let diagnostics = read.policy.validate()
         let lines = read.problems.map(\.description) + diagnostics.lines

@@ -93,7 +93,8 @@ struct ProxyCommand: AsyncParsableCommand {
             watcher.cancel()
         }
         let group = ServiceGroup(
-            configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        )
         do {
             try await group.run()
         } catch {
@@ -120,7 +121,9 @@ struct ProxyCommand: AsyncParsableCommand {
         let kind: ProxyConfigurationSource.Kind
         if let config {
             if upstream != nil || policy != nil || open || !allowTargets.isEmpty {
-                throw ValidationError("error: --config holds the routes and open mode; drop --upstream, --policy, --open and --allow-target, or drop --config")
+                throw ValidationError(
+                    "error: --config holds the routes and open mode; drop --upstream, --policy, --open and --allow-target, or drop --config"
+                )
             }
             kind = .file(config)
         } else {
@@ -128,7 +131,8 @@ struct ProxyCommand: AsyncParsableCommand {
                 throw ValidationError(
                     open
                         ? "error: --open needs at least one --allow-target pattern (for example 'https://api.vendor.example')"
-                        : "error: --allow-target is for open mode; add --open")
+                        : "error: --allow-target is for open mode; add --open"
+                )
             }
             if allowPrivateTargets && !open { throw ValidationError("error: --allow-private-targets is for open mode; add --open") }
             kind = .flags(upstream: upstream, policy: policy, allowTargets: allowTargets, allowPrivateTargets: allowPrivateTargets)
@@ -137,7 +141,11 @@ struct ProxyCommand: AsyncParsableCommand {
             throw ValidationError("error: --max-request-body: \(maxRequestBody) is not a number of bytes (0 or more)")
         }
         var source = ProxyConfigurationSource(
-            kind, listen: try address(listen, "--listen"), admin: try address(admin, "--admin"), accessLog: accessLogDestination)
+            kind,
+            listen: try address(listen, "--listen"),
+            admin: try address(admin, "--admin"),
+            accessLog: accessLogDestination
+        )
         source.requestBodyBytes = maxRequestBody
         return source
     }

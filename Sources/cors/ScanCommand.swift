@@ -51,11 +51,16 @@ struct ScanCommand: AsyncParsableCommand {
         guard let threshold = Severity(rawValue: failOn) else {
             throw ValidationError("--fail-on must be info, low, medium or high, not '\(failOn)'")
         }
-        guard timeout > 0, timeout <= 3600 else { throw ValidationError("--timeout \(timeout): must be a number of seconds above 0 and at most 3600") }
+        guard timeout > 0, timeout <= 3600 else {
+            throw ValidationError("--timeout \(timeout): must be a number of seconds above 0 and at most 3600")
+        }
         do {
             let options = ScanOptions(
-                extraHeaders: try headers.map(ScanOptions.header), requestsPerSecond: rate, maxRequests: maxRequests,
-                timeout: .milliseconds(Int64(timeout * 1000)))
+                extraHeaders: try headers.map(ScanOptions.header),
+                requestsPerSecond: rate,
+                maxRequests: maxRequests,
+                timeout: .milliseconds(Int64(timeout * 1000))
+            )
             let target = try ScanTarget(url: url, site: site)
             if let expect {
                 let loaded = LoadedPolicy.load(expect)

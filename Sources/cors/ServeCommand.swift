@@ -103,8 +103,10 @@ struct EchoMiddleware<Context: RequestContext>: RouterMiddleware {
         let echo: [String: Any] = ["method": request.method.rawValue, "path": request.uri.path, "headers": headers]
         let body = try JSONSerialization.data(withJSONObject: echo, options: [.sortedKeys])
         return Response(
-            status: .ok, headers: [.contentType: "application/json"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+            status: .ok,
+            headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: body))
+        )
     }
 }
 #endif

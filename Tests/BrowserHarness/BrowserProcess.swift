@@ -130,8 +130,11 @@ public enum BrowserDriverError: Error, CustomStringConvertible {
 /// would starve the in-process servers the browser talks to), killing the browser after
 /// `timeoutSeconds` so a stuck call fails instead of hanging the suite.
 func runOnOwnThread<Browser: Sendable, T: Sendable>(
-    timeoutSeconds: Double, launch: @escaping @Sendable () throws -> Browser, kill: @escaping @Sendable (Browser) -> Void,
-    close: @escaping @Sendable (Browser) -> Void, _ body: @escaping @Sendable (Browser) throws -> T
+    timeoutSeconds: Double,
+    launch: @escaping @Sendable () throws -> Browser,
+    kill: @escaping @Sendable (Browser) -> Void,
+    close: @escaping @Sendable (Browser) -> Void,
+    _ body: @escaping @Sendable (Browser) throws -> T
 ) async throws -> T {
     try await blocking {
         let browser = try launch()

@@ -47,11 +47,12 @@ public final class Chromium: @unchecked Sendable {
             BrowserProcess.closeFD(childReads)
             BrowserProcess.closeFD(childWrites)
         }
-        let arguments = [
-            executable, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--no-default-browser-check",
-            "--disable-background-networking", "--disable-extensions", "--remote-debugging-pipe",
-            "--user-data-dir=\(profile.path)", "--window-size=1280,1000",
-        ] + extra + ["about:blank"]
+        let arguments =
+            [
+                executable, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--no-default-browser-check",
+                "--disable-background-networking", "--disable-extensions", "--remote-debugging-pipe",
+                "--user-data-dir=\(profile.path)", "--window-size=1280,1000",
+            ] + extra + ["about:blank"]
         do {
             process = try BrowserProcess(arguments: arguments, descriptors: [(childReads, 3), (childWrites, 4)], profile: profile)
         } catch {
@@ -69,14 +70,20 @@ public final class Chromium: @unchecked Sendable {
     /// Launches Chromium on a thread of its own, runs `body` there, and closes the browser. A run
     /// longer than `timeoutSeconds` is cut off by killing the browser, which fails the pending call.
     public static func session<T: Sendable>(
-        timeoutSeconds: Double = 240, arguments: [String] = [], _ body: @escaping @Sendable (Chromium) throws -> T
+        timeoutSeconds: Double = 240,
+        arguments: [String] = [],
+        _ body: @escaping @Sendable (Chromium) throws -> T
     ) async throws -> T {
         guard let executable else {
             throw DriverError.notInstalled("CORS_REQUIRE_CHROMIUM=1 but no Chromium is installed (apt-get install chromium)")
         }
         return try await runOnOwnThread(
-            timeoutSeconds: timeoutSeconds, launch: { try Chromium(executable: executable, arguments: arguments) },
-            kill: { $0.kill() }, close: { $0.close() }, body)
+            timeoutSeconds: timeoutSeconds,
+            launch: { try Chromium(executable: executable, arguments: arguments) },
+            kill: { $0.kill() },
+            close: { $0.close() },
+            body
+        )
     }
 
     /// Sends one command and waits for its answer's `result`.
@@ -104,7 +111,11 @@ public final class Chromium: @unchecked Sendable {
     /// Waits for an event named `method` after `mark` that satisfies `matching`.
     @discardableResult
     public func waitForEvent(
-        _ method: String, since mark: Int, session: String? = nil, timeout: Double = 30, matching: (Event) -> Bool = { _ in true }
+        _ method: String,
+        since mark: Int,
+        session: String? = nil,
+        timeout: Double = 30,
+        matching: (Event) -> Bool = { _ in true }
     ) throws -> Event {
         try mailbox.waitForEvent(method, since: mark, session: session, timeout: timeout, matching: matching)
     }
@@ -156,7 +167,9 @@ public final class Chromium: @unchecked Sendable {
         if let id = message["id"] as? Int {
             mailbox.deliverAnswer(id: id, message)
         } else if let method = message["method"] as? String {
-            mailbox.deliverEvent(BrowserEvent(method: method, params: message["params"] as? [String: Any] ?? [:], session: message["sessionId"] as? String))
+            mailbox.deliverEvent(
+                BrowserEvent(method: method, params: message["params"] as? [String: Any] ?? [:], session: message["sessionId"] as? String)
+            )
         }
     }
 }

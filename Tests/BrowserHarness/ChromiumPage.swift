@@ -27,7 +27,10 @@ public final class ChromiumPage: @unchecked Sendable {
     /// (JSON-like: String, NSNumber, [Any], [String: Any] or nil). A thrown exception is an error.
     public func evaluate(_ expression: String, timeout: Double = 30) throws -> Any? {
         let result = try send(
-            "Runtime.evaluate", ["expression": expression, "awaitPromise": true, "returnByValue": true], timeout: timeout)
+            "Runtime.evaluate",
+            ["expression": expression, "awaitPromise": true, "returnByValue": true],
+            timeout: timeout
+        )
         if let exception = result["exceptionDetails"] as? [String: Any] {
             let description = (exception["exception"] as? [String: Any])?["description"] as? String
             throw BrowserDriverError.scriptThrew(description ?? "\(exception["text"] ?? exception)")

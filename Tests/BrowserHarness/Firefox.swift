@@ -108,7 +108,8 @@ public final class Firefox: @unchecked Sendable {
             socket = try WebSocketConnection(
                 url: url + "/session",
                 onMessage: { data in Self.deliver(data, to: mailbox) },
-                onClose: { mailbox.close() })
+                onClose: { mailbox.close() }
+            )
             try send("session.new", ["capabilities": [String: Any]()])
         } catch {
             process.finish(waitingUpTo: 0)
@@ -119,14 +120,20 @@ public final class Firefox: @unchecked Sendable {
     /// Launches Firefox on a thread of its own, runs `body` there, and closes the browser. A run
     /// longer than `timeoutSeconds` is cut off by killing the browser, which fails the pending call.
     public static func session<T: Sendable>(
-        timeoutSeconds: Double = 300, preferences: [(String, String)] = [], _ body: @escaping @Sendable (Firefox) throws -> T
+        timeoutSeconds: Double = 300,
+        preferences: [(String, String)] = [],
+        _ body: @escaping @Sendable (Firefox) throws -> T
     ) async throws -> T {
         guard let executable else {
             throw BrowserDriverError.notInstalled("CORS_REQUIRE_FIREFOX=1 but no Firefox is installed (apt-get install firefox-esr)")
         }
         return try await runOnOwnThread(
-            timeoutSeconds: timeoutSeconds, launch: { try Firefox(executable: executable, preferences: preferences) },
-            kill: { $0.kill() }, close: { $0.close() }, body)
+            timeoutSeconds: timeoutSeconds,
+            launch: { try Firefox(executable: executable, preferences: preferences) },
+            kill: { $0.kill() },
+            close: { $0.close() },
+            body
+        )
     }
 
     /// Sends one BiDi command and waits for its `result`.
@@ -155,7 +162,10 @@ public final class Firefox: @unchecked Sendable {
     /// Waits for an event named `method` after `mark` that satisfies `matching`.
     @discardableResult
     public func waitForEvent(
-        _ method: String, since mark: Int, timeout: Double = 30, matching: (BrowserEvent) -> Bool = { _ in true }
+        _ method: String,
+        since mark: Int,
+        timeout: Double = 30,
+        matching: (BrowserEvent) -> Bool = { _ in true }
     ) throws -> BrowserEvent {
         try mailbox.waitForEvent(method, since: mark, session: nil, timeout: timeout, matching: matching)
     }
@@ -212,7 +222,8 @@ public final class FirefoxTab: @unchecked Sendable {
         let result = try browser.send(
             "script.evaluate",
             ["expression": wrapped, "target": ["context": context], "awaitPromise": true, "resultOwnership": "none"],
-            timeout: timeout)
+            timeout: timeout
+        )
         if result["type"] as? String == "exception" {
             let details = result["exceptionDetails"] as? [String: Any]
             throw BrowserDriverError.scriptThrew("\(details?["text"] ?? details ?? [:])")
@@ -231,7 +242,9 @@ public final class FirefoxTab: @unchecked Sendable {
     /// Sets a cookie in the browser's jar for `domain`, as if that server had set it.
     public func setCookie(name: String, value: String, domain: String) throws {
         try browser.send(
-            "storage.setCookie", ["cookie": ["name": name, "value": ["type": "string", "value": value], "domain": domain, "path": "/"]])
+            "storage.setCookie",
+            ["cookie": ["name": name, "value": ["type": "string", "value": value], "domain": domain, "path": "/"]]
+        )
     }
 
     /// The console entries (`log.entryAdded`) of this tab after `mark`: level and text.

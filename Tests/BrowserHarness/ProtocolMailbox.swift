@@ -20,7 +20,12 @@ final class ProtocolMailbox: @unchecked Sendable {
     private var abandoned: Set<Int> = []
 
     /// A fresh command id.
-    func takeID() -> Int { state.withLock { nextID += 1; return nextID } }
+    func takeID() -> Int {
+        state.withLock {
+            nextID += 1
+            return nextID
+        }
+    }
 
     func deliverAnswer(id: Int, _ message: [String: Any]) {
         state.withLock {
@@ -68,7 +73,11 @@ final class ProtocolMailbox: @unchecked Sendable {
 
     /// Waits for an event named `method` after `mark` that satisfies `matching`.
     func waitForEvent(
-        _ method: String, since mark: Int, session: String?, timeout: Double, matching: (BrowserEvent) -> Bool
+        _ method: String,
+        since mark: Int,
+        session: String?,
+        timeout: Double,
+        matching: (BrowserEvent) -> Bool
     ) throws -> BrowserEvent {
         let deadline = Date().addingTimeInterval(timeout)
         state.lock()

@@ -13,36 +13,58 @@ import Testing
         #expect(CORSAccessCheck.check(fields([("Access-Control-Allow-Origin", "*")]), origin: origin, credentials: .omit) == nil)
         #expect(
             CORSAccessCheck.check(fields([("Access-Control-Allow-Origin", "*")]), origin: origin, credentials: credentialed)
-                == .wildcardOriginNotAllowed(preflight: false))
+                == .wildcardOriginNotAllowed(preflight: false)
+        )
         #expect(
             CORSAccessCheck.check(
                 fields([("Access-Control-Allow-Origin", "https://app.test"), ("Access-Control-Allow-Origin", "https://b.test")]),
-                origin: origin, credentials: .omit) == .multipleAllowOriginValues("https://app.test, https://b.test", preflight: false))
+                origin: origin,
+                credentials: .omit
+            ) == .multipleAllowOriginValues("https://app.test, https://b.test", preflight: false)
+        )
         #expect(
             CORSAccessCheck.check(fields([("Access-Control-Allow-Origin", "app.test")]), origin: origin, credentials: .omit)
-                == .invalidAllowOriginValue("app.test", preflight: false))
+                == .invalidAllowOriginValue("app.test", preflight: false)
+        )
         #expect(
             CORSAccessCheck.check(fields([("Access-Control-Allow-Origin", "https://app.test/")]), origin: origin, credentials: .omit)
-                == .allowOriginMismatch("https://app.test/", preflight: false))
+                == .allowOriginMismatch("https://app.test/", preflight: false)
+        )
         #expect(
             CORSAccessCheck.check(fields([("Access-Control-Allow-Origin", origin)]), origin: origin, credentials: credentialed)
-                == .invalidAllowCredentials("", preflight: false))
+                == .invalidAllowCredentials("", preflight: false)
+        )
         #expect(
             CORSAccessCheck.check(
-                fields([("Access-Control-Allow-Origin", origin), ("Access-Control-Allow-Credentials", "True")]), origin: origin,
-                credentials: credentialed) == .invalidAllowCredentials("True", preflight: false))
+                fields([("Access-Control-Allow-Origin", origin), ("Access-Control-Allow-Credentials", "True")]),
+                origin: origin,
+                credentials: credentialed
+            ) == .invalidAllowCredentials("True", preflight: false)
+        )
         #expect(
             CORSAccessCheck.check(
-                fields([("Access-Control-Allow-Origin", origin), ("Access-Control-Allow-Credentials", "true")]), origin: origin,
-                credentials: credentialed) == nil)
+                fields([("Access-Control-Allow-Origin", origin), ("Access-Control-Allow-Credentials", "true")]),
+                origin: origin,
+                credentials: credentialed
+            ) == nil
+        )
     }
 
     func validate(
-        _ status: Int, _ pairs: [(String, String)], method: String = "PUT", headers: [(String, String)] = [],
+        _ status: Int,
+        _ pairs: [(String, String)],
+        method: String = "PUT",
+        headers: [(String, String)] = [],
         credentials: CredentialsMode = .omit
     ) -> Result<CORSPreflight.Grant, CORSBlockReason> {
         CORSPreflight.validate(
-            status: status, fields: fields(pairs), origin: origin, method: method, headers: headers, credentials: credentials)
+            status: status,
+            fields: fields(pairs),
+            origin: origin,
+            method: method,
+            headers: headers,
+            credentials: credentials
+        )
     }
 
     @Test func preflightRedirectIsRefusedBeforeAnythingElse() {
@@ -61,7 +83,10 @@ import Testing
             try validate(204, [("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Methods", "PUT DELETE")]).get()
         }
         #expect(throws: CORSBlockReason.invalidAllowHeadersPreflightResponse("x-a;x-b")) {
-            try validate(204, [("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Methods", "PUT"), ("Access-Control-Allow-Headers", "x-a;x-b")]).get()
+            try validate(
+                204,
+                [("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Methods", "PUT"), ("Access-Control-Allow-Headers", "x-a;x-b")]
+            ).get()
         }
     }
 
@@ -91,7 +116,8 @@ import Testing
         let reason = CORSBlockReason.headerDisallowedByPreflightResponse("x-custom")
         #expect(
             reason.chromiumMessage(url: "http://127.0.0.1:3000/api", origin: "http://127.0.0.1:8000")
-                == "Access to fetch at 'http://127.0.0.1:3000/api' from origin 'http://127.0.0.1:8000' has been blocked by CORS policy: Request header field x-custom is not allowed by Access-Control-Allow-Headers in preflight response.")
+                == "Access to fetch at 'http://127.0.0.1:3000/api' from origin 'http://127.0.0.1:8000' has been blocked by CORS policy: Request header field x-custom is not allowed by Access-Control-Allow-Headers in preflight response."
+        )
         #expect(reason.kind == "HeaderDisallowedByPreflightResponse")
         #expect(CORSBlockReason.missingAllowOriginHeader(preflight: true).kind == "PreflightMissingAllowOriginHeader")
         #expect(reason.fix(origin: origin).contains("Access-Control-Allow-Headers"))
@@ -101,8 +127,12 @@ import Testing
     /// allows passes the browser engine's validation, and every one it refuses fails it.
     @Test func responderAndBrowserEngineAgreeOnPreflights() throws {
         let policy = CORSPolicy(
-            allowOrigins: [origin, "https://*.tenant.test"], allowMethods: ["PUT", "DELETE"],
-            allowHeaders: ["Content-Type", "X-Request-Id"], allowCredentials: true, maxAge: 600)
+            allowOrigins: [origin, "https://*.tenant.test"],
+            allowMethods: ["PUT", "DELETE"],
+            allowHeaders: ["Content-Type", "X-Request-Id"],
+            allowCredentials: true,
+            maxAge: 600
+        )
         let responder = try CORSResponder(policy: policy)
         let origins = [origin, "https://a.tenant.test", "https://evil.test", "http://app.test"]
         let methods = ["PUT", "DELETE", "PATCH", "put", "GET"]
@@ -116,12 +146,21 @@ import Testing
             for method in methods {
                 for headers in headerSets {
                     let preflight = HTTPRequest(
-                        method: .options, scheme: "https", authority: "api.test", path: "/x",
-                        headerFields: CORSPreflight.requestFields(origin: requestOrigin, method: method, headers: headers))
+                        method: .options,
+                        scheme: "https",
+                        authority: "api.test",
+                        path: "/x",
+                        headerFields: CORSPreflight.requestFields(origin: requestOrigin, method: method, headers: headers)
+                    )
                     let answer = responder.decideSynchronously(preflight)!.preflightResponse()
                     let verdict = CORSPreflight.validate(
-                        status: answer.status.code, fields: answer.headerFields, origin: requestOrigin, method: method,
-                        headers: headers, credentials: .include)
+                        status: answer.status.code,
+                        fields: answer.headerFields,
+                        origin: requestOrigin,
+                        method: method,
+                        headers: headers,
+                        credentials: .include
+                    )
                     let serverAllowed = responder.decideSynchronously(preflight)!.outcome == .preflightAllowed
                     let browserAllowed = (try? verdict.get()) != nil
                     #expect(serverAllowed == browserAllowed, "\(requestOrigin) \(method) \(headers)")

@@ -20,25 +20,45 @@ import Testing
 
     @Test func firefoxCountsSeveralAllowOriginValuesOnlyAsSeveralLines() {
         let oneLine = fields([("Access-Control-Allow-Origin", "\(origin),\(origin)")])
-        #expect(CORSAccessCheck.check(oneLine, origin: origin, credentials: .omit, browser: .chromium)
-            == .multipleAllowOriginValues("\(origin),\(origin)", preflight: false))
-        #expect(CORSAccessCheck.check(oneLine, origin: origin, credentials: .omit, browser: .firefox)
-            == .allowOriginMismatch("\(origin),\(origin)", preflight: false))
+        #expect(
+            CORSAccessCheck.check(oneLine, origin: origin, credentials: .omit, browser: .chromium)
+                == .multipleAllowOriginValues("\(origin),\(origin)", preflight: false)
+        )
+        #expect(
+            CORSAccessCheck.check(oneLine, origin: origin, credentials: .omit, browser: .firefox)
+                == .allowOriginMismatch("\(origin),\(origin)", preflight: false)
+        )
         let twoLines = fields([("Access-Control-Allow-Origin", origin), ("Access-Control-Allow-Origin", origin)])
-        #expect(CORSAccessCheck.check(twoLines, origin: origin, credentials: .omit, browser: .firefox)
-            == .multipleAllowOriginValues("\(origin), \(origin)", preflight: false))
+        #expect(
+            CORSAccessCheck.check(twoLines, origin: origin, credentials: .omit, browser: .firefox)
+                == .multipleAllowOriginValues("\(origin), \(origin)", preflight: false)
+        )
         // Chromium's "invalid value" is a mismatch in Firefox.
         let invalid = fields([("Access-Control-Allow-Origin", "nonsense")])
-        #expect(CORSAccessCheck.check(invalid, origin: origin, credentials: .omit, browser: .chromium) == .invalidAllowOriginValue("nonsense", preflight: false))
-        #expect(CORSAccessCheck.check(invalid, origin: origin, credentials: .omit, browser: .firefox) == .allowOriginMismatch("nonsense", preflight: false))
+        #expect(
+            CORSAccessCheck.check(invalid, origin: origin, credentials: .omit, browser: .chromium)
+                == .invalidAllowOriginValue("nonsense", preflight: false)
+        )
+        #expect(
+            CORSAccessCheck.check(invalid, origin: origin, credentials: .omit, browser: .firefox)
+                == .allowOriginMismatch("nonsense", preflight: false)
+        )
     }
 
     @Test func anUnparsableMaxAgeIsTheDefaultInChromiumAndNoCachingInFirefox() throws {
         for value in ["abc", "1.5"] {
             let answer = fields([("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Methods", "PUT"), ("Access-Control-Max-Age", value)])
-            let chromium = try CORSPreflight.validate(status: 204, fields: answer, origin: origin, method: "PUT", headers: [], credentials: .omit).get()
+            let chromium = try CORSPreflight.validate(status: 204, fields: answer, origin: origin, method: "PUT", headers: [], credentials: .omit)
+                .get()
             let firefox = try CORSPreflight.validate(
-                status: 204, fields: answer, origin: origin, method: "PUT", headers: [], credentials: .omit, browser: .firefox).get()
+                status: 204,
+                fields: answer,
+                origin: origin,
+                method: "PUT",
+                headers: [],
+                credentials: .omit,
+                browser: .firefox
+            ).get()
             #expect(PreflightCache(browser: .chromium).lifetime(of: chromium) == 5)
             #expect(PreflightCache(browser: .firefox).lifetime(of: firefox) == 0)
         }
@@ -76,7 +96,11 @@ import Testing
     @Test func firefoxConsoleLinesQuoteAndFollowUpAsFirefoxDoes() {
         let url = "http://api.test/x"
         let missing = CORSBlockReason.missingAllowOriginHeader(preflight: false).firefoxMessages(url: url, status: 200, interrupted: false)
-        #expect(missing == ["Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at http://api.test/x. (Reason: CORS header \u{2018}Access-Control-Allow-Origin\u{2019} missing). Status code: 200."])
+        #expect(
+            missing == [
+                "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at http://api.test/x. (Reason: CORS header \u{2018}Access-Control-Allow-Origin\u{2019} missing). Status code: 200."
+            ]
+        )
         let wildcard = CORSBlockReason.wildcardOriginNotAllowed(preflight: false).firefoxMessages(url: url, status: 200, interrupted: false)
         #expect(wildcard.first?.contains("remote resource at \u{2018}http://api.test/x\u{2019}.") == true)
         let method = CORSBlockReason.methodDisallowedByPreflightResponse("PUT").firefoxMessages(url: url, status: 204, interrupted: true)

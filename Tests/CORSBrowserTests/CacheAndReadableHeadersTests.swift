@@ -75,7 +75,8 @@ import Testing
         fields[.accessControlExposeHeaders] = "*"
         #expect(
             ReadableResponseHeaders.names(of: fields, credentials: .omit)
-                == ["content-type", "access-control-expose-headers", "date", "x-total", "x-hidden"])
+                == ["content-type", "access-control-expose-headers", "date", "x-total", "x-hidden"]
+        )
         #expect(ReadableResponseHeaders.names(of: fields, credentials: .include) == ["content-type"])
     }
 }

@@ -15,7 +15,13 @@ import Testing
         for value in ["3\u{594}\u{594}", "6\u{301}00", "-1\u{301}"] {
             let answer = fields([("Access-Control-Allow-Origin", "*"), ("Access-Control-Max-Age", value)])
             let grant = try CORSPreflight.validate(
-                status: 204, fields: answer, origin: "https://app.test", method: "GET", headers: [], credentials: .omit, browser: browser
+                status: 204,
+                fields: answer,
+                origin: "https://app.test",
+                method: "GET",
+                headers: [],
+                credentials: .omit,
+                browser: browser
             ).get()
             #expect(grant.maxAge == browser.unparsableMaxAgeSeconds, "\(value.debugDescription)")
         }

@@ -7,7 +7,7 @@ import Testing
         ("Accept", "application/json"), ("Accept", "*/*"), ("Accept-Language", "en-US,en;q=0.9"),
         ("Content-Language", "de-DE"), ("Content-Type", "text/plain"), ("Content-Type", "text/plain;charset=UTF-8"),
         ("Content-Type", "application/x-www-form-urlencoded"), ("Content-Type", "multipart/form-data; boundary=x"),
-        ("Content-Type", " TEXT/Plain "), ("Range", "bytes=0-"), ("Range", "bytes=0-499")
+        ("Content-Type", " TEXT/Plain "), ("Range", "bytes=0-"), ("Range", "bytes=0-499"),
     ])
     func safelistedValues(_ name: String, _ value: String) {
         #expect(CORSSafelist.isSafelisted(name: name, value: value))
@@ -17,7 +17,8 @@ import Testing
         ("Content-Type", "application/json"), ("Content-Type", "text/plain\"x"), ("Content-Type", "text/"),
         ("Content-Type", "text/plain; charset=(x)"), ("Accept", "text/html{"), ("Accept-Language", "en_US"),
         ("Content-Language", "de@x"), ("Range", "bytes=-500"), ("Range", "bytes=5-1"), ("Range", "bytes=0-1,5-6"),
-        ("Range", "bytes = 0-"), ("Range", "Bytes=10-20"), ("DPR", "abc"), ("Width", "1.5"), ("ECT", "5g"), ("X-Custom", "1"), ("Authorization", "Bearer x"),
+        ("Range", "bytes = 0-"), ("Range", "Bytes=10-20"), ("DPR", "abc"), ("Width", "1.5"), ("ECT", "5g"), ("X-Custom", "1"),
+        ("Authorization", "Bearer x"),
         ("Accept", String(repeating: "a", count: 129)),
     ])
     func unsafeValues(_ name: String, _ value: String) {
@@ -48,7 +49,10 @@ import Testing
 
     @Test func preflightRequestCarriesWhatBrowsersSend() {
         let fields = CORSPreflight.requestFields(
-            origin: "https://app.test", method: "PUT", headers: [("X-B", "1"), ("Content-Type", "application/json")])
+            origin: "https://app.test",
+            method: "PUT",
+            headers: [("X-B", "1"), ("Content-Type", "application/json")]
+        )
         #expect(fields[.origin] == "https://app.test")
         #expect(fields[.accessControlRequestMethod] == "PUT")
         #expect(fields[.accessControlRequestHeaders] == "content-type,x-b")
@@ -63,8 +67,19 @@ import Testing
         #expect(ServerFramework.detect([("Server", "cors serve")]) == .hummingbird)
         #expect(ServerFramework.detect([("Server", "unknown")]) == nil)
         let reason = CORSBlockReason.headerDisallowedByPreflightResponse("x-request-id")
-        #expect(ServerFramework.express.snippet(for: reason, origin: "https://app.test") == "app.use(cors({ origin: 'https://app.test', allowedHeaders: ['x-request-id'] }))   // npm package cors")
-        #expect(ServerFramework.nginx.snippet(for: reason, origin: "https://app.test").contains("add_header Access-Control-Allow-Headers \"x-request-id\" always;"))
-        #expect(ServerFramework.vapor.snippet(for: .wildcardOriginNotAllowed(preflight: false), origin: "https://app.test").contains("allowCredentials: true"))
+        #expect(
+            ServerFramework.express.snippet(for: reason, origin: "https://app.test")
+                == "app.use(cors({ origin: 'https://app.test', allowedHeaders: ['x-request-id'] }))   // npm package cors"
+        )
+        #expect(
+            ServerFramework.nginx.snippet(for: reason, origin: "https://app.test").contains(
+                "add_header Access-Control-Allow-Headers \"x-request-id\" always;"
+            )
+        )
+        #expect(
+            ServerFramework.vapor.snippet(for: .wildcardOriginNotAllowed(preflight: false), origin: "https://app.test").contains(
+                "allowCredentials: true"
+            )
+        )
     }
 }

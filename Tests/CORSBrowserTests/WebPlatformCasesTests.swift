@@ -19,10 +19,28 @@ import Testing
     /// The value of Access-Control-Allow-Origin decides; browsers compare it byte for byte.
     static let accessRows: [Row] = [
         Row(summary: "a wildcard lets an anonymous request through", allowOrigin: ["*"], credentials: .omit, allowed: true),
-        Row(summary: "a wildcard refuses a credentialed request", allowOrigin: ["*"], allowCredentials: "true", credentials: .include, allowed: false),
+        Row(
+            summary: "a wildcard refuses a credentialed request",
+            allowOrigin: ["*"],
+            allowCredentials: "true",
+            credentials: .include,
+            allowed: false
+        ),
         Row(summary: "the exact origin lets an anonymous request through", allowOrigin: [page], credentials: .omit, allowed: true),
-        Row(summary: "the exact origin plus credentials true lets a credentialed one through", allowOrigin: [page], allowCredentials: "true", credentials: .include, allowed: true),
-        Row(summary: "credentials must be exactly true, lowercase", allowOrigin: [page], allowCredentials: "TRUE", credentials: .include, allowed: false),
+        Row(
+            summary: "the exact origin plus credentials true lets a credentialed one through",
+            allowOrigin: [page],
+            allowCredentials: "true",
+            credentials: .include,
+            allowed: true
+        ),
+        Row(
+            summary: "credentials must be exactly true, lowercase",
+            allowOrigin: [page],
+            allowCredentials: "TRUE",
+            credentials: .include,
+            allowed: false
+        ),
         Row(summary: "credentials false is refused", allowOrigin: [page], allowCredentials: "false", credentials: .include, allowed: false),
         Row(summary: "an origin with a trailing slash does not match", allowOrigin: [page + "/"], credentials: .omit, allowed: false),
         Row(summary: "an uppercased origin does not match", allowOrigin: [page.uppercased()], credentials: .omit, allowed: false),
@@ -32,7 +50,13 @@ import Testing
         Row(summary: "two values, even if one matches, are refused", allowOrigin: [page, "*"], credentials: .omit, allowed: false),
         Row(summary: "a comma-joined list is refused", allowOrigin: ["\(page), http://other.test"], credentials: .omit, allowed: false),
         Row(summary: "an empty value is refused", allowOrigin: [""], credentials: .omit, allowed: false),
-        Row(summary: "a wildcard with credentials omitted needs no Allow-Credentials", allowOrigin: ["*"], allowCredentials: "true", credentials: .omit, allowed: true),
+        Row(
+            summary: "a wildcard with credentials omitted needs no Allow-Credentials",
+            allowOrigin: ["*"],
+            allowCredentials: "true",
+            credentials: .omit,
+            allowed: true
+        ),
     ]
 
     @Test(arguments: accessRows)
@@ -65,8 +89,15 @@ import Testing
             var fields: HTTPFields = [.accessControlAllowOrigin: credentials == .include ? Self.page : "*"]
             if credentials == .include { fields[.accessControlAllowCredentials] = "true" }
             for (name, value) in pairs { fields.append(HTTPField(name: name, value: value)) }
-            return (try? CORSPreflight.validate(
-                status: 200, fields: fields, origin: Self.page, method: method, headers: headers, credentials: credentials).get()) != nil
+            return
+                (try? CORSPreflight.validate(
+                    status: 200,
+                    fields: fields,
+                    origin: Self.page,
+                    method: method,
+                    headers: headers,
+                    credentials: credentials
+                ).get()) != nil
         }
         // Safelisted methods never need listing; others are compared case-sensitively.
         #expect(grant([], method: "POST", headers: [("X-A", "1")]) == false)
@@ -79,7 +110,9 @@ import Testing
         #expect(grant([(.accessControlAllowHeaders, "*")], method: "GET", headers: [("x-a", "1")], credentials: .include) == false)
         #expect(grant([(.accessControlAllowMethods, "*")], method: "PUT", headers: [], credentials: .include) == false)
         // Several lines of a list are one list.
-        #expect(grant([(.accessControlAllowHeaders, "x-a"), (.accessControlAllowHeaders, "x-b")], method: "GET", headers: [("X-A", "1"), ("X-B", "2")]))
+        #expect(
+            grant([(.accessControlAllowHeaders, "x-a"), (.accessControlAllowHeaders, "x-b")], method: "GET", headers: [("X-A", "1"), ("X-B", "2")])
+        )
     }
 
     /// Which response headers the page can read.
@@ -87,7 +120,11 @@ import Testing
         var fields: HTTPFields = [.cacheControl: "no-cache", .contentLanguage: "en", .expires: "0", .lastModified: "x"]
         fields.append(HTTPField(name: HTTPField.Name("Pragma")!, value: "no-cache"))
         fields.append(HTTPField(name: HTTPField.Name("X-Custom")!, value: "1"))
-        #expect(ReadableResponseHeaders.names(of: fields, credentials: .omit) == ["cache-control", "content-language", "expires", "last-modified", "pragma"])
+        #expect(
+            ReadableResponseHeaders.names(of: fields, credentials: .omit) == [
+                "cache-control", "content-language", "expires", "last-modified", "pragma",
+            ]
+        )
         fields[.accessControlExposeHeaders] = "x-custom"
         #expect(ReadableResponseHeaders.names(of: fields, credentials: .omit).contains("x-custom"))
     }

@@ -17,25 +17,77 @@ import Testing
         var cases: [Case] = []
         for preflight in [false, true] {
             cases += [
-                Case(reason: .missingAllowOriginHeader(preflight: preflight), fromChromium: .blocked(.missingAllowOriginHeader(preflight: preflight)), fromFirefox: .blocked(.missingAllowOriginHeader(preflight: preflight))),
-                Case(reason: .wildcardOriginNotAllowed(preflight: preflight), fromChromium: .blocked(.wildcardOriginNotAllowed(preflight: preflight)), fromFirefox: .blocked(.wildcardOriginNotAllowed(preflight: preflight))),
+                Case(
+                    reason: .missingAllowOriginHeader(preflight: preflight),
+                    fromChromium: .blocked(.missingAllowOriginHeader(preflight: preflight)),
+                    fromFirefox: .blocked(.missingAllowOriginHeader(preflight: preflight))
+                ),
+                Case(
+                    reason: .wildcardOriginNotAllowed(preflight: preflight),
+                    fromChromium: .blocked(.wildcardOriginNotAllowed(preflight: preflight)),
+                    fromFirefox: .blocked(.wildcardOriginNotAllowed(preflight: preflight))
+                ),
                 // Firefox names neither the values nor tells an invalid value from a mismatch.
-                Case(reason: .multipleAllowOriginValues("http://a.example, http://b.example", preflight: preflight), fromChromium: .blocked(.multipleAllowOriginValues("http://a.example, http://b.example", preflight: preflight)), fromFirefox: .blocked(.multipleAllowOriginValues("", preflight: preflight))),
-                Case(reason: .invalidAllowOriginValue("http://a.example/", preflight: preflight), fromChromium: .blocked(.invalidAllowOriginValue("http://a.example/", preflight: preflight)), fromFirefox: .blocked(.allowOriginMismatch("http://a.example/", preflight: preflight))),
-                Case(reason: .allowOriginMismatch("http://other.example:8080", preflight: preflight), fromChromium: .blocked(.allowOriginMismatch("http://other.example:8080", preflight: preflight)), fromFirefox: .blocked(.allowOriginMismatch("http://other.example:8080", preflight: preflight))),
-                Case(reason: .invalidAllowCredentials("True", preflight: preflight), fromChromium: .blocked(.invalidAllowCredentials("True", preflight: preflight)), fromFirefox: .blocked(.invalidAllowCredentials("", preflight: preflight))),
+                Case(
+                    reason: .multipleAllowOriginValues("http://a.example, http://b.example", preflight: preflight),
+                    fromChromium: .blocked(.multipleAllowOriginValues("http://a.example, http://b.example", preflight: preflight)),
+                    fromFirefox: .blocked(.multipleAllowOriginValues("", preflight: preflight))
+                ),
+                Case(
+                    reason: .invalidAllowOriginValue("http://a.example/", preflight: preflight),
+                    fromChromium: .blocked(.invalidAllowOriginValue("http://a.example/", preflight: preflight)),
+                    fromFirefox: .blocked(.allowOriginMismatch("http://a.example/", preflight: preflight))
+                ),
+                Case(
+                    reason: .allowOriginMismatch("http://other.example:8080", preflight: preflight),
+                    fromChromium: .blocked(.allowOriginMismatch("http://other.example:8080", preflight: preflight)),
+                    fromFirefox: .blocked(.allowOriginMismatch("http://other.example:8080", preflight: preflight))
+                ),
+                Case(
+                    reason: .invalidAllowCredentials("True", preflight: preflight),
+                    fromChromium: .blocked(.invalidAllowCredentials("True", preflight: preflight)),
+                    fromFirefox: .blocked(.invalidAllowCredentials("", preflight: preflight))
+                ),
             ]
         }
         cases += [
             // Chromium prints no status; Firefox prints it after the reason (kept in `status`).
-            Case(reason: .preflightInvalidStatus(404), fromChromium: .blocked(.preflightInvalidStatus(0)), fromFirefox: .blocked(.preflightInvalidStatus(0))),
-            Case(reason: .preflightDisallowedRedirect, fromChromium: .blocked(.preflightDisallowedRedirect), fromFirefox: .blocked(.preflightDisallowedRedirect)),
-            Case(reason: .invalidAllowMethodsPreflightResponse("GET;POST"), fromChromium: .blocked(.invalidAllowMethodsPreflightResponse("")), fromFirefox: .blocked(.invalidAllowMethodsPreflightResponse("GET;POST"))),
-            Case(reason: .invalidAllowHeadersPreflightResponse("x-a, (x-b)"), fromChromium: .blocked(.invalidAllowHeadersPreflightResponse("")), fromFirefox: .blocked(.invalidAllowHeadersPreflightResponse("(x-b)"))),
-            Case(reason: .methodDisallowedByPreflightResponse("PATCH"), fromChromium: .blocked(.methodDisallowedByPreflightResponse("PATCH")), fromFirefox: .blocked(.methodDisallowedByPreflightResponse(""))),
-            Case(reason: .headerDisallowedByPreflightResponse("x-api-key"), fromChromium: .blocked(.headerDisallowedByPreflightResponse("x-api-key")), fromFirefox: .blocked(.headerDisallowedByPreflightResponse("x-api-key"))),
+            Case(
+                reason: .preflightInvalidStatus(404),
+                fromChromium: .blocked(.preflightInvalidStatus(0)),
+                fromFirefox: .blocked(.preflightInvalidStatus(0))
+            ),
+            Case(
+                reason: .preflightDisallowedRedirect,
+                fromChromium: .blocked(.preflightDisallowedRedirect),
+                fromFirefox: .blocked(.preflightDisallowedRedirect)
+            ),
+            Case(
+                reason: .invalidAllowMethodsPreflightResponse("GET;POST"),
+                fromChromium: .blocked(.invalidAllowMethodsPreflightResponse("")),
+                fromFirefox: .blocked(.invalidAllowMethodsPreflightResponse("GET;POST"))
+            ),
+            Case(
+                reason: .invalidAllowHeadersPreflightResponse("x-a, (x-b)"),
+                fromChromium: .blocked(.invalidAllowHeadersPreflightResponse("")),
+                fromFirefox: .blocked(.invalidAllowHeadersPreflightResponse("(x-b)"))
+            ),
+            Case(
+                reason: .methodDisallowedByPreflightResponse("PATCH"),
+                fromChromium: .blocked(.methodDisallowedByPreflightResponse("PATCH")),
+                fromFirefox: .blocked(.methodDisallowedByPreflightResponse(""))
+            ),
+            Case(
+                reason: .headerDisallowedByPreflightResponse("x-api-key"),
+                fromChromium: .blocked(.headerDisallowedByPreflightResponse("x-api-key")),
+                fromFirefox: .blocked(.headerDisallowedByPreflightResponse("x-api-key"))
+            ),
             // Firefox logs only that the request did not succeed.
-            Case(reason: .redirectContainsCredentials("http://u:p@b.example/"), fromChromium: .blocked(.redirectContainsCredentials("")), fromFirefox: .didNotSucceed),
+            Case(
+                reason: .redirectContainsCredentials("http://u:p@b.example/"),
+                fromChromium: .blocked(.redirectContainsCredentials("")),
+                fromFirefox: .didNotSucceed
+            ),
         ]
         return cases
     }()
@@ -91,7 +143,8 @@ import Testing
     }
 
     @Test func xmlHttpRequestMessagesWithTheirTrailingAdviceAreRead() throws {
-        let text = "Access to XMLHttpRequest at 'https://api.example.com/me' from origin 'https://app.example.com' has been blocked by CORS policy: The value of the 'Access-Control-Allow-Credentials' header in the response is '' which must be 'true' when the request's credentials mode is 'include'. The credentials mode of requests initiated by the XMLHttpRequest is controlled by the withCredentials attribute."
+        let text =
+            "Access to XMLHttpRequest at 'https://api.example.com/me' from origin 'https://app.example.com' has been blocked by CORS policy: The value of the 'Access-Control-Allow-Credentials' header in the response is '' which must be 'true' when the request's credentials mode is 'include'. The credentials mode of requests initiated by the XMLHttpRequest is controlled by the withCredentials attribute."
         let error = try ConsoleErrorReader.read(text).get()
         #expect(error.initiator == "XMLHttpRequest")
         #expect(error.failure == .blocked(.invalidAllowCredentials("", preflight: false)))
@@ -100,7 +153,8 @@ import Testing
 
     @Test func olderChromiumWordingIsRead() throws {
         // The wording of Chromium releases before 70, as the seeds quote it.
-        let text = "Failed to load http://api.lavandiere.local/graphql.php: Response to preflight request doesn't pass access control check: The value of the 'Access-Control-Allow-Origin' header in the response must not be the wildcard '*' when the request's credentials mode is 'include'. Origin 'http://docker-host:78' is therefore not allowed access."
+        let text =
+            "Failed to load http://api.lavandiere.local/graphql.php: Response to preflight request doesn't pass access control check: The value of the 'Access-Control-Allow-Origin' header in the response must not be the wildcard '*' when the request's credentials mode is 'include'. Origin 'http://docker-host:78' is therefore not allowed access."
         let error = try ConsoleErrorReader.read(text).get()
         #expect(error.failure == .blocked(.wildcardOriginNotAllowed(preflight: true)))
         #expect(error.url == "http://api.lavandiere.local/graphql.php")
@@ -110,7 +164,9 @@ import Testing
     }
 
     @Test func olderFirefoxReasonsAreRead() throws {
-        let header = try ConsoleErrorReader.read("Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at https://api.example/x. (Reason: missing token \u{2018}authorization\u{2019} in CORS header \u{2018}Access-Control-Allow-Headers\u{2019} from CORS preflight channel).").get()
+        let header = try ConsoleErrorReader.read(
+            "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at https://api.example/x. (Reason: missing token \u{2018}authorization\u{2019} in CORS header \u{2018}Access-Control-Allow-Headers\u{2019} from CORS preflight channel)."
+        ).get()
         #expect(header.failure == .blocked(.headerDisallowedByPreflightResponse("authorization")))
         #expect(header.preflight == true)
         let file = try ConsoleErrorReader.read("(Reason: CORS request not HTTP)").get()
@@ -134,10 +190,19 @@ import Testing
 
     @Test func textThatIsNotCORSIsNamedForWhatItIs() {
         let samples: [(String, NotACORSMessage)] = [
-            ("Mixed Content: The page at 'https://app.example/' was loaded over HTTPS, but requested an insecure resource 'http://api.example/x'. This request has been blocked; the content must be served over HTTPS.", .mixedContent),
+            (
+                "Mixed Content: The page at 'https://app.example/' was loaded over HTTPS, but requested an insecure resource 'http://api.example/x'. This request has been blocked; the content must be served over HTTPS.",
+                .mixedContent
+            ),
             ("Blocked loading mixed active content \u{201C}http://api.example/x\u{201D}", .mixedContent),
-            ("Refused to connect to 'https://api.example/x' because it violates the following Content Security Policy directive: \"connect-src 'self'\".", .contentSecurityPolicy),
-            ("Access to fetch at 'http://192.168.1.10/x' from origin 'https://app.example' has been blocked by CORS policy: The request client is not a secure context and the resource is in more-private address space `private`.", .localNetworkAccess),
+            (
+                "Refused to connect to 'https://api.example/x' because it violates the following Content Security Policy directive: \"connect-src 'self'\".",
+                .contentSecurityPolicy
+            ),
+            (
+                "Access to fetch at 'http://192.168.1.10/x' from origin 'https://app.example' has been blocked by CORS policy: The request client is not a secure context and the resource is in more-private address space `private`.",
+                .localNetworkAccess
+            ),
             ("GET http://127.0.0.1:9999/x net::ERR_CONNECTION_REFUSED", .networkError("net::ERR_CONNECTION_REFUSED")),
             ("Uncaught (in promise) TypeError: Failed to fetch", .scriptErrorOnly),
             ("TypeError: NetworkError when attempting to fetch resource.", .scriptErrorOnly),

@@ -56,7 +56,12 @@ import Testing
         router.add(middleware: RequireAuthorization())
         router.put("/api/items") { _, _ in "{}" }
         try await Self.serve(router) { base in
-            let (outcome, causes) = try await check(base + "/api/items", method: "PUT", headers: [("Content-Type", "application/json"), ("Authorization", "Bearer t")], body: "{}")
+            let (outcome, causes) = try await check(
+                base + "/api/items",
+                method: "PUT",
+                headers: [("Content-Type", "application/json"), ("Authorization", "Bearer t")],
+                body: "{}"
+            )
             #expect(outcome.allowed)
             #expect(causes.isEmpty)
         }

@@ -17,7 +17,8 @@ enum RealServer {
     static func apache(directives: String, files: [String: String]) throws -> ServerProcess {
         guard let apache else { throw ServerProcess.DidNotStart(description: "apache2 is not installed") }
         return try ServerProcess(
-            name: "apache", executable: apache,
+            name: "apache",
+            executable: apache,
             prepare: { port, directory in
                 let modules = ["mpm_event", "authz_core", "headers", "mime", "dir"]
                 let configuration = """
@@ -56,7 +57,8 @@ enum RealServer {
                     try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
                 }
             },
-            arguments: { _, directory in ["-DFOREGROUND", "-d", directory.path, "-f", directory.appendingPathComponent("httpd.conf").path] })
+            arguments: { _, directory in ["-DFOREGROUND", "-d", directory.path, "-f", directory.appendingPathComponent("httpd.conf").path] }
+        )
     }
 }
 
@@ -64,7 +66,12 @@ enum RealServer {
 let pageOrigin = "http://localhost:5173"
 
 /// `fetch(url, ...)` from `pageOrigin` in Chromium's engine, with the probes, and the causes found.
-func check(_ url: String, method: String = "GET", headers: [(name: String, value: String)] = [], body: String? = nil) async throws -> (outcome: CORSFetcher.Outcome, causes: [ServerCause]) {
+func check(
+    _ url: String,
+    method: String = "GET",
+    headers: [(name: String, value: String)] = [],
+    body: String? = nil
+) async throws -> (outcome: CORSFetcher.Outcome, causes: [ServerCause]) {
     let request = FetchRequest(url: url, origin: pageOrigin, method: method, headers: headers, body: body)
     let run = try await CheckRun.perform(request, browsers: [.chromium], probeErrors: true)
     let outcome = run.results[0].outcome

@@ -1,9 +1,10 @@
 import CORSBrowser
-@testable import CORSExplain
 import CORSFetch
 import Foundation
 import TestHarness
 import Testing
+
+@testable import CORSExplain
 
 /// Each cause `cors check --probe-errors` names, found on a real nginx or Apache configured with
 /// the snippets people copy, misconfigured one way at a time.
@@ -13,7 +14,8 @@ import Testing
     @Test(.enabled(if: RealServer.nginxRuns))
     func nginxAddHeaderInsideIfLosesTheInheritedHeadersOnThePreflight() async throws {
         // The seeds' nginx snippet: the `add_header` inside `if` replaces the location's.
-        let nginx = try await NginxServer(server: """
+        let nginx = try await NginxServer(
+            server: """
                 location /api/ {
                     add_header 'Access-Control-Allow-Origin' '\(pageOrigin)' always;
                     add_header 'Access-Control-Allow-Methods' 'GET, POST, PUT, DELETE, OPTIONS' always;
@@ -25,23 +27,32 @@ import Testing
                     }
                     return 200 '{"ok":true}';
                 }
-                """)
+                """
+        )
         defer { nginx.stop() }
         let (outcome, causes) = try await check(nginx.url("/api/items"), method: "PUT", headers: Self.json, body: "{}")
         #expect(outcome.blockReason == .missingAllowOriginHeader(preflight: true))
-        #expect(causes.contains(.preflightMissesSomeHeaders(
-            present: ["access-control-max-age"],
-            missing: ["access-control-allow-origin", "access-control-allow-methods", "access-control-allow-headers"], server: .nginx)))
+        #expect(
+            causes.contains(
+                .preflightMissesSomeHeaders(
+                    present: ["access-control-max-age"],
+                    missing: ["access-control-allow-origin", "access-control-allow-methods", "access-control-allow-headers"],
+                    server: .nginx
+                )
+            )
+        )
     }
 
     @Test(.enabled(if: RealServer.nginxRuns))
     func nginxAddHeaderWithoutAlwaysLeavesErrorsBare() async throws {
-        let nginx = try await NginxServer(server: """
+        let nginx = try await NginxServer(
+            server: """
                 add_header Access-Control-Allow-Origin '\(pageOrigin)';
                 add_header Vary Origin;
                 location = /api/items { return 200 '{"ok":true}'; }
                 location / { return 404; }
-                """)
+                """
+        )
         defer { nginx.stop() }
         let (outcome, causes) = try await check(nginx.url("/api/items"))
         #expect(outcome.allowed)
@@ -51,12 +62,14 @@ import Testing
 
     @Test(.enabled(if: RealServer.nginxRuns))
     func nginxPrintingItsAllowListInOneValueIsNamed() async throws {
-        let nginx = try await NginxServer(server: """
+        let nginx = try await NginxServer(
+            server: """
                 location / {
                     add_header Access-Control-Allow-Origin "\(pageOrigin), http://localhost:8080" always;
                     return 200 '{}';
                 }
-                """)
+                """
+        )
         defer { nginx.stop() }
         let (outcome, causes) = try await check(nginx.url("/api/items"))
         #expect(outcome.blockReason?.kind == "MultipleAllowOriginValues")
@@ -65,12 +78,14 @@ import Testing
 
     @Test(.enabled(if: RealServer.nginxRuns))
     func anAllowOriginWithATrailingSlashIsANearMiss() async throws {
-        let nginx = try await NginxServer(server: """
+        let nginx = try await NginxServer(
+            server: """
                 location / {
                     add_header Access-Control-Allow-Origin "\(pageOrigin)/" always;
                     return 200 '{}';
                 }
-                """)
+                """
+        )
         defer { nginx.stop() }
         let (outcome, causes) = try await check(nginx.url("/api/items"))
         #expect(!outcome.allowed)
@@ -80,18 +95,19 @@ import Testing
     @Test(.enabled(if: RealServer.nginxRuns))
     func nginxReflectingTheOriginWithoutVaryIsNamed() async throws {
         let nginx = try await NginxServer(
-                http: """
-                    map $http_origin $cors_origin {
-                        default "";
-                        "\(pageOrigin)" $http_origin;
-                    }
-                    """,
-                server: """
-                    location / {
-                        add_header Access-Control-Allow-Origin $cors_origin always;
-                        return 200 '{}';
-                    }
-                    """)
+            http: """
+                map $http_origin $cors_origin {
+                    default "";
+                    "\(pageOrigin)" $http_origin;
+                }
+                """,
+            server: """
+                location / {
+                    add_header Access-Control-Allow-Origin $cors_origin always;
+                    return 200 '{}';
+                }
+                """
+        )
         defer { nginx.stop() }
         let (outcome, causes) = try await check(nginx.url("/api/items"))
         #expect(outcome.allowed)
@@ -101,7 +117,8 @@ import Testing
     @Test(.enabled(if: RealServer.nginxRuns))
     func aProxyAddingTheHeaderAnApplicationAlreadySendsIsNamed() async throws {
         // The application (a second server block standing for it) sends its own header; the proxy adds one more.
-        let nginx = try await NginxServer(server: """
+        let nginx = try await NginxServer(
+            server: """
                 location /app/ {
                     add_header Access-Control-Allow-Origin '\(pageOrigin)' always;
                     add_header Vary Origin always;
@@ -111,7 +128,8 @@ import Testing
                     proxy_pass http://127.0.0.1:PORT/app/;
                     add_header Access-Control-Allow-Origin '*' always;
                 }
-                """)
+                """
+        )
         defer { nginx.stop() }
         let (outcome, causes) = try await check(nginx.url("/api/items"))
         #expect(outcome.blockReason?.kind == "MultipleAllowOriginValues")
@@ -126,7 +144,8 @@ import Testing
                     Header set Access-Control-Allow-Origin "\(pageOrigin)"
                     Header set Vary Origin
                     """,
-                files: ["api/items.json": "{}"])
+                files: ["api/items.json": "{}"]
+            )
         }
         defer { apache.stop() }
         let (outcome, causes) = try await check(apache.url("/api/items.json"))
@@ -143,7 +162,8 @@ import Testing
                     Header always set Access-Control-Allow-Origin "\(pageOrigin)"
                     Header set Access-Control-Allow-Origin "\(pageOrigin)"
                     """,
-                files: ["api/items.json": "{}"])
+                files: ["api/items.json": "{}"]
+            )
         }
         defer { apache.stop() }
         let (outcome, causes) = try await check(apache.url("/api/items.json"))
@@ -154,7 +174,8 @@ import Testing
     @Test(.enabled(if: RealServer.nginxRuns))
     func aCorrectNginxConfigurationShowsNoCause() async throws {
         // The seeds' snippet mended: every header with `always`, repeated in the OPTIONS block, and Vary.
-        let nginx = try await NginxServer(server: """
+        let nginx = try await NginxServer(
+            server: """
                 location /api/ {
                     add_header 'Access-Control-Allow-Origin' '\(pageOrigin)' always;
                     add_header 'Vary' 'Origin' always;
@@ -168,7 +189,8 @@ import Testing
                     return 200 '{"ok":true}';
                 }
                 location / { return 404; }
-                """)
+                """
+        )
         defer { nginx.stop() }
         let (outcome, causes) = try await check(nginx.url("/api/items"), method: "PUT", headers: Self.json, body: "{}")
         #expect(outcome.allowed)
@@ -180,17 +202,39 @@ import Testing
 @Suite struct CauseFinderTests {
     @Test func nearMissesAreToldApart() {
         let origin = "http://localhost:5173"
-        #expect(CauseFinder.causes(origin: origin, answers: [answer(acao: ["HTTP://LOCALHOST:5173"])]) == [.allowOriginNearMiss(value: "HTTP://LOCALHOST:5173", origin: origin, .letterCase)])
-        #expect(CauseFinder.causes(origin: origin, answers: [answer(acao: ["http://localhost:3000"])]) == [.allowOriginNearMiss(value: "http://localhost:3000", origin: origin, .port)])
-        #expect(CauseFinder.causes(origin: origin, answers: [answer(acao: ["https://localhost:5173"])]) == [.allowOriginNearMiss(value: "https://localhost:5173", origin: origin, .scheme)])
+        #expect(
+            CauseFinder.causes(origin: origin, answers: [answer(acao: ["HTTP://LOCALHOST:5173"])]) == [
+                .allowOriginNearMiss(value: "HTTP://LOCALHOST:5173", origin: origin, .letterCase)
+            ]
+        )
+        #expect(
+            CauseFinder.causes(origin: origin, answers: [answer(acao: ["http://localhost:3000"])]) == [
+                .allowOriginNearMiss(value: "http://localhost:3000", origin: origin, .port)
+            ]
+        )
+        #expect(
+            CauseFinder.causes(origin: origin, answers: [answer(acao: ["https://localhost:5173"])]) == [
+                .allowOriginNearMiss(value: "https://localhost:5173", origin: origin, .scheme)
+            ]
+        )
         #expect(CauseFinder.causes(origin: origin, answers: [answer(acao: ["http://evil.example"])]).isEmpty)
     }
 
     @Test func preflightRedirectsAreToldApart() {
         func kind(_ url: String, _ location: String) -> ServerCause? {
-            CauseFinder.causes(origin: "http://a.example", answers: [
-                ObservedAnswer(purpose: .preflight, method: "OPTIONS", url: url, origin: "http://a.example", status: 301, headers: [("Location", location)])
-            ]).first
+            CauseFinder.causes(
+                origin: "http://a.example",
+                answers: [
+                    ObservedAnswer(
+                        purpose: .preflight,
+                        method: "OPTIONS",
+                        url: url,
+                        origin: "http://a.example",
+                        status: 301,
+                        headers: [("Location", location)]
+                    )
+                ]
+            ).first
         }
         #expect(kind("http://api.example/x", "https://api.example/x") == .preflightRedirected(.httpToHTTPS, location: "https://api.example/x"))
         #expect(kind("https://api.example/x", "/login?next=/x") == .preflightRedirected(.login, location: "/login?next=/x"))
@@ -200,14 +244,37 @@ import Testing
 
     @Test func vaporsErrorBodyNamesItInEitherKeyOrder() {
         for body in [#"{"error":true,"reason":"Not Found"}"#, #"{"reason":"Not Found","error":true}"#] {
-            let answer = ObservedAnswer(purpose: .missingPath, method: "GET", url: "http://a.example/x", origin: nil, status: 404, headers: [], body: body)
+            let answer = ObservedAnswer(
+                purpose: .missingPath,
+                method: "GET",
+                url: "http://a.example/x",
+                origin: nil,
+                status: 404,
+                headers: [],
+                body: body
+            )
             #expect(CauseFinder.serverFromShape(answer) == .vapor, "\(body)")
         }
-        let other = ObservedAnswer(purpose: .missingPath, method: "GET", url: "http://a.example/x", origin: nil, status: 404, headers: [], body: #"{"error":"not found"}"#)
+        let other = ObservedAnswer(
+            purpose: .missingPath,
+            method: "GET",
+            url: "http://a.example/x",
+            origin: nil,
+            status: 404,
+            headers: [],
+            body: #"{"error":"not found"}"#
+        )
         #expect(CauseFinder.serverFromShape(other) == nil)
     }
 
     private func answer(acao: [String]) -> ObservedAnswer {
-        ObservedAnswer(purpose: .actual, method: "GET", url: "http://api.example/x", origin: "http://localhost:5173", status: 200, headers: acao.map { ("Access-Control-Allow-Origin", $0) })
+        ObservedAnswer(
+            purpose: .actual,
+            method: "GET",
+            url: "http://api.example/x",
+            origin: "http://localhost:5173",
+            status: 200,
+            headers: acao.map { ("Access-Control-Allow-Origin", $0) }
+        )
     }
 }

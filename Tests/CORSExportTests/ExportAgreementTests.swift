@@ -15,24 +15,36 @@ import Testing
 /// Access-Control-* header, the Vary names and the browser engine's verdict must be the same.
 @Suite(.serialized, .ownThread) struct ExportAgreementTests {
     static let policies: [(name: String, routes: String)] = [
-        ("exact list with credentials", """
+        (
+            "exact list with credentials",
+            """
             {"allowOrigins": ["https://app.example.com", "https://admin.example.com"], "allowMethods": ["PUT", "DELETE"],
              "allowHeaders": ["Content-Type", "X-Api-Key"], "exposeHeaders": ["X-Request-Id"], "allowCredentials": true, "maxAge": 600}
-            """),
-        ("patterns", """
+            """
+        ),
+        (
+            "patterns",
+            """
             {"allowOrigins": ["https://*.example.com", "http://localhost:*"], "allowMethods": ["PUT"], "allowHeaders": ["X-Api-Key"],
              "preflightStatus": 200}
-            """),
-        ("any origin", """
+            """
+        ),
+        (
+            "any origin",
+            """
             {"allowOrigins": "*", "allowMethods": ["PUT", "DELETE"], "allowHeaders": "*", "exposeHeaders": ["X-Request-Id"], "maxAge": 7200}
-            """),
-        ("per route", """
+            """
+        ),
+        (
+            "per route",
+            """
             {"routes": [
               {"prefix": "/public", "policy": {"allowOrigins": "*"}},
               {"prefix": "/api", "policy": {"allowOrigins": ["https://app.example.com"], "allowMethods": ["PATCH"], "allowHeaders": ["Authorization"], "allowCredentials": true}},
               {"prefix": "/api/admin", "policy": {"allowOrigins": ["https://admin.example.com"], "allowCredentials": true, "maxAge": 60}}
             ]}
-            """),
+            """
+        ),
     ]
 
     static let origins = [
@@ -77,10 +89,19 @@ import Testing
                 [("Access-Control-Request-Method", "POST"), ("Access-Control-Request-Headers", "authorization,x-api-key")],
                 [("Access-Control-Request-Method", "GET"), ("Access-Control-Request-Headers", "")],
             ]
-            for origin in ["https://app.example.com", "https://admin.example.com", "https://a.b.example.com", "http://localhost:8080", "https://evil.net", "null"] {
+            for origin in [
+                "https://app.example.com", "https://admin.example.com", "https://a.b.example.com", "http://localhost:8080", "https://evil.net",
+                "null",
+            ] {
                 for request in requests { probes.append(Probe(method: "OPTIONS", path: path, headers: [("Origin", origin)] + request)) }
             }
-            probes.append(Probe(method: "OPTIONS", path: path, headers: [("Origin", "https://app.example.com"), ("Origin", "https://evil.net"), ("Access-Control-Request-Method", "PUT")]))
+            probes.append(
+                Probe(
+                    method: "OPTIONS",
+                    path: path,
+                    headers: [("Origin", "https://app.example.com"), ("Origin", "https://evil.net"), ("Access-Control-Request-Method", "PUT")]
+                )
+            )
         }
         return probes
     }
@@ -101,8 +122,10 @@ import Testing
             forwarded = !response.values("X-Upstream-Method").isEmpty
             allowOrigin = response.values("Access-Control-Allow-Origin")
             func items(_ name: String, lower: Bool) -> Set<String> {
-                Set(response.values(name).flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }
-                    .filter { !$0.isEmpty }.map { lower ? $0.lowercased() : $0 })
+                Set(
+                    response.values(name).flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }
+                        .filter { !$0.isEmpty }.map { lower ? $0.lowercased() : $0 }
+                )
             }
             lists = [
                 "Access-Control-Allow-Methods": items("Access-Control-Allow-Methods", lower: false),
@@ -119,12 +142,22 @@ import Testing
             for (name, value) in response.headers {
                 if let fieldName = HTTPField.Name(name) { fields.append(HTTPField(name: fieldName, value: value)) }
             }
-            guard let origin = probe.origin else { verdict = "no origin"; return }
+            guard let origin = probe.origin else {
+                verdict = "no origin"
+                return
+            }
             if probe.isPreflight {
                 let method = probe.headers.first { $0.0 == "Access-Control-Request-Method" }!.1
                 let requested = (probe.headers.first { $0.0 == "Access-Control-Request-Headers" }?.1 ?? "")
                     .split(separator: ",").map { (name: $0.trimmingCharacters(in: .whitespaces), value: "1") }.filter { !$0.name.isEmpty }
-                switch CORSPreflight.validate(status: response.status, fields: fields, origin: origin, method: method, headers: requested, credentials: .include) {
+                switch CORSPreflight.validate(
+                    status: response.status,
+                    fields: fields,
+                    origin: origin,
+                    method: method,
+                    headers: requested,
+                    credentials: .include
+                ) {
                 case .success: verdict = "preflight passes"
                 case .failure(let reason): verdict = "preflight fails: \(reason)"
                 }
@@ -142,7 +175,12 @@ import Testing
     struct NoAnswer: Error { var text: String }
 
     /// `probe` put to the exported server and to the gateway.
-    static func ask(_ probe: Probe, _ format: ExportFormat, _ server: ServerProcess, gatewayPort: Int) -> Result<(RawHTTPResponse, RawHTTPResponse), NoAnswer> {
+    static func ask(
+        _ probe: Probe,
+        _ format: ExportFormat,
+        _ server: ServerProcess,
+        gatewayPort: Int
+    ) -> Result<(RawHTTPResponse, RawHTTPResponse), NoAnswer> {
         let theirs: RawHTTPResponse
         do {
             theirs = try rawRequest(port: server.port, method: probe.method, path: probe.path, headers: probe.headers, timeoutSeconds: 30)
@@ -150,7 +188,9 @@ import Testing
             return .failure(NoAnswer(text: "\(probe)\n    \(format): \(error)\n    its output: \(server.printed.suffix(600))"))
         }
         do {
-            return .success((theirs, try rawRequest(port: gatewayPort, method: probe.method, path: probe.path, headers: probe.headers, timeoutSeconds: 30)))
+            return .success(
+                (theirs, try rawRequest(port: gatewayPort, method: probe.method, path: probe.path, headers: probe.headers, timeoutSeconds: 30))
+            )
         } catch {
             return .failure(NoAnswer(text: "\(probe)\n    swift-cors: \(error)"))
         }
@@ -165,8 +205,14 @@ import Testing
         let configuration = ProxyConfiguration(
             listen: ListenAddress(host: "127.0.0.1", port: 0),
             routes: try routes.map { ProxyRoute(prefix: $0.prefix, upstream: upstreamURL, responder: try CORSResponder(policy: $0.policy)) },
-            accessLog: .off, shutdownGracePeriod: .milliseconds(100))
-        let gateway = try CORSProxyServer(configuration: configuration, logger: Logger(label: "export-tests") { _ in SwiftLogNoOpLogHandler() }, threads: 1)
+            accessLog: .off,
+            shutdownGracePeriod: .milliseconds(100)
+        )
+        let gateway = try CORSProxyServer(
+            configuration: configuration,
+            logger: Logger(label: "export-tests") { _ in SwiftLogNoOpLogHandler() },
+            threads: 1
+        )
         let gatewayPort = try await gateway.start().port!
         let server = try ExportedServer.start(format, routes: routes, upstreamPort: upstream.port)
         defer { server.stop() }
@@ -178,12 +224,17 @@ import Testing
             let (theirs, ours): (RawHTTPResponse, RawHTTPResponse)
             switch Self.ask(probe, format, server, gatewayPort: gatewayPort) {
             case .success(let answers): (theirs, ours) = answers
-            case .failure(let failure): differences.append(failure.text); continue
+            case .failure(let failure):
+                differences.append(failure.text)
+                continue
             }
             let (a, b) = (Answer(theirs, probe: probe), Answer(ours, probe: probe))
             if a == b { continue }
             // nginx cannot count Origin fields (said in the export's comment and on stderr): it judges the first.
-            if format == .nginx, probe.originCount > 1 { known += 1; continue }
+            if format == .nginx, probe.originCount > 1 {
+                known += 1
+                continue
+            }
             differences.append("\(probe)\n    \(format): \(a)\n    swift-cors: \(b)")
         }
         server.stop()
@@ -197,8 +248,12 @@ import Testing
             configuration: ProxyConfiguration(
                 listen: ListenAddress(host: "127.0.0.1", port: 0),
                 routes: try routes.map { ProxyRoute(prefix: $0.prefix, upstream: deadURL, responder: try CORSResponder(policy: $0.policy)) },
-                accessLog: .off, shutdownGracePeriod: .milliseconds(100)),
-            logger: Logger(label: "export-tests") { _ in SwiftLogNoOpLogHandler() }, threads: 1)
+                accessLog: .off,
+                shutdownGracePeriod: .milliseconds(100)
+            ),
+            logger: Logger(label: "export-tests") { _ in SwiftLogNoOpLogHandler() },
+            threads: 1
+        )
         let deadGatewayPort = try await deadGateway.start().port!
         let deadServer = try ExportedServer.start(format, routes: routes, upstreamPort: deadPort)
         defer { deadServer.stop() }
@@ -209,7 +264,9 @@ import Testing
                 let (theirResponse, ourResponse): (RawHTTPResponse, RawHTTPResponse)
                 switch Self.ask(probe, format, deadServer, gatewayPort: deadGatewayPort) {
                 case .success(let answers): (theirResponse, ourResponse) = answers
-                case .failure(let failure): differences.append("with the upstream down: " + failure.text); continue
+                case .failure(let failure):
+                    differences.append("with the upstream down: " + failure.text)
+                    continue
                 }
                 var theirs = Answer(theirResponse, probe: probe)
                 var ours = Answer(ourResponse, probe: probe)

@@ -41,9 +41,13 @@ enum ExportedServer {
         guard let executable = executable(format) else { throw ServerProcess.DidNotStart(description: "\(format) is not installed") }
         let upstream = try ExportUpstream(parsing: "http://127.0.0.1:\(upstreamPort)")
         let file = "cors.\(format.fileExtension)"
-        let id = lock.withLock { baseID += 1; return baseID }
+        let id = lock.withLock {
+            baseID += 1
+            return baseID
+        }
         return try ServerProcess(
-            name: format.rawValue, executable: executable,
+            name: format.rawValue,
+            executable: executable,
             environment: ["XDG_DATA_HOME": "data", "XDG_CONFIG_HOME": "config", "HOME": "."],
             prepare: { port, directory in
                 let exported = try CORSExporter(format: format, upstream: upstream, listen: "127.0.0.1:\(port)").export(routes)
@@ -60,6 +64,7 @@ enum ExportedServer {
                 case .haproxy: return ["-db", "-f", path]
                 case .envoy: return ["-c", path, "--base-id", String(id), "--concurrency", "1", "-l", "warning"]
                 }
-            })
+            }
+        )
     }
 }

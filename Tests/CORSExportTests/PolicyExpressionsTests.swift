@@ -1,7 +1,8 @@
 import CORS
-@testable import CORSExport
 import Foundation
 import Testing
+
+@testable import CORSExport
 
 /// The regular expressions every format is written from, held against swift-cors' own definitions
 /// (`Origin`, `OriginPattern.matches`) on generated origins: a mismatch here would be one in every server.
@@ -39,7 +40,10 @@ import Testing
             "https://[::1]:8080", "ws://socket.example.com", "https://-a.example.com", " https://app.example.com", "https://app.example.com ",
             "https://app.example.com, https://evil.net", "file://", "https://", "https://app.example.com:0", "http://x.localhost:1",
         ]
-        for port in [1, 79, 81, 442, 444, 8080, 65534] { list.append("http://localhost:\(port)"); list.append("https://x.example.com:\(port)") }
+        for port in [1, 79, 81, 442, 444, 8080, 65534] {
+            list.append("http://localhost:\(port)")
+            list.append("https://x.example.com:\(port)")
+        }
         return list
     }()
 
@@ -67,30 +71,47 @@ import Testing
 
     @Test func methodsAreCaseSensitiveAndHeadersCaseInsensitiveAsTheResponderSays() throws {
         let rules = try PolicyExpressions(
-            route: ExportRoute(prefix: "/", policy: CORSPolicy(allowOrigins: ["https://a.example"], allowMethods: ["PUT"], allowHeaders: ["Content-Type", "X-Api-Key"])),
-            format: .nginx)
+            route: ExportRoute(
+                prefix: "/",
+                policy: CORSPolicy(allowOrigins: ["https://a.example"], allowMethods: ["PUT"], allowHeaders: ["Content-Type", "X-Api-Key"])
+            ),
+            format: .nginx
+        )
         for (method, allowed) in [("PUT", true), ("put", false), ("GET", true), ("POST", true), ("DELETE", false), ("PUT ", false), ("", false)] {
             #expect(Self.matches(rules.methodAllowed, method) == allowed, "\(method)")
         }
         for (value, allowed) in [
-            ("", true), ("content-type", true), ("Content-Type,x-api-key", true), (" content-type , x-api-key ", true), ("content-type,,x-api-key", true),
+            ("", true), ("content-type", true), ("Content-Type,x-api-key", true), (" content-type , x-api-key ", true),
+            ("content-type,,x-api-key", true),
             ("content-type,authorization", false), ("x-api-key2", false), ("content-type x-api-key", false),
         ] {
             #expect(Self.matches(rules.headersAllowed, value, caseInsensitive: true) == allowed, "\(value)")
         }
-        let star = try PolicyExpressions(route: ExportRoute(prefix: "/", policy: CORSPolicy(allowOrigins: ["https://a.example"], allowHeaders: ["*"])), format: .nginx)
-        for (value, allowed) in [("x-anything,content-type", true), ("authorization", false), ("x-a, Authorization", false), ("x-authorization", true)] {
-            let got = Self.matches(star.headersAllowed, value, caseInsensitive: true) && !Self.matches(star.headersRefused!, value, caseInsensitive: true)
+        let star = try PolicyExpressions(
+            route: ExportRoute(prefix: "/", policy: CORSPolicy(allowOrigins: ["https://a.example"], allowHeaders: ["*"])),
+            format: .nginx
+        )
+        for (value, allowed) in [
+            ("x-anything,content-type", true), ("authorization", false), ("x-a, Authorization", false), ("x-authorization", true),
+        ] {
+            let got =
+                Self.matches(star.headersAllowed, value, caseInsensitive: true) && !Self.matches(star.headersRefused!, value, caseInsensitive: true)
             #expect(got == allowed, "\(value)")
         }
     }
 
     @Test func whatNoFormatCanExpressIsRefusedWithTheWayOut() throws {
         #expect(throws: ExportError.self) {
-            _ = try PolicyExpressions(route: ExportRoute(prefix: "/", policy: CORSPolicy(allowOrigins: ["https://a.example"], preflightPassthrough: true)), format: .nginx)
+            _ = try PolicyExpressions(
+                route: ExportRoute(prefix: "/", policy: CORSPolicy(allowOrigins: ["https://a.example"], preflightPassthrough: true)),
+                format: .nginx
+            )
         }
         do {
-            _ = try PolicyExpressions(route: ExportRoute(prefix: "/api", policy: CORSPolicy(allowOrigins: ["*"], allowCredentials: true)), format: .haproxy)
+            _ = try PolicyExpressions(
+                route: ExportRoute(prefix: "/api", policy: CORSPolicy(allowOrigins: ["*"], allowCredentials: true)),
+                format: .haproxy
+            )
             Issue.record("an invalid policy was exported")
         } catch {
             #expect("\(error)".contains("route /api:") && "\(error)".contains("allowCredentials"), "\(error)")

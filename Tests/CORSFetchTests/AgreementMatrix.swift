@@ -27,9 +27,17 @@ enum AgreementMatrix {
         var redirect: String = "follow"
         var cache: String = "default"
 
-        init(path: String, method: String = "GET", headers: [String: String] = [:], headerList: [(String, String)] = [],
-             body: String? = nil, credentials: String = "same-origin", mode: String = "cors", redirect: String = "follow",
-             cache: String = "default") {
+        init(
+            path: String,
+            method: String = "GET",
+            headers: [String: String] = [:],
+            headerList: [(String, String)] = [],
+            body: String? = nil,
+            credentials: String = "same-origin",
+            mode: String = "cors",
+            redirect: String = "follow",
+            cache: String = "default"
+        ) {
             self.path = path
             self.method = method
             self.headers = (headers.sorted { $0.key < $1.key } + headerList).map { [$0.0, $0.1] }
@@ -54,9 +62,16 @@ enum AgreementMatrix {
         /// The same call for `CORSFetcher`, from the page at `page` to the API at `api`.
         func request(api: String, page: String) -> FetchRequest {
             FetchRequest(
-                url: api + path, origin: page, method: method, headers: headerPairs, body: body,
-                credentials: CredentialsMode(rawValue: credentials)!, mode: FetchRequest.Mode(rawValue: mode)!,
-                redirect: FetchRequest.Redirect(rawValue: redirect)!, cache: FetchRequest.Cache(rawValue: cache)!)
+                url: api + path,
+                origin: page,
+                method: method,
+                headers: headerPairs,
+                body: body,
+                credentials: CredentialsMode(rawValue: credentials)!,
+                mode: FetchRequest.Mode(rawValue: mode)!,
+                redirect: FetchRequest.Redirect(rawValue: redirect)!,
+                cache: FetchRequest.Cache(rawValue: cache)!
+            )
         }
     }
 
@@ -89,7 +104,9 @@ enum AgreementMatrix {
     /// `browser`'s profile, and compares the two with `compare` (one line per disagreement).
     static func run<Observation: Observed>(
         browser: BrowserProfile,
-        browse: @escaping @Sendable (_ cases: [Case], _ page: String, _ api: String, _ recorder: CORSFetcherTests.RequestRecorder) async throws -> [Observation],
+        browse:
+            @escaping @Sendable (_ cases: [Case], _ page: String, _ api: String, _ recorder: CORSFetcherTests.RequestRecorder) async throws ->
+            [Observation],
         compare: @escaping @Sendable (CORSFetcher.Outcome, [CORSFetcherTests.SeenRequest], Observation, _ url: String) -> [String]
     ) async throws -> Report<Observation> {
         let recorder = CORSFetcherTests.RequestRecorder()
@@ -159,7 +176,6 @@ enum AgreementMatrix {
         return Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
     }
 
-
     /// Query-string value encoding: spaces and the like escaped, `*`, `:`, `/` and `,` kept.
     static func encoded(_ value: String) -> String {
         var allowed = CharacterSet.alphanumerics
@@ -171,14 +187,33 @@ enum AgreementMatrix {
         var cases: [Case] = []
         /// Adds a case whose server answers as `answer` says (`key=value` pairs, values encoded
         /// here). `sharing` reuses an earlier case's path (cache cases only).
-        func add(_ answer: [(String, String)], _ method: String = "GET", headers: [String: String] = [:],
-                 headerList: [(String, String)] = [], body: String? = nil,
-                 credentials: String = "same-origin", mode: String = "cors", redirect: String = "follow", cache: String = "default",
-                 sharing: Int? = nil) {
+        func add(
+            _ answer: [(String, String)],
+            _ method: String = "GET",
+            headers: [String: String] = [:],
+            headerList: [(String, String)] = [],
+            body: String? = nil,
+            credentials: String = "same-origin",
+            mode: String = "cors",
+            redirect: String = "follow",
+            cache: String = "default",
+            sharing: Int? = nil
+        ) {
             let query = answer.map { "\($0.0)=\(encoded($0.1))" }.joined(separator: "&")
             let path = sharing.map { cases[$0].path } ?? "/c\(cases.count)?\(query)"
-            cases.append(Case(path: path, method: method, headers: headers, headerList: headerList, body: body, credentials: credentials, mode: mode,
-                              redirect: redirect, cache: cache))
+            cases.append(
+                Case(
+                    path: path,
+                    method: method,
+                    headers: headers,
+                    headerList: headerList,
+                    body: body,
+                    credentials: credentials,
+                    mode: mode,
+                    redirect: redirect,
+                    cache: cache
+                )
+            )
         }
         /// The path a redirect in case number `cases.count` goes on to.
         func next(_ answer: [(String, String)]) -> String {
@@ -287,15 +322,19 @@ enum AgreementMatrix {
         // ", " and the combined value is what the safelist (and its 128-byte limit) judges.
         // Each request goes to a server that allows any header, so what reached it is visible.
         let anyHeader = any + [("acah", "*")]
-        for name in ["Accept-Charset", "Accept-Encoding", "Access-Control-Request-Headers", "Access-Control-Request-Method",
-                     "Connection", "Content-Length", "Cookie2", "Date", "DNT", "Expect", "Host", "Keep-Alive", "Origin",
-                     "Referer", "Set-Cookie", "TE", "Trailer", "Transfer-Encoding", "Upgrade", "Via", "Proxy-Authorization",
-                     "Proxy-X", "Sec-Fetch-Mode", "Sec-X", "Permissions-Policy", "User-Agent"] {
+        for name in [
+            "Accept-Charset", "Accept-Encoding", "Access-Control-Request-Headers", "Access-Control-Request-Method",
+            "Connection", "Content-Length", "Cookie2", "Date", "DNT", "Expect", "Host", "Keep-Alive", "Origin",
+            "Referer", "Set-Cookie", "TE", "Trailer", "Transfer-Encoding", "Upgrade", "Via", "Proxy-Authorization",
+            "Proxy-X", "Sec-Fetch-Mode", "Sec-X", "Permissions-Policy", "User-Agent",
+        ] {
             add(anyHeader, headers: [name: "1"])
         }
-        for (name, value) in [("X-HTTP-Method-Override", "TRACE"), ("X-HTTP-Method-Override", "GET, track "), ("X-HTTP-Method", "connect"),
-                              ("X-Method-Override", "TRACK"), ("X-HTTP-Method-Override", "GETTRACE"), ("X-HTTP-Method-Override", "PATCH"),
-                              ("X-HTTP-Method-Override", "\",TRACE\",")] {
+        for (name, value) in [
+            ("X-HTTP-Method-Override", "TRACE"), ("X-HTTP-Method-Override", "GET, track "), ("X-HTTP-Method", "connect"),
+            ("X-Method-Override", "TRACK"), ("X-HTTP-Method-Override", "GETTRACE"), ("X-HTTP-Method-Override", "PATCH"),
+            ("X-HTTP-Method-Override", "\",TRACE\","),
+        ] {
             add(anyHeader, headers: [name: value])
         }
         let seventy = String(repeating: "a", count: 70)
@@ -337,13 +376,21 @@ enum AgreementMatrix {
         // A JSON POST turned into GET loses its Content-Type, so the next hop needs no preflight;
         // Authorization goes only to the same origin.
         for status in ["301", "303", "307"] {
-            add(any + [("acah", "content-type"), ("status", status), ("location", next(any + [("acah", "content-type")]))],
-                "POST", headers: ["Content-Type": "application/json"], body: "{}")
+            add(
+                any + [("acah", "content-type"), ("status", status), ("location", next(any + [("acah", "content-type")]))],
+                "POST",
+                headers: ["Content-Type": "application/json"],
+                body: "{}"
+            )
         }
-        add(any + [("acah", "authorization"), ("status", "302"), ("location", next(any + [("acah", "authorization")]))],
-            headers: ["Authorization": "Bearer t"])
-        add(any + [("acah", "authorization"), ("status", "302"), ("location", other + next(any + [("acah", "authorization")]))],
-            headers: ["Authorization": "Bearer t"])
+        add(
+            any + [("acah", "authorization"), ("status", "302"), ("location", next(any + [("acah", "authorization")]))],
+            headers: ["Authorization": "Bearer t"]
+        )
+        add(
+            any + [("acah", "authorization"), ("status", "302"), ("location", other + next(any + [("acah", "authorization")]))],
+            headers: ["Authorization": "Bearer t"]
+        )
         add([("status", "302"), ("location", next(any))])
         add(any + [("status", "302"), ("location", next([]))])
         add(any + [("status", "302"), ("location", other + next([("acao", p)]))])
@@ -358,8 +405,13 @@ enum AgreementMatrix {
         add(any + [("acam", "PUT"), ("status", "307"), ("location", next(any + [("acam", "PUT")]))], "PUT")
 
         // The preflight cache: consecutive cases on one path.
-        func pair(_ answer: [(String, String)], first: (String, [String: String]), then: (String, [String: String]),
-                  credentials: (String, String) = ("same-origin", "same-origin"), cache: String = "default") {
+        func pair(
+            _ answer: [(String, String)],
+            first: (String, [String: String]),
+            then: (String, [String: String]),
+            credentials: (String, String) = ("same-origin", "same-origin"),
+            cache: String = "default"
+        ) {
             add(answer, first.0, headers: first.1, credentials: credentials.0)
             add(answer, then.0, headers: then.1, credentials: credentials.1, cache: cache, sharing: cases.count - 1)
         }
@@ -381,9 +433,24 @@ enum AgreementMatrix {
         pair([("acao", p), ("acac", "true"), ("acam", "PUT"), ("maxage", "60")], first: put, then: put, credentials: ("omit", "include"))
         pair([("acao", p), ("acac", "true"), ("acam", "PUT"), ("maxage", "60")], first: put, then: put, credentials: ("include", "include"))
         pair(any + [("acam", "PUT"), ("maxage", "60")], first: put, then: put, credentials: ("omit", "same-origin"))
-        pair([("acao", p), ("acac", "true"), ("acam", "*"), ("maxage", "60")], first: ("DELETE", [:]), then: ("DELETE", [:]), credentials: ("same-origin", "include"))
-        pair([("acao", p), ("acac", "true"), ("acam", "*, DELETE"), ("maxage", "60")], first: ("DELETE", [:]), then: ("PATCH", [:]), credentials: ("include", "same-origin"))
-        pair([("acao", p), ("acac", "true"), ("acam", "PUT"), ("acah", "*, x-a"), ("maxage", "60")], first: ("PUT", ["X-A": "1"]), then: ("PUT", ["X-B": "1"]), credentials: ("include", "omit"))
+        pair(
+            [("acao", p), ("acac", "true"), ("acam", "*"), ("maxage", "60")],
+            first: ("DELETE", [:]),
+            then: ("DELETE", [:]),
+            credentials: ("same-origin", "include")
+        )
+        pair(
+            [("acao", p), ("acac", "true"), ("acam", "*, DELETE"), ("maxage", "60")],
+            first: ("DELETE", [:]),
+            then: ("PATCH", [:]),
+            credentials: ("include", "same-origin")
+        )
+        pair(
+            [("acao", p), ("acac", "true"), ("acam", "PUT"), ("acah", "*, x-a"), ("maxage", "60")],
+            first: ("PUT", ["X-A": "1"]),
+            then: ("PUT", ["X-B": "1"]),
+            credentials: ("include", "omit")
+        )
         pair(any + [("acam", "PUT"), ("maxage", "60")], first: put, then: put, cache: "no-store")
         pair(any + [("acam", "PUT"), ("maxage", "60")], first: put, then: put, cache: "force-cache")
         return cases

@@ -81,14 +81,24 @@ import Testing
         private let seen = Mutex<[SeenRequest]>([])
         func record(_ request: Request) {
             let entry = SeenRequest(
-                method: request.method.rawValue, path: request.uri.description, origin: request.headers[.origin],
-                requestMethod: request.headers[.accessControlRequestMethod], requestHeaders: request.headers[.accessControlRequestHeaders],
-                cookie: request.headers[.cookie], contentType: request.headers[.contentType],
-                authorization: request.headers[.authorization])
+                method: request.method.rawValue,
+                path: request.uri.description,
+                origin: request.headers[.origin],
+                requestMethod: request.headers[.accessControlRequestMethod],
+                requestHeaders: request.headers[.accessControlRequestHeaders],
+                cookie: request.headers[.cookie],
+                contentType: request.headers[.contentType],
+                authorization: request.headers[.authorization]
+            )
             seen.withLock { $0.append(entry) }
         }
         /// The requests seen since the last call.
-        func take() -> [SeenRequest] { seen.withLock { taken in defer { taken = [] }; return taken } }
+        func take() -> [SeenRequest] {
+            seen.withLock { taken in
+                defer { taken = [] }
+                return taken
+            }
+        }
     }
 
     func withServer(_ body: @Sendable (String) async throws -> Void) async throws {
@@ -97,10 +107,22 @@ import Testing
         }
     }
 
-    func fetch(_ url: String, method: String = "GET", headers: [(String, String)] = [], body: String? = nil,
-               credentials: CredentialsMode = .omit, fetcher: CORSFetcher? = nil) async throws -> CORSFetcher.Outcome {
+    func fetch(
+        _ url: String,
+        method: String = "GET",
+        headers: [(String, String)] = [],
+        body: String? = nil,
+        credentials: CredentialsMode = .omit,
+        fetcher: CORSFetcher? = nil
+    ) async throws -> CORSFetcher.Outcome {
         let request = FetchRequest(
-            url: url, origin: Self.page, method: method, headers: headers.map { ($0.0, $0.1) }, body: body, credentials: credentials)
+            url: url,
+            origin: Self.page,
+            method: method,
+            headers: headers.map { ($0.0, $0.1) },
+            body: body,
+            credentials: credentials
+        )
         if let fetcher { return try await fetcher.fetch(request) }
         return try await CORSFetcher.with { try await $0.fetch(request) }
     }
@@ -120,7 +142,11 @@ import Testing
             let outcome = try await fetch("\(base)/b")
             #expect(!outcome.allowed)
             #expect(outcome.blockReason == .missingAllowOriginHeader(preflight: false))
-            #expect(outcome.chromiumMessage?.hasPrefix("Access to fetch at '\(base)/b' from origin '\(Self.page)' has been blocked by CORS policy: No 'Access-Control-Allow-Origin' header") == true)
+            #expect(
+                outcome.chromiumMessage?.hasPrefix(
+                    "Access to fetch at '\(base)/b' from origin '\(Self.page)' has been blocked by CORS policy: No 'Access-Control-Allow-Origin' header"
+                ) == true
+            )
         }
     }
 
@@ -138,14 +164,16 @@ import Testing
     @Test func preflightIsSentValidatedAndCached() async throws {
         try await withServer { base in
             try await CORSFetcher.with { fetcher in
-            let url = "\(base)/p?acao=\(Self.page)&acam=PUT&acah=content-type&maxage=60"
-            let first = try await fetch(url, method: "PUT", headers: [("Content-Type", "application/json")], body: "{}", fetcher: fetcher)
-            #expect(first.allowed)
-            #expect(first.preflightSent)
-            #expect(first.trace.first?.requestHeaders.contains { $0.name == "Access-Control-Request-Headers" && $0.value == "content-type" } == true)
-            let second = try await fetch(url, method: "PUT", headers: [("Content-Type", "application/json")], body: "{}", fetcher: fetcher)
-            #expect(second.allowed)
-            #expect(!second.preflightSent && second.preflightFromCache)
+                let url = "\(base)/p?acao=\(Self.page)&acam=PUT&acah=content-type&maxage=60"
+                let first = try await fetch(url, method: "PUT", headers: [("Content-Type", "application/json")], body: "{}", fetcher: fetcher)
+                #expect(first.allowed)
+                #expect(first.preflightSent)
+                #expect(
+                    first.trace.first?.requestHeaders.contains { $0.name == "Access-Control-Request-Headers" && $0.value == "content-type" } == true
+                )
+                let second = try await fetch(url, method: "PUT", headers: [("Content-Type", "application/json")], body: "{}", fetcher: fetcher)
+                #expect(second.allowed)
+                #expect(!second.preflightSent && second.preflightFromCache)
             }
         }
     }
@@ -153,7 +181,9 @@ import Testing
     @Test func cacheModesThatBypassTheHTTPCacheAlsoSendAFreshPreflight() async throws {
         try await withServer { base in
             try await CORSFetcher.with { fetcher in
-                for (mode, sendsPreflight) in [(FetchRequest.Cache.default, false), (.forceCache, false), (.noStore, true), (.reload, true), (.noCache, true)] {
+                for (mode, sendsPreflight) in [
+                    (FetchRequest.Cache.default, false), (.forceCache, false), (.noStore, true), (.reload, true), (.noCache, true),
+                ] {
                     let url = "\(base)/cache-\(mode.rawValue)?acao=*&acam=PUT&maxage=60"
                     _ = try await fetcher.fetch(FetchRequest(url: url, origin: Self.page, method: "PUT"))
                     let second = try await fetcher.fetch(FetchRequest(url: url, origin: Self.page, method: "PUT", cache: mode))
@@ -176,7 +206,8 @@ import Testing
             #expect(result6 == .methodDisallowedByPreflightResponse("PUT"))
             #expect(
                 try await fetch("\(base)/f?acao=*&acam=PUT&acah=x-a", method: "PUT", headers: [("X-B", "1")]).blockReason
-                    == .headerDisallowedByPreflightResponse("x-b"))
+                    == .headerDisallowedByPreflightResponse("x-b")
+            )
             let result7 = try await fetch("\(base)/f?acao=*&acam=PUT%20DELETE", method: "PUT").blockReason
             #expect(result7 == .invalidAllowMethodsPreflightResponse("PUT DELETE"))
             let result8 = try await fetch("\(base)/f?pstatus=500", method: "PUT").blockReason
@@ -212,7 +243,9 @@ import Testing
             #expect(recorder.take().map { "\($0.method) \($0.path.prefix(6))" } == ["OPTIONS /r3?ac", "PUT /r3?ac", "OPTIONS /r3-ne", "PUT /r3-ne"])
             // no-cors GET carries no Origin header; no-cors POST does.
             _ = try await CORSFetcher.with { try await $0.fetch(FetchRequest(url: "\(base)/n", origin: Self.page, mode: .noCORS)) }
-            _ = try await CORSFetcher.with { try await $0.fetch(FetchRequest(url: "\(base)/n", origin: Self.page, method: "POST", body: "x", mode: .noCORS)) }
+            _ = try await CORSFetcher.with {
+                try await $0.fetch(FetchRequest(url: "\(base)/n", origin: Self.page, method: "POST", body: "x", mode: .noCORS))
+            }
             #expect(recorder.take().map(\.origin) == [nil, Self.page])
         }
     }
@@ -238,12 +271,20 @@ import Testing
     @Test func cookiesGoOnlyWithCredentialedRequestsAndComeBackFromSetCookie() async throws {
         let router = Router()
         router.get("/login") { _, _ in
-            Response(status: .ok, headers: [.setCookie: "session=abc; Path=/; HttpOnly", .accessControlAllowOrigin: CORSFetcherTests.page, .accessControlAllowCredentials: "true"])
+            Response(
+                status: .ok,
+                headers: [
+                    .setCookie: "session=abc; Path=/; HttpOnly", .accessControlAllowOrigin: CORSFetcherTests.page,
+                    .accessControlAllowCredentials: "true",
+                ]
+            )
         }
         router.get("/me") { request, _ in
             Response(
-                status: .ok, headers: [.accessControlAllowOrigin: CORSFetcherTests.page, .accessControlAllowCredentials: "true"],
-                body: .init(byteBuffer: ByteBuffer(string: request.headers[.cookie] ?? "none")))
+                status: .ok,
+                headers: [.accessControlAllowOrigin: CORSFetcherTests.page, .accessControlAllowCredentials: "true"],
+                body: .init(byteBuffer: ByteBuffer(string: request.headers[.cookie] ?? "none"))
+            )
         }
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await app.test(.live) { client in

@@ -73,9 +73,12 @@ import Testing
                     return try Self.observe(cases, in: tab, api: api, recorder: recorder)
                 }
             },
-            compare: Self.compare)
+            compare: Self.compare
+        )
         let kinds = report.observations.filter { $0.corsError != nil }.count
-        print("Chromium agreement: \(report.agree)/\(report.cases.count) cases agree (\(Chromium.versionDescription)): \(report.allowed) allowed, \(report.preflights) with a preflight, \(report.cookies) with a cookie, \(kinds) DevTools error kinds and \(report.messages) console messages compared")
+        print(
+            "Chromium agreement: \(report.agree)/\(report.cases.count) cases agree (\(Chromium.versionDescription)): \(report.allowed) allowed, \(report.preflights) with a preflight, \(report.cookies) with a cookie, \(kinds) DevTools error kinds and \(report.messages) console messages compared"
+        )
         for line in report.disagreements { print("  disagreement: \(line)") }
         // Every observable must be exercised, or agreement proves nothing.
         #expect(report.cases.count >= 200)
@@ -110,7 +113,9 @@ import Testing
         if let console = theirs.console {
             let read = try? ConsoleErrorReader.read(console).get()
             if read?.failure.kind != theirs.corsError || read?.url != ours.failedURL || read?.origin != ours.origin {
-                problems.append("explain read \(read.map { "\($0.failure.kind) \($0.url ?? "-") \($0.origin ?? "-")" } ?? "nothing") from Chromium's \(console)")
+                problems.append(
+                    "explain read \(read.map { "\($0.failure.kind) \($0.url ?? "-") \($0.origin ?? "-")" } ?? "nothing") from Chromium's \(console)"
+                )
             }
         }
         return problems

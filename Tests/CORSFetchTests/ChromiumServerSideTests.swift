@@ -35,11 +35,13 @@ extension ChromiumAgreementTests {
     static func expected(_ policy: CORSPolicy, origin: String, _ shape: Shape) -> (allowed: Bool, readable: Set<String>?) {
         let credentialed = shape.credentials == "include"
         let originAllowed =
-            policy.allowOrigins == ["*"] ? !credentialed
+            policy.allowOrigins == ["*"]
+            ? !credentialed
             : policy.allowOrigins.contains { (try? OriginPattern(parsing: $0))?.matches(origin) ?? false }
         guard originAllowed, !credentialed || policy.allowCredentials else { return (false, []) }
         let unsafe = CORSSafelist.unsafeNames(shape.headers.map { ($0.key, $0.value) })
-        let methodAllowed = ["GET", "HEAD", "POST"].contains(shape.method) || policy.allowMethods.contains(shape.method)
+        let methodAllowed =
+            ["GET", "HEAD", "POST"].contains(shape.method) || policy.allowMethods.contains(shape.method)
             || (policy.allowMethods == ["*"] && !credentialed)
         let headersAllowed = unsafe.allSatisfy { name in
             policy.allowHeaders.contains { $0.lowercased() == name } || (policy.allowHeaders.contains("*") && !credentialed)
@@ -65,20 +67,76 @@ extension ChromiumAgreementTests {
 
     static func setups(allowedPage: String) -> [Setup] {
         [
-            Setup(name: "any origin, exposed header", routes: [("/", CORSPolicy(
-                allowOrigins: ["*"], allowMethods: ["PUT"], allowHeaders: ["X-A"], exposeHeaders: ["X-Total"]))]),
-            Setup(name: "exact list with credentials and max-age", routes: [("/", CORSPolicy(
-                allowOrigins: ["https://app.example", allowedPage], allowMethods: ["PUT", "DELETE"], allowHeaders: ["Content-Type", "X-A"],
-                allowCredentials: true, maxAge: 600))]),
-            Setup(name: "port pattern, wildcards", routes: [("/", CORSPolicy(
-                allowOrigins: ["http://127.0.0.1:*"], allowMethods: ["*"], allowHeaders: ["*"], exposeHeaders: ["*"]))]),
-            Setup(name: "subdomain pattern that covers neither page", routes: [("/", CORSPolicy(
-                allowOrigins: ["http://*.example.test"], allowMethods: ["PUT"]))]),
-            Setup(name: "per route: public read-only, private with credentials", routes: [
-                ("/public", CORSPolicy(allowOrigins: ["*"], allowMethods: ["GET"], exposeHeaders: ["X-Total"])),
-                ("/private", CORSPolicy(
-                    allowOrigins: [allowedPage], allowMethods: ["PUT", "PATCH"], allowHeaders: ["X-B"], allowCredentials: true)),
-            ]),
+            Setup(
+                name: "any origin, exposed header",
+                routes: [
+                    (
+                        "/",
+                        CORSPolicy(
+                            allowOrigins: ["*"],
+                            allowMethods: ["PUT"],
+                            allowHeaders: ["X-A"],
+                            exposeHeaders: ["X-Total"]
+                        )
+                    )
+                ]
+            ),
+            Setup(
+                name: "exact list with credentials and max-age",
+                routes: [
+                    (
+                        "/",
+                        CORSPolicy(
+                            allowOrigins: ["https://app.example", allowedPage],
+                            allowMethods: ["PUT", "DELETE"],
+                            allowHeaders: ["Content-Type", "X-A"],
+                            allowCredentials: true,
+                            maxAge: 600
+                        )
+                    )
+                ]
+            ),
+            Setup(
+                name: "port pattern, wildcards",
+                routes: [
+                    (
+                        "/",
+                        CORSPolicy(
+                            allowOrigins: ["http://127.0.0.1:*"],
+                            allowMethods: ["*"],
+                            allowHeaders: ["*"],
+                            exposeHeaders: ["*"]
+                        )
+                    )
+                ]
+            ),
+            Setup(
+                name: "subdomain pattern that covers neither page",
+                routes: [
+                    (
+                        "/",
+                        CORSPolicy(
+                            allowOrigins: ["http://*.example.test"],
+                            allowMethods: ["PUT"]
+                        )
+                    )
+                ]
+            ),
+            Setup(
+                name: "per route: public read-only, private with credentials",
+                routes: [
+                    ("/public", CORSPolicy(allowOrigins: ["*"], allowMethods: ["GET"], exposeHeaders: ["X-Total"])),
+                    (
+                        "/private",
+                        CORSPolicy(
+                            allowOrigins: [allowedPage],
+                            allowMethods: ["PUT", "PATCH"],
+                            allowHeaders: ["X-B"],
+                            allowCredentials: true
+                        )
+                    ),
+                ]
+            ),
         ]
     }
 
@@ -96,7 +154,11 @@ extension ChromiumAgreementTests {
         router.add(middleware: CORSPolicyMiddleware(routes: routes))
         for method in [HTTPRequest.Method.get, .put, .post, .delete, .patch] {
             router.on("/**", method: method) { _, _ in
-                Response(status: .ok, headers: [HTTPField.Name("X-Total")!: "3", .contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok")))
+                Response(
+                    status: .ok,
+                    headers: [HTTPField.Name("X-Total")!: "3", .contentType: "text/plain"],
+                    body: .init(byteBuffer: ByteBuffer(string: "ok"))
+                )
             }
         }
         let api = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
@@ -130,8 +192,13 @@ extension ChromiumAgreementTests {
                                 try tab.navigate(to: page + "/page.html")
                                 let cases = prefixes.flatMap { prefix in
                                     Self.shapes.enumerated().map { index, shape in
-                                        Case(path: "\(prefix == "/" ? "" : prefix)/\(page.hasPrefix("http://localhost") ? "l" : "a")\(index)",
-                                             method: shape.method, headers: shape.headers, body: shape.body, credentials: shape.credentials)
+                                        Case(
+                                            path: "\(prefix == "/" ? "" : prefix)/\(page.hasPrefix("http://localhost") ? "l" : "a")\(index)",
+                                            method: shape.method,
+                                            headers: shape.headers,
+                                            body: shape.body,
+                                            credentials: shape.credentials
+                                        )
                                     }
                                 }
                                 return try zip(cases, Self.observe(cases, in: tab, api: apiBase, recorder: nil)).map { ($0.path, $1.result) }
@@ -144,11 +211,17 @@ extension ChromiumAgreementTests {
                                 let want = Self.expected(setup.policy(for: path), origin: page, shape)
                                 let readable = Set(got.headers ?? [])
                                 // "Every header": at least the app's own and the server's Date.
-                                let readableAsMeant = want.readable.map { readable == $0 } ?? readable.isSuperset(of: ["x-total", "date", "content-type"])
+                                let readableAsMeant =
+                                    want.readable.map { readable == $0 } ?? readable.isSuperset(of: ["x-total", "date", "content-type"])
                                 if got.ok == want.allowed && (!got.ok || readableAsMeant) {
                                     checks.append((true, got.ok, nil))
                                 } else {
-                                    checks.append((false, got.ok, "\(adapter), \(setup.name), \(shape.method) \(path) \(shape.headers) \(shape.credentials) from \(page): Chromium \(got.ok) \(readable.sorted()), policy means \(want.allowed) \(want.readable.map { $0.sorted().description } ?? "all")"))
+                                    checks.append(
+                                        (
+                                            false, got.ok,
+                                            "\(adapter), \(setup.name), \(shape.method) \(path) \(shape.headers) \(shape.credentials) from \(page): Chromium \(got.ok) \(readable.sorted()), policy means \(want.allowed) \(want.readable.map { $0.sorted().description } ?? "all")"
+                                        )
+                                    )
                                 }
                             }
                         }
@@ -162,7 +235,9 @@ extension ChromiumAgreementTests {
                     }
                 }
             }
-            print("Chromium vs policy: \(agree)/\(total) requests as the policy means (\(allowedSeen) allowed; adapters \(Self.adapters.joined(separator: ", ")))")
+            print(
+                "Chromium vs policy: \(agree)/\(total) requests as the policy means (\(allowedSeen) allowed; adapters \(Self.adapters.joined(separator: ", ")))"
+            )
             for failure in failures { print("  mismatch: \(failure)") }
             #expect(agree == total, "\(failures.joined(separator: "\n"))")
             #expect(allowedSeen >= 20 * Self.adapters.count)

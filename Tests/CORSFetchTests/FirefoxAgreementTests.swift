@@ -48,11 +48,14 @@ import Testing
             }
             _ = try tab.evaluate("0")  // a round trip, so entries sent before it have arrived
             let entries = tab.consoleEntries(since: mark)
-            observations.append(Observation(
-                result: result,
-                console: entries.filter { $0.level == "error" && $0.text.hasPrefix(blockedPrefix) }.map(\.text),
-                warnings: entries.filter { $0.level == "warn" && ($0.text.contains("CORS") || $0.text.contains("Cross-Origin")) }.map(\.text),
-                seen: recorder?.take() ?? []))
+            observations.append(
+                Observation(
+                    result: result,
+                    console: entries.filter { $0.level == "error" && $0.text.hasPrefix(blockedPrefix) }.map(\.text),
+                    warnings: entries.filter { $0.level == "warn" && ($0.text.contains("CORS") || $0.text.contains("Cross-Origin")) }.map(\.text),
+                    seen: recorder?.take() ?? []
+                )
+            )
         }
         return observations
     }
@@ -86,14 +89,17 @@ import Testing
                     return try Self.observe(cases, in: tab, api: api, recorder: recorder)
                 }
             },
-            compare: { ours, oursSeen, theirs, _ in Self.compare(ours, oursSeen, theirs) })
+            compare: { ours, oursSeen, theirs, _ in Self.compare(ours, oursSeen, theirs) }
+        )
         if let path = ProcessInfo.processInfo.environment["CORS_AGREEMENT_DUMP"] {
             let dump = zip(report.cases, report.observations).enumerated().map { index, pair in
                 "case \(index) \(pair.0.summary)\n  result \(pair.1.result)\n  console \(pair.1.console)\n  warnings \(pair.1.warnings)\n  seen \(pair.1.seen)"
             }
             try (dump + report.disagreements).joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
         }
-        print("Firefox agreement: \(report.agree)/\(report.cases.count) cases agree (\(Firefox.versionDescription); preflight cache warm after \(warmUpPairs) pair(s)): \(report.allowed) allowed, \(report.preflights) with a preflight, \(report.cookies) with a cookie and \(report.messages) console messages compared")
+        print(
+            "Firefox agreement: \(report.agree)/\(report.cases.count) cases agree (\(Firefox.versionDescription); preflight cache warm after \(warmUpPairs) pair(s)): \(report.allowed) allowed, \(report.preflights) with a preflight, \(report.cookies) with a cookie and \(report.messages) console messages compared"
+        )
         for line in report.disagreements { print("  disagreement: \(line)") }
         #expect(report.cases.count >= 200)
         #expect(report.allowed >= 50 && report.messages >= 50 && report.preflights >= 50 && report.cookies >= 5)
@@ -138,7 +144,9 @@ import Testing
                 case let reason?: readPreflight == reason.isPreflight
                 }
             if read?.failure.kind != expected || read?.url != ours.failedURL || !preflightOK {
-                problems.append("explain read \(read.map { "\($0.failure.kind) \($0.url ?? "-")" } ?? "nothing"), expected \(expected), from Firefox's \(theirs.console)")
+                problems.append(
+                    "explain read \(read.map { "\($0.failure.kind) \($0.url ?? "-")" } ?? "nothing"), expected \(expected), from Firefox's \(theirs.console)"
+                )
             }
         }
         return problems

@@ -11,8 +11,13 @@ import Testing
 /// The Hummingbird adapter, driven through Hummingbird's own router and middleware chain.
 @Suite struct HummingbirdMiddlewareTests {
     static let policy = CORSPolicy(
-        allowOrigins: ["https://app.example.com"], allowMethods: ["PUT", "DELETE"], allowHeaders: ["Content-Type"],
-        exposeHeaders: ["X-Request-Id"], allowCredentials: true, maxAge: 600)
+        allowOrigins: ["https://app.example.com"],
+        allowMethods: ["PUT", "DELETE"],
+        allowHeaders: ["Content-Type"],
+        exposeHeaders: ["X-Request-Id"],
+        allowCredentials: true,
+        maxAge: 600
+    )
 
     struct Teapot: HTTPResponseError {
         var status: HTTPResponse.Status { .init(code: 418) }
@@ -23,7 +28,8 @@ import Testing
 
     /// An app with GET /items/:id only (no OPTIONS handler), a route that throws, one that sets Vary.
     static func app(
-        _ middleware: CORSPolicyMiddleware<BasicRequestContext>, logger: Logger? = nil
+        _ middleware: CORSPolicyMiddleware<BasicRequestContext>,
+        logger: Logger? = nil
     ) -> some ApplicationProtocol {
         let router = Router()
         router.add(middleware: middleware)
@@ -52,8 +58,11 @@ import Testing
     @Test func preflightSucceedsForARouteWithNoOptionsHandler() async throws {
         try await Self.app(try CORSPolicyMiddleware(policy: Self.policy)).test(.router) { client in
             let response = try await client.executeRequest(
-                uri: "/items/1", method: .options,
-                headers: Self.preflight("https://app.example.com", "PUT", "content-type"), body: nil)
+                uri: "/items/1",
+                method: .options,
+                headers: Self.preflight("https://app.example.com", "PUT", "content-type"),
+                body: nil
+            )
             #expect(response.status == .noContent)
             #expect(response.headers[.accessControlAllowOrigin] == "https://app.example.com")
             #expect(response.headers[.accessControlAllowCredentials] == "true")
@@ -67,7 +76,11 @@ import Testing
     @Test func preflightToAnUnknownPathIsAnsweredToo() async throws {
         try await Self.app(try CORSPolicyMiddleware(policy: Self.policy)).test(.router) { client in
             let response = try await client.executeRequest(
-                uri: "/nowhere", method: .options, headers: Self.preflight("https://app.example.com", "DELETE"), body: nil)
+                uri: "/nowhere",
+                method: .options,
+                headers: Self.preflight("https://app.example.com", "DELETE"),
+                body: nil
+            )
             #expect(response.status == .noContent)
             #expect(response.headers[.accessControlAllowOrigin] == "https://app.example.com")
         }
@@ -80,7 +93,11 @@ import Testing
     func disallowedPreflightIs403WithoutAllowHeaders(_ origin: String, _ method: String, _ headers: String) async throws {
         try await Self.app(try CORSPolicyMiddleware(policy: Self.policy)).test(.router) { client in
             let response = try await client.executeRequest(
-                uri: "/items/1", method: .options, headers: Self.preflight(origin, method, headers), body: nil)
+                uri: "/items/1",
+                method: .options,
+                headers: Self.preflight(origin, method, headers),
+                body: nil
+            )
             #expect(response.status == .forbidden)
             #expect(response.headers[.accessControlAllowOrigin] == nil)
             #expect(response.headers[.accessControlAllowMethods] == nil)
@@ -91,14 +108,22 @@ import Testing
     @Test func actualRequestsAreDecoratedAndRefusedOnesHandedOnUntouched() async throws {
         try await Self.app(try CORSPolicyMiddleware(policy: Self.policy)).test(.router) { client in
             let allowed = try await client.executeRequest(
-                uri: "/items/1", method: .get, headers: [.origin: "https://app.example.com"], body: nil)
+                uri: "/items/1",
+                method: .get,
+                headers: [.origin: "https://app.example.com"],
+                body: nil
+            )
             #expect(allowed.status == .ok)
             #expect(allowed.headers[.accessControlAllowOrigin] == "https://app.example.com")
             #expect(allowed.headers[.accessControlAllowCredentials] == "true")
             #expect(allowed.headers[.accessControlExposeHeaders] == "X-Request-Id")
             #expect(allowed.headers[.vary] == "Origin")
             let refused = try await client.executeRequest(
-                uri: "/items/1", method: .get, headers: [.origin: "https://evil.example.com"], body: nil)
+                uri: "/items/1",
+                method: .get,
+                headers: [.origin: "https://evil.example.com"],
+                body: nil
+            )
             #expect(refused.status == .ok)
             #expect(String(buffer: refused.body) == "item")
             #expect(refused.headers[.accessControlAllowOrigin] == nil)
@@ -110,7 +135,11 @@ import Testing
         try await Self.app(try CORSPolicyMiddleware(policy: Self.policy)).test(.router) { client in
             for (uri, status) in [("/throws", 418), ("/http-error", 401), ("/nowhere", 404)] {
                 let response = try await client.executeRequest(
-                    uri: uri, method: .get, headers: [.origin: "https://app.example.com"], body: nil)
+                    uri: uri,
+                    method: .get,
+                    headers: [.origin: "https://app.example.com"],
+                    body: nil
+                )
                 #expect(response.status.code == status, "\(uri)")
                 #expect(response.headers[.accessControlAllowOrigin] == "https://app.example.com", "\(uri)")
                 #expect(response.headers[.vary] == "Origin", "\(uri)")
@@ -121,7 +150,11 @@ import Testing
     @Test func varyIsMergedWithTheApplications() async throws {
         try await Self.app(try CORSPolicyMiddleware(policy: Self.policy)).test(.router) { client in
             let response = try await client.executeRequest(
-                uri: "/varies", method: .get, headers: [.origin: "https://app.example.com"], body: nil)
+                uri: "/varies",
+                method: .get,
+                headers: [.origin: "https://app.example.com"],
+                body: nil
+            )
             #expect(response.headers[values: .vary] == ["Accept-Encoding, Origin"])
         }
     }
@@ -156,7 +189,11 @@ import Testing
     @Test func headersTheApplicationSetAreReplacedAndVaryStarKept() async throws {
         try await Self.app(try CORSPolicyMiddleware(policy: Self.policy)).test(.router) { client in
             let response = try await client.executeRequest(
-                uri: "/sets-cors", method: .get, headers: [.origin: "https://app.example.com"], body: nil)
+                uri: "/sets-cors",
+                method: .get,
+                headers: [.origin: "https://app.example.com"],
+                body: nil
+            )
             #expect(response.headers[values: .accessControlAllowOrigin] == ["https://app.example.com"])
             #expect(response.headers[values: .vary] == ["*"])
         }
@@ -167,12 +204,20 @@ import Testing
         policy.preflightPassthrough = true
         try await Self.app(try CORSPolicyMiddleware(policy: policy)).test(.router) { client in
             let response = try await client.executeRequest(
-                uri: "/passthrough", method: .options, headers: Self.preflight("https://app.example.com", "PUT"), body: nil)
+                uri: "/passthrough",
+                method: .options,
+                headers: Self.preflight("https://app.example.com", "PUT"),
+                body: nil
+            )
             #expect(response.status == .ok)
             #expect(response.headers[.allow] == "GET, PUT")
             #expect(response.headers[.accessControlAllowMethods] == "PUT, DELETE")
             let refused = try await client.executeRequest(
-                uri: "/passthrough", method: .options, headers: Self.preflight("https://evil.example.com", "PUT"), body: nil)
+                uri: "/passthrough",
+                method: .options,
+                headers: Self.preflight("https://evil.example.com", "PUT"),
+                body: nil
+            )
             #expect(refused.status == .forbidden)
             #expect(refused.headers[.allow] == nil)
         }
@@ -197,7 +242,11 @@ import Testing
             #expect(try await allowOrigin("/api/admin/users", "https://app.example.com") == nil)
             // No policy covers /items: no CORS handling at all.
             let uncovered = try await client.executeRequest(
-                uri: "/items/1", method: .get, headers: [.origin: "https://app.example.com"], body: nil)
+                uri: "/items/1",
+                method: .get,
+                headers: [.origin: "https://app.example.com"],
+                body: nil
+            )
             #expect(uncovered.headers[.accessControlAllowOrigin] == nil && uncovered.headers[.vary] == nil)
         }
     }
@@ -211,11 +260,19 @@ import Testing
         try await Self.app(try CORSPolicyMiddleware(policy: policy)).test(.router) { client in
             for _ in 0..<3 {
                 let response = try await client.executeRequest(
-                    uri: "/items/1", method: .options, headers: Self.preflight("https://a.tenant.test", "PUT"), body: nil)
+                    uri: "/items/1",
+                    method: .options,
+                    headers: Self.preflight("https://a.tenant.test", "PUT"),
+                    body: nil
+                )
                 #expect(response.headers[.accessControlAllowOrigin] == "https://a.tenant.test")
             }
             let refused = try await client.executeRequest(
-                uri: "/items/1", method: .get, headers: [.origin: "https://b.other.test"], body: nil)
+                uri: "/items/1",
+                method: .get,
+                headers: [.origin: "https://b.other.test"],
+                body: nil
+            )
             #expect(refused.headers[.accessControlAllowOrigin] == nil)
         }
         #expect(tenants.lookupCount == 2)
@@ -227,8 +284,11 @@ import Testing
         logger.logLevel = .debug
         try await Self.app(try CORSPolicyMiddleware(policy: Self.policy), logger: logger).test(.router) { client in
             _ = try await client.executeRequest(
-                uri: "/items/1", method: .options, headers: Self.preflight("https://app.example.com", "PUT", "x-secret"),
-                body: nil)
+                uri: "/items/1",
+                method: .options,
+                headers: Self.preflight("https://app.example.com", "PUT", "x-secret"),
+                body: nil
+            )
             _ = try await client.executeRequest(uri: "/items/1", method: .get, headers: [.origin: "https://evil.test"], body: nil)
             _ = try await client.executeRequest(uri: "/items/1", method: .get, headers: [.origin: "https://App.example.com"], body: nil)
             _ = try await client.executeRequest(uri: "/items/1", method: .get, headers: [.origin: "https://app.example.com"], body: nil)

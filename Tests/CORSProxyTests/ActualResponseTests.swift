@@ -1,6 +1,6 @@
-import Foundation
 import CORS
 import CORSProxy
+import Foundation
 import TestHarness
 import Testing
 
@@ -64,7 +64,10 @@ import Testing
     @Test func anUnreachableUpstreamIsA502WithTheCORSHeadersAndAJSONCause() async throws {
         let closed = try await TestUpstream.closedPort()
         let route = ProxyRoute(
-            prefix: "/", upstream: UpstreamURL(scheme: .http, host: "127.0.0.1", port: closed), responder: TestPolicy.responder())
+            prefix: "/",
+            upstream: UpstreamURL(scheme: .http, host: "127.0.0.1", port: closed),
+            responder: TestPolicy.responder()
+        )
         try await withGateway(testConfiguration(routes: [route])) { gateway in
             let response = try await fetch(gateway.port, "GET", "/items", headers: [("Origin", TestPolicy.origin)])
             #expect(response.status == 502)

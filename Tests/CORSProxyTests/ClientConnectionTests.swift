@@ -1,8 +1,9 @@
-import TestHarness
 import CORS
 import CORSProxy
 import Synchronization
+import TestHarness
 import Testing
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -57,7 +58,10 @@ import Darwin
             let outcome = try await blocking { [port = proxy.port] () -> (RawResponse, String) in
                 let connection = try RawConnection(port: port, timeoutSeconds: 3)
                 let first = try connection.request(
-                    "GET", "/ws", headers: [("Connection", "Upgrade, HTTP2-Settings"), ("Upgrade", upgrade), ("HTTP2-Settings", "AAMAAABkAAQCAAAAAAIAAAAA")])
+                    "GET",
+                    "/ws",
+                    headers: [("Connection", "Upgrade, HTTP2-Settings"), ("Upgrade", upgrade), ("HTTP2-Settings", "AAMAAABkAAQCAAAAAAIAAAAA")]
+                )
                 do {
                     _ = try connection.request("GET", "/after")
                     return (first, "answered")

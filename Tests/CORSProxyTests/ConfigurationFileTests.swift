@@ -40,20 +40,33 @@ import Testing
             "error: \($0.key): \($0.reason); \($0.fix)"
         }
         #expect(!policyLines.isEmpty)
-        #expect(errors.problems == [
-            .unknownKey(
-                key: "limitz", line: limitz.line, column: limitz.column, suggestion: "limits", valid: ProxyConfigurationFile.keys),
-            .missingKey(key: "routes[0].upstream", line: route0.line, column: route0.column),
-            .invalidPolicy(key: "routes[1].policy", line: policy.line, column: policy.column, lines: policyLines),
-            .missingEnvironmentVariable(
-                key: "routes[2].requestHeaders.set.Authorization", line: authorization.line, column: authorization.column,
-                variable: "MISSING_TOKEN"),
-        ])
+        #expect(
+            errors.problems == [
+                .unknownKey(
+                    key: "limitz",
+                    line: limitz.line,
+                    column: limitz.column,
+                    suggestion: "limits",
+                    valid: ProxyConfigurationFile.keys
+                ),
+                .missingKey(key: "routes[0].upstream", line: route0.line, column: route0.column),
+                .invalidPolicy(key: "routes[1].policy", line: policy.line, column: policy.column, lines: policyLines),
+                .missingEnvironmentVariable(
+                    key: "routes[2].requestHeaders.set.Authorization",
+                    line: authorization.line,
+                    column: authorization.column,
+                    variable: "MISSING_TOKEN"
+                ),
+            ]
+        )
         let lines = errors.problems.map(\.description)
         #expect(lines[0] == "error: 3:3: limitz: unknown key; did you mean \"limits\"?")
         #expect(lines[1] == "error: 5:\(route0.column): routes[0].upstream: is required")
         #expect(lines[2].hasPrefix("error: 6:\(policy.column): routes[1].policy: the policy is invalid:\n    error: allowCredentials: "))
-        #expect(lines[3] == "error: 8:\(authorization.column): routes[2].requestHeaders.set.Authorization: the environment variable MISSING_TOKEN is not set; export it before starting the gateway")
+        #expect(
+            lines[3]
+                == "error: 8:\(authorization.column): routes[2].requestHeaders.set.Authorization: the environment variable MISSING_TOKEN is not set; export it before starting the gateway"
+        )
         // The environment's values are never part of a report.
         #expect(!errors.description.contains("OTHER"))
     }
@@ -88,8 +101,11 @@ import Testing
 
     @Test func theSingleUpstreamFormReportsABadUpstreamAndABadPolicyTogether() {
         let result = ProxyConfigurationFile.single(
-            upstream: "ftp://example.com/path", policyText: #"{"allowOrigin": ["https://a.example"]}"#, policyPath: "policy.json",
-            listen: ListenAddress(host: "127.0.0.1", port: 0))
+            upstream: "ftp://example.com/path",
+            policyText: #"{"allowOrigin": ["https://a.example"]}"#,
+            policyPath: "policy.json",
+            listen: ListenAddress(host: "127.0.0.1", port: 0)
+        )
         guard case .failure(let errors) = result else {
             Issue.record("accepted")
             return

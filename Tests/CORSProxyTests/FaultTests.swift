@@ -1,7 +1,7 @@
-import TestHarness
 import CORS
 import CORSProxy
 import NIOCore
+import TestHarness
 import Testing
 
 /// What goes wrong on either side: a response cut short reaches the client cut short (never as a
@@ -167,7 +167,8 @@ import Testing
             let response = try await blocking { [port = proxy.port] in
                 let connection = try RawConnection(port: port)
                 try connection.send(
-                    "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n")
+                    "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n"
+                )
                 return try connection.readResponse()
             }
             #expect(response.status == 400)

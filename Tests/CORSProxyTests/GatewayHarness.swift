@@ -10,8 +10,13 @@ import Synchronization
 enum TestPolicy {
     static let origin = "https://app.example"
     static let standard = CORSPolicy(
-        allowOrigins: [origin], allowMethods: ["PUT", "DELETE"], allowHeaders: ["X-Token", "Content-Type"],
-        exposeHeaders: ["X-Request-Id"], allowCredentials: true, maxAge: 600)
+        allowOrigins: [origin],
+        allowMethods: ["PUT", "DELETE"],
+        allowHeaders: ["X-Token", "Content-Type"],
+        exposeHeaders: ["X-Request-Id"],
+        allowCredentials: true,
+        maxAge: 600
+    )
 
     static func responder(_ policy: CORSPolicy = standard) -> CORSResponder {
         try! CORSResponder(policy: policy)
@@ -39,11 +44,18 @@ func temporaryPath(_ name: String) -> String {
 
 /// A test configuration: 127.0.0.1 port 0, an access log file of its own, a short grace period.
 func testConfiguration(
-    routes: [ProxyRoute], limits: ProxyLimits = .quick, openMode: OpenMode? = nil
+    routes: [ProxyRoute],
+    limits: ProxyLimits = .quick,
+    openMode: OpenMode? = nil
 ) -> ProxyConfiguration {
     ProxyConfiguration(
-        listen: ListenAddress(host: "127.0.0.1", port: 0), routes: routes, limits: limits, openMode: openMode,
-        accessLog: .file(temporaryPath("access.log")), shutdownGracePeriod: .seconds(1))
+        listen: ListenAddress(host: "127.0.0.1", port: 0),
+        routes: routes,
+        limits: limits,
+        openMode: openMode,
+        accessLog: .file(temporaryPath("access.log")),
+        shutdownGracePeriod: .seconds(1)
+    )
 }
 
 /// One access log line, its JSON fields as text (`null` for null).
@@ -111,7 +123,9 @@ struct Gateway: Sendable {
 
 /// Starts `configuration` on 127.0.0.1, runs `body`, and shuts the gateway down whatever happens.
 func withGateway(
-    _ configuration: ProxyConfiguration, threads: Int = 1, _ body: (Gateway) async throws -> Void
+    _ configuration: ProxyConfiguration,
+    threads: Int = 1,
+    _ body: (Gateway) async throws -> Void
 ) async throws {
     let server = try CORSProxyServer(configuration: configuration, logger: quietLogger, threads: threads)
     let address: SocketAddress
@@ -136,7 +150,8 @@ func withGateway(
 
 /// Starts an upstream with `behaviour`, runs `body`, and stops it whatever happens.
 func withUpstream(
-    _ behaviour: @escaping UpstreamBehaviour, _ body: (TestUpstream) async throws -> Void
+    _ behaviour: @escaping UpstreamBehaviour,
+    _ body: (TestUpstream) async throws -> Void
 ) async throws {
     let upstream = try await TestUpstream.start(behaviour)
     do {
@@ -156,15 +171,23 @@ struct Harness: Sendable {
 
 /// The common setup: a real upstream, and the gateway with one route `/` to it under `policy`.
 func withProxy(
-    upstream behaviour: @escaping UpstreamBehaviour = Reply.ok, policy: CORSPolicy = TestPolicy.standard,
-    upstreamCORS: UpstreamCORSHandling = .replace, rules: RequestHeaderRules = RequestHeaderRules(),
-    limits: ProxyLimits = .quick, threads: Int = 1, configure: (inout ProxyConfiguration) -> Void = { _ in },
+    upstream behaviour: @escaping UpstreamBehaviour = Reply.ok,
+    policy: CORSPolicy = TestPolicy.standard,
+    upstreamCORS: UpstreamCORSHandling = .replace,
+    rules: RequestHeaderRules = RequestHeaderRules(),
+    limits: ProxyLimits = .quick,
+    threads: Int = 1,
+    configure: (inout ProxyConfiguration) -> Void = { _ in },
     _ body: (Harness) async throws -> Void
 ) async throws {
     try await withUpstream(behaviour) { upstream in
         let route = ProxyRoute(
-            prefix: "/", upstream: upstream.url, responder: TestPolicy.responder(policy), upstreamCORS: upstreamCORS,
-            requestHeaderRules: rules)
+            prefix: "/",
+            upstream: upstream.url,
+            responder: TestPolicy.responder(policy),
+            upstreamCORS: upstreamCORS,
+            requestHeaderRules: rules
+        )
         var configuration = testConfiguration(routes: [route], limits: limits)
         configure(&configuration)
         try await withGateway(configuration, threads: threads) { gateway in
@@ -177,8 +200,16 @@ extension ProxyConfiguration {
     /// This configuration with other routes (routes can only be set through the initializer).
     func with(routes: [ProxyRoute]) -> ProxyConfiguration {
         ProxyConfiguration(
-            listen: listen, routes: routes, limits: limits, trustedProxies: trustedProxies, forwardedStyle: forwardedStyle,
-            openMode: openMode, admin: admin, accessLog: accessLog, shutdownGracePeriod: shutdownGracePeriod)
+            listen: listen,
+            routes: routes,
+            limits: limits,
+            trustedProxies: trustedProxies,
+            forwardedStyle: forwardedStyle,
+            openMode: openMode,
+            admin: admin,
+            accessLog: accessLog,
+            shutdownGracePeriod: shutdownGracePeriod
+        )
     }
 }
 

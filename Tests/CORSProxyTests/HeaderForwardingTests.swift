@@ -1,6 +1,6 @@
-import TestHarness
 import CORS
 import CORSProxy
+import TestHarness
 import Testing
 
 /// What crosses the gateway in the headers: hop-by-hop fields stop at it (both ways, with every
@@ -10,12 +10,15 @@ import Testing
     @Test func hopByHopRequestHeadersAndThoseConnectionNamesNeverReachTheUpstream() async throws {
         try await withProxy { proxy in
             let response = try await fetch(
-                proxy.port, "GET", "/",
+                proxy.port,
+                "GET",
+                "/",
                 headers: [
                     ("Connection", "keep-alive, X-Secret-Hop"), ("X-Secret-Hop", "1"), ("Keep-Alive", "timeout=5"),
                     ("TE", "trailers"), ("Proxy-Authorization", "Basic Zm9vOmJhcg=="), ("Upgrade", "websocket"),
                     ("Proxy-Connection", "keep-alive"), ("Trailer", "X-Checksum"), ("X-End-To-End", "kept"),
-                ])
+                ]
+            )
             #expect(response.status == 200)
             let received = try #require(proxy.upstream.requests.first)
             for name in ["connection", "x-secret-hop", "keep-alive", "te", "proxy-authorization", "upgrade", "proxy-connection", "trailer"] {
@@ -32,7 +35,9 @@ import Testing
                 [
                     ("Connection", "X-Up-Hop"), ("X-Up-Hop", "1"), ("Keep-Alive", "timeout=5, max=100"),
                     ("Proxy-Authenticate", "Basic realm=\"upstream\""), ("Upgrade", "h2c"), ("X-End-To-End", "kept"),
-                ], body: "ok")
+                ],
+                body: "ok"
+            )
         }
         try await withProxy(upstream: upstream) { proxy in
             let response = try await fetch(proxy.port, "GET", "/")
@@ -99,16 +104,22 @@ import Testing
                 }
                 """
             var configuration = try ProxyConfigurationFile.read(
-                text, directory: "", environment: ["API_TOKEN": "Bearer from-the-environment"], readFile: { _ in nil }
+                text,
+                directory: "",
+                environment: ["API_TOKEN": "Bearer from-the-environment"],
+                readFile: { _ in nil }
             ).get()
             configuration.accessLog = .off
             try await withGateway(configuration) { gateway in
                 let response = try await fetch(
-                    gateway.port, "GET", "/",
+                    gateway.port,
+                    "GET",
+                    "/",
                     headers: [
                         ("Origin", "https://app.example"), ("Authorization", "Bearer the-clients-own"),
                         ("Referer", "https://app.example/page"), ("Cookie", "session=1"), ("X-Api-Version", "1"),
-                    ])
+                    ]
+                )
                 #expect(response.status == 200)
                 #expect(response.values("Access-Control-Allow-Origin") == ["https://app.example"])
                 let received = try #require(upstream.requests.first)

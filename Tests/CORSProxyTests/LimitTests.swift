@@ -1,7 +1,7 @@
-import TestHarness
 import CORS
 import CORSProxy
 import NIOCore
+import TestHarness
 import Testing
 
 /// The bounds on what a client may send: bodies (413, before anything is forwarded when
@@ -19,7 +19,10 @@ import Testing
             let (response, closed) = try await blocking { [port = proxy.port] in
                 let connection = try RawConnection(port: port)
                 try connection.sendHead(
-                    method: "POST", path: "/upload", headers: [("Origin", TestPolicy.origin), ("Content-Length", String((1 << 20) + 1))])
+                    method: "POST",
+                    path: "/upload",
+                    headers: [("Origin", TestPolicy.origin), ("Content-Length", String((1 << 20) + 1))]
+                )
                 let response = try connection.readResponse()
                 return (response, connection.waitForEnd())
             }
@@ -66,7 +69,11 @@ import Testing
     @Test func headersLargerThanTheLimitAre431() async throws {
         try await withProxy(limits: Self.small) { proxy in
             let response = try await fetch(
-                proxy.port, "GET", "/", headers: [("Origin", TestPolicy.origin), ("X-Big", String(repeating: "a", count: 5000))])
+                proxy.port,
+                "GET",
+                "/",
+                headers: [("Origin", TestPolicy.origin), ("X-Big", String(repeating: "a", count: 5000))]
+            )
             #expect(response.status == 431)
             #expect(response.text.hasPrefix(#"{"error":"request-headers-too-large""#), "\(response.text)")
             #expect(proxy.upstream.record.acceptedConnections == 0)

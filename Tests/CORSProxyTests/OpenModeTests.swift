@@ -13,7 +13,9 @@ import Testing
     }
 
     static func withOpenGateway(
-        _ behaviour: @escaping UpstreamBehaviour = Reply.ok, allow: [String] = ["http://127.0.0.1:*"], allowPrivate: Bool = true,
+        _ behaviour: @escaping UpstreamBehaviour = Reply.ok,
+        allow: [String] = ["http://127.0.0.1:*"],
+        allowPrivate: Bool = true,
         _ body: (TestUpstream, Gateway) async throws -> Void
     ) async throws {
         try await withUpstream(behaviour) { upstream in
@@ -26,7 +28,11 @@ import Testing
     @Test func anAllowedTargetIsReachedWithItsPathQueryAndHost() async throws {
         try await Self.withOpenGateway { upstream, gateway in
             let response = try await fetch(
-                gateway.port, "GET", "/http://127.0.0.1:\(upstream.port)/v1/items?page=2", headers: [("Origin", "https://any.example")])
+                gateway.port,
+                "GET",
+                "/http://127.0.0.1:\(upstream.port)/v1/items?page=2",
+                headers: [("Origin", "https://any.example")]
+            )
             #expect(response.status == 200)
             #expect(response.text == "ok")
             #expect(response.values("Access-Control-Allow-Origin") == ["*"])
@@ -83,7 +89,11 @@ import Testing
         let upstream: UpstreamBehaviour = { _ in Reply.response(200, [("Set-Cookie", "tracker=1; Path=/"), ("X-Kept", "yes")], body: "ok") }
         try await Self.withOpenGateway(upstream) { upstream, gateway in
             let response = try await fetch(
-                gateway.port, "GET", "/http://127.0.0.1:\(upstream.port)/", headers: [("Cookie", "session=secret"), ("Origin", "https://any.example")])
+                gateway.port,
+                "GET",
+                "/http://127.0.0.1:\(upstream.port)/",
+                headers: [("Cookie", "session=secret"), ("Origin", "https://any.example")]
+            )
             #expect(response.status == 200)
             #expect(response.values("Set-Cookie") == [])
             #expect(response.values("X-Kept") == ["yes"])

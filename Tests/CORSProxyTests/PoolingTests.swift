@@ -1,6 +1,6 @@
-import TestHarness
 import CORS
 import CORSProxy
+import TestHarness
 import Testing
 
 /// Upstream connections are kept alive and reused; a connection the upstream says it closes is not.
@@ -52,7 +52,8 @@ import Testing
                         + "OPTIONS /p HTTP/1.1\r\nHost: x\r\n\(origin)Access-Control-Request-Method: PUT\r\n\r\n"
                         + "OPTIONS /q HTTP/1.1\r\nHost: x\r\n\(origin)Access-Control-Request-Method: PATCH\r\n\r\n"
                         + "PUT /b HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
-                        + (0..<20).map { "GET /c/\($0) HTTP/1.1\r\nHost: x\r\n\r\n" }.joined())
+                        + (0..<20).map { "GET /c/\($0) HTTP/1.1\r\nHost: x\r\n\r\n" }.joined()
+                )
                 return try (0..<24).map { _ in
                     let response = try connection.readResponse()
                     return "\(response.status) \(response.text)"

@@ -1,6 +1,6 @@
-import TestHarness
 import CORS
 import CORSProxy
+import TestHarness
 import Testing
 
 /// Preflights at the gateway: answered from the policy and never forwarded, unless the policy
@@ -15,11 +15,13 @@ import Testing
             let (preflight, after) = try await blocking { [port = proxy.port] in
                 let connection = try RawConnection(port: port)
                 let preflight = try connection.request(
-                    "OPTIONS", "/items/1",
+                    "OPTIONS",
+                    "/items/1",
                     headers: [
                         ("Origin", TestPolicy.origin), ("Access-Control-Request-Method", "PUT"),
                         ("Access-Control-Request-Headers", "x-token"),
-                    ])
+                    ]
+                )
                 // The same connection goes on to an actual request, which is forwarded: the
                 // upstream's count then shows the preflight never reached it.
                 let after = try connection.request("PUT", "/items/1", headers: [("Origin", TestPolicy.origin)], body: [])
@@ -49,15 +51,21 @@ import Testing
         (TestPolicy.origin, "PUT", "x-token, x-secret", "header-not-allowed"),
     ])
     func aRefusedPreflightIs403WithoutAllowHeadersNotForwardedAndLoggedWithItsReason(
-        origin: String, method: String, requestHeaders: String, reason: String
+        origin: String,
+        method: String,
+        requestHeaders: String,
+        reason: String
     ) async throws {
         try await withProxy { proxy in
             let refused = try await fetch(
-                proxy.port, "OPTIONS", "/items/1",
+                proxy.port,
+                "OPTIONS",
+                "/items/1",
                 headers: [
                     ("Origin", origin), ("Access-Control-Request-Method", method),
                     ("Access-Control-Request-Headers", requestHeaders),
-                ])
+                ]
+            )
             #expect(refused.status == 403)
             #expect(!refused.names.contains { $0.hasPrefix("access-control-allow-") }, "\(refused.headers)")
             #expect(refused.values("Vary") == [Self.preflightVary])
@@ -91,8 +99,11 @@ import Testing
         let upstream: UpstreamBehaviour = { _ in Reply.response(200, [("X-Upstream", "answered"), ("Vary", "Accept-Encoding")]) }
         try await withProxy(upstream: upstream, policy: policy) { proxy in
             let response = try await fetch(
-                proxy.port, "OPTIONS", "/items/1",
-                headers: [("Origin", TestPolicy.origin), ("Access-Control-Request-Method", "DELETE")])
+                proxy.port,
+                "OPTIONS",
+                "/items/1",
+                headers: [("Origin", TestPolicy.origin), ("Access-Control-Request-Method", "DELETE")]
+            )
             #expect(response.status == 200)
             #expect(response.values("X-Upstream") == ["answered"])
             #expect(response.values("Access-Control-Allow-Origin") == [TestPolicy.origin])

@@ -1,10 +1,11 @@
+import Foundation
+
 #if canImport(Glibc)
 import TestHarness
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
 
 // The system calls, under names the client's own methods do not shadow.
 private func systemClose(_ fd: Int32) { _ = close(fd) }
@@ -214,7 +215,10 @@ final class RawConnection: @unchecked Sendable {
 
     /// Sends a request (Content-Length added for a body unless given) and reads its response.
     func request(
-        _ method: String, _ path: String, headers: [(String, String)] = [], body: [UInt8]? = nil
+        _ method: String,
+        _ path: String,
+        headers: [(String, String)] = [],
+        body: [UInt8]? = nil
     ) throws -> RawResponse {
         var headers = headers
         if let body, !headers.contains(where: { ["content-length", "transfer-encoding"].contains($0.0.lowercased()) }) {
@@ -271,7 +275,9 @@ final class RawConnection: @unchecked Sendable {
     /// Reads one response: 1xx responses are collected and skipped, then the head, then the body
     /// by its framing. `onBody` sees every body byte; `storeLimit` bytes of it are kept.
     func readResponse(
-        isHEAD: Bool = false, storeLimit: Int = 1 << 20, onBody: ((UnsafeRawBufferPointer) -> Void)? = nil,
+        isHEAD: Bool = false,
+        storeLimit: Int = 1 << 20,
+        onBody: ((UnsafeRawBufferPointer) -> Void)? = nil,
         stopAfter: Int? = nil
     ) throws -> RawResponse {
         var interim: [Int] = []
@@ -316,8 +322,11 @@ final class RawConnection: @unchecked Sendable {
     /// Reads the body `response`'s head announces. `stopAfter`: return once that many body bytes
     /// have arrived (incomplete), as a client that stops reading does.
     func readBody(
-        into response: inout RawResponse, isHEAD: Bool = false, storeLimit: Int = 1 << 20,
-        onBody: ((UnsafeRawBufferPointer) -> Void)? = nil, stopAfter: Int? = nil
+        into response: inout RawResponse,
+        isHEAD: Bool = false,
+        storeLimit: Int = 1 << 20,
+        onBody: ((UnsafeRawBufferPointer) -> Void)? = nil,
+        stopAfter: Int? = nil
     ) throws {
         let transferEncoding = response.values("transfer-encoding").joined(separator: ",").lowercased()
         let lengths = response.values("content-length")
@@ -403,7 +412,11 @@ final class RawConnection: @unchecked Sendable {
 
 /// One request on a connection of its own, closed after the response.
 func fetch(
-    _ port: Int, _ method: String, _ path: String, headers: [(String, String)] = [], body: [UInt8]? = nil
+    _ port: Int,
+    _ method: String,
+    _ path: String,
+    headers: [(String, String)] = [],
+    body: [UInt8]? = nil
 ) async throws -> RawResponse {
     try await blocking {
         let connection = try RawConnection(port: port)

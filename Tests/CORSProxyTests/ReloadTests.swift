@@ -1,8 +1,8 @@
-import TestHarness
 import CORS
 import CORSProxy
 import Foundation
 import Synchronization
+import TestHarness
 import Testing
 
 /// A new configuration takes over for requests that start after it, without disturbing those in
@@ -113,7 +113,10 @@ import Testing
                 let refusedPolicy = try #require(reports.withLock { $0.last })
                 #expect(!refusedPolicy.applied)
                 let policyError = try #require(CORSPolicy(allowOrigins: ["*"], allowCredentials: true).validate().lines.first)
-                #expect(refusedPolicy.lines.contains { $0.contains("routes[0].policy: the policy is invalid:") && $0.contains(policyError) }, "\(refusedPolicy.lines)")
+                #expect(
+                    refusedPolicy.lines.contains { $0.contains("routes[0].policy: the policy is invalid:") && $0.contains(policyError) },
+                    "\(refusedPolicy.lines)"
+                )
                 #expect(refusedPolicy.lines.last == "the new configuration is refused; the running one stays in force")
 
                 try folder.writePolicy(#"{"allowOrigins": ["https://c.example"]}"#)

@@ -14,11 +14,17 @@ import Testing
                 let routes = [
                     ProxyRoute(prefix: "/", upstream: site.url, responder: TestPolicy.responder(CORSPolicy(allowOrigins: ["https://site.example"]))),
                     ProxyRoute(
-                        prefix: "/api", upstream: api.url, responder: TestPolicy.responder(CORSPolicy(allowOrigins: ["https://app.example"])),
-                        upstreamCORS: .replace),
+                        prefix: "/api",
+                        upstream: api.url,
+                        responder: TestPolicy.responder(CORSPolicy(allowOrigins: ["https://app.example"])),
+                        upstreamCORS: .replace
+                    ),
                     ProxyRoute(
-                        prefix: "/api/legacy", upstream: api.url, responder: TestPolicy.responder(CORSPolicy(allowOrigins: ["https://app.example"])),
-                        upstreamCORS: .keep),
+                        prefix: "/api/legacy",
+                        upstream: api.url,
+                        responder: TestPolicy.responder(CORSPolicy(allowOrigins: ["https://app.example"])),
+                        upstreamCORS: .keep
+                    ),
                 ]
                 try await withGateway(testConfiguration(routes: routes)) { gateway in
                     func get(_ path: String, _ origin: String) async throws -> RawResponse {

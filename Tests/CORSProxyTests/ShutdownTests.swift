@@ -1,7 +1,7 @@
-import TestHarness
 import CORS
 import CORSProxy
 import NIOCore
+import TestHarness
 import Testing
 
 /// A graceful stop: no new connections, requests in flight finish within the grace period,

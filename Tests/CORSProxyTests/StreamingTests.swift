@@ -1,7 +1,7 @@
-import TestHarness
 import CORS
 import CORSProxy
 import NIOCore
+import TestHarness
 import Testing
 
 /// Bodies stream through the gateway, both ways, byte for byte and with backpressure: it never

@@ -163,7 +163,8 @@ final class TestUpstream: Sendable {
                         channel.closeFuture.whenComplete { _ in record.state.withLock { $0.open -= 1 } }
                         try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
                         try channel.pipeline.syncOperations.addHandler(
-                            UpstreamConnectionHandler(record: record, connection: number, readGate: readGate, behaviour: behaviour))
+                            UpstreamConnectionHandler(record: record, connection: number, readGate: readGate, behaviour: behaviour)
+                        )
                     }
                 }
                 .bind(host: "127.0.0.1", port: 0).get()
@@ -239,8 +240,11 @@ private final class UpstreamConnectionHandler: ChannelDuplexHandler {
         switch unwrapInboundIn(data) {
         case .head(let head):
             let request = ReceivedRequest(
-                connection: connection, method: head.method.rawValue, uri: head.uri,
-                headers: head.headers.map { ($0.name, $0.value) })
+                connection: connection,
+                method: head.method.rawValue,
+                uri: head.uri,
+                headers: head.headers.map { ($0.name, $0.value) }
+            )
             current = record.state.withLock { state in
                 state.requests.append(request)
                 return state.requests.count - 1

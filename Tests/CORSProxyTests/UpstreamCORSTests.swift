@@ -12,7 +12,9 @@ import Testing
                 ("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Origin", "https://other"),
                 ("Access-Control-Expose-Headers", "X-Upstream-Secret"), ("Access-Control-Max-Age", "99"),
                 ("X-Upstream-Secret", "s"),
-            ], body: "own")
+            ],
+            body: "own"
+        )
     }
 
     @Test func replaceLeavesExactlyOneAllowOriginThePolicys() async throws {
@@ -37,10 +39,12 @@ import Testing
             let response = try await fetch(proxy.port, "GET", "/", headers: [("Origin", TestPolicy.origin)])
             #expect(response.status == 200)
             let accessControl = response.headers.filter { $0.name.lowercased().hasPrefix("access-control-") }
-            #expect(accessControl.map { "\($0.name): \($0.value)" } == [
-                "Access-Control-Allow-Origin: *", "Access-Control-Allow-Origin: https://other",
-                "Access-Control-Expose-Headers: X-Upstream-Secret", "Access-Control-Max-Age: 99",
-            ])
+            #expect(
+                accessControl.map { "\($0.name): \($0.value)" } == [
+                    "Access-Control-Allow-Origin: *", "Access-Control-Allow-Origin: https://other",
+                    "Access-Control-Expose-Headers: X-Upstream-Secret", "Access-Control-Max-Age: 99",
+                ]
+            )
         }
     }
 

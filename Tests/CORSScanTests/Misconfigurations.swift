@@ -90,8 +90,12 @@ enum Misconfiguration {
                 if let fieldName = HTTPField.Name(name) { fields.append(HTTPField(name: fieldName, value: value)) }
             }
             let head = HTTPRequest(
-                method: HTTPRequest.Method(request.method) ?? .get, scheme: "http", authority: "127.0.0.1", path: "/account",
-                headerFields: fields)
+                method: HTTPRequest.Method(request.method) ?? .get,
+                scheme: "http",
+                authority: "127.0.0.1",
+                path: "/account",
+                headerFields: fields
+            )
             guard let decision = responder.decideSynchronously(head) else { return ServerAnswer(status: 500) }
             if decision.answersWithoutApplication {
                 let response = decision.preflightResponse()
@@ -105,6 +109,11 @@ enum Misconfiguration {
 
     /// A strict policy for the site: one exact origin, credentials, a method and a header.
     static let strictPolicy = CORSPolicy(
-        allowOrigins: [site], allowMethods: ["PUT", "DELETE"], allowHeaders: ["Content-Type"], exposeHeaders: ["X-Request-Id"],
-        allowCredentials: true, maxAge: 600)
+        allowOrigins: [site],
+        allowMethods: ["PUT", "DELETE"],
+        allowHeaders: ["Content-Type"],
+        exposeHeaders: ["X-Request-Id"],
+        allowCredentials: true,
+        maxAge: 600
+    )
 }

@@ -9,7 +9,11 @@ import Testing
 
     static let policy = CORSPolicy(
         allowOrigins: ["https://app.example.com", "https://admin.example.com", "https://*.example.org"],
-        allowMethods: ["PUT", "DELETE"], allowHeaders: ["Content-Type", "X-Request-Id"], allowCredentials: true, maxAge: 600)
+        allowMethods: ["PUT", "DELETE"],
+        allowHeaders: ["Content-Type", "X-Request-Id"],
+        allowCredentials: true,
+        maxAge: 600
+    )
 
     static func check(_ behaviour: @escaping ServerBehaviour, policy: CORSPolicy = policy) async throws -> ConformanceReport {
         try await MisconfiguredServer.with(behaviour) { server in
@@ -43,13 +47,22 @@ import Testing
             ["https://app.example.com", "https://admin.example.com"].contains(origin)
                 || origin.hasPrefix("https://") && (origin.hasSuffix(".example.org") || origin == "https://example.org")
         }
-        let report = try await Self.check(server, policy: CORSPolicy(
+        let report = try await Self.check(
+            server,
+            policy: CORSPolicy(
                 allowOrigins: ["https://app.example.com", "https://admin.example.com", "https://*.example.org"],
-                allowMethods: ["PUT"], allowHeaders: ["Content-Type"], allowCredentials: true))
+                allowMethods: ["PUT"],
+                allowHeaders: ["Content-Type"],
+                allowCredentials: true
+            )
+        )
         let permissive = report.differences.filter { $0.direction == .tooPermissive }
         #expect(permissive.map(\.probe.origin) == ["https://example.org"], "\(report.text)")
         #expect(permissive.first?.probe.purpose.contains("bare domain") == true)
-        #expect(permissive.first?.evidence.responseHeaders.contains { $0.name == "Access-Control-Allow-Origin" && $0.value == "https://example.org" } == true)
+        #expect(
+            permissive.first?.evidence.responseHeaders.contains { $0.name == "Access-Control-Allow-Origin" && $0.value == "https://example.org" }
+                == true
+        )
         #expect(report.text.contains("TOO PERMISSIVE (security): GET with Origin: https://example.org"))
     }
 
@@ -69,10 +82,12 @@ import Testing
     @Test func nearMissesCoverPortsSchemesNeighboursAndLists() {
         let probes = PolicyProbe.derive(for: Self.policy, label: "abc")
         let origins = Set(probes.filter { $0.kind == .actual }.map(\.origin))
-        #expect(origins.isSuperset(of: [
-            "https://app.example.com", "http://app.example.com", "https://app.example.com:8443", "https://app.example.com.evilabc.net",
-            "https://xabc.example.org", "https://example.org", "https://evilabcexample.org", "http://xabc.example.org", "null",
-        ]))
+        #expect(
+            origins.isSuperset(of: [
+                "https://app.example.com", "http://app.example.com", "https://app.example.com:8443", "https://app.example.com.evilabc.net",
+                "https://xabc.example.org", "https://example.org", "https://evilabcexample.org", "http://xabc.example.org", "null",
+            ])
+        )
         let preflights = probes.filter { $0.kind == .preflight }
         #expect(preflights.contains { $0.method == "PATCH" })
         #expect(preflights.contains { $0.headerNames == ["x-scan-abc"] })
@@ -82,7 +97,10 @@ import Testing
 
     @Test func anInvalidPolicyIsRefusedWithItsProblems() throws {
         #expect(throws: ScanError.self) {
-            try PolicyConformanceCheck(target: ScanTarget(url: "http://127.0.0.1:1/"), policy: CORSPolicy(allowOrigins: ["*"], allowCredentials: true))
+            try PolicyConformanceCheck(
+                target: ScanTarget(url: "http://127.0.0.1:1/"),
+                policy: CORSPolicy(allowOrigins: ["*"], allowCredentials: true)
+            )
         }
     }
 }

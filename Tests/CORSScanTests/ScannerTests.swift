@@ -8,7 +8,11 @@ import Testing
     /// Fast enough for a test, still through the rate limiter.
     static let options = ScanOptions(requestsPerSecond: 2000, maxRequests: 200, timeout: .seconds(5))
 
-    static func scan(_ behaviour: @escaping ServerBehaviour, site: String? = Misconfiguration.site, options: ScanOptions = options) async throws -> ScanReport {
+    static func scan(
+        _ behaviour: @escaping ServerBehaviour,
+        site: String? = Misconfiguration.site,
+        options: ScanOptions = options
+    ) async throws -> ScanReport {
         try await MisconfiguredServer.with(behaviour) { server in
             try await CORSScanner(target: ScanTarget(url: server.url, site: site), options: options).scan()
         }
@@ -27,8 +31,14 @@ import Testing
         ("wildcard", Misconfiguration.wildcard, [.wildcardOrigin]),
         ("wildcard with credentials", Misconfiguration.wildcardWithCredentials, [.wildcardWithCredentials, .wildcardOrigin]),
         ("wildcard turned into reflection", Misconfiguration.wildcardTurnedIntoReflection, [.reflectedOrigin, .wildcardWithCredentials]),
-        ("a list in Access-Control-Allow-Origin", Misconfiguration.invalidAllowOrigin(["https://www.target.test, https://admin.target.test"]), [.invalidAllowOrigin]),
-        ("two Access-Control-Allow-Origin lines", Misconfiguration.invalidAllowOrigin(["https://www.target.test", "https://admin.target.test"]), [.invalidAllowOrigin]),
+        (
+            "a list in Access-Control-Allow-Origin", Misconfiguration.invalidAllowOrigin(["https://www.target.test, https://admin.target.test"]),
+            [.invalidAllowOrigin]
+        ),
+        (
+            "two Access-Control-Allow-Origin lines", Misconfiguration.invalidAllowOrigin(["https://www.target.test", "https://admin.target.test"]),
+            [.invalidAllowOrigin]
+        ),
         ("a URL, not an origin", Misconfiguration.invalidAllowOrigin(["https://www.target.test/"]), [.invalidAllowOrigin]),
         ("missing Vary", Misconfiguration.missingVary, [.missingVary]),
         ("preflight reflection", Misconfiguration.preflightReflection, [.preflightReflection]),
@@ -69,7 +79,9 @@ import Testing
         // One hole needs another first: a subdomain to take over.
         #expect(try await Self.scan(Misconfiguration.anySubdomain).findings.first?.severity == .medium)
         #expect(try await Self.scan(Misconfiguration.wildcard).findings.first?.severity == .info)
-        #expect(try await Self.scan(Misconfiguration.wildcardWithCredentials).findings.first { $0.kind == .wildcardWithCredentials }?.severity == .low)
+        #expect(
+            try await Self.scan(Misconfiguration.wildcardWithCredentials).findings.first { $0.kind == .wildcardWithCredentials }?.severity == .low
+        )
     }
 
     @Test func theDetectedOriginIsTheOneTheClassNames() async throws {
@@ -176,17 +188,24 @@ import Testing
 
     @Test func jsonHasOneObjectWithFindingsEachWithClassSeverityEvidenceAndFix() async throws {
         let report = try await Self.scan(Misconfiguration.nullAndPrefix)
-        guard case .object(let members) = report.json else { Issue.record("not an object"); return }
+        guard case .object(let members) = report.json else {
+            Issue.record("not an object")
+            return
+        }
         let keys = members.map(\.key)
         #expect(keys.contains("findings"))
         let text = report.json.rendered()
         let parsed = try JSONValue.parse(text)
         guard case .object(let top) = parsed, case .array(let findings)? = top.first(where: { $0.key == "findings" })?.value else {
-            Issue.record("no findings array"); return
+            Issue.record("no findings array")
+            return
         }
         #expect(findings.count == 2)
         for finding in findings {
-            guard case .object(let fields) = finding else { Issue.record("finding is not an object"); continue }
+            guard case .object(let fields) = finding else {
+                Issue.record("finding is not an object")
+                continue
+            }
             let names = Set(fields.map(\.key))
             #expect(names.isSuperset(of: ["class", "severity", "evidence", "fix"]))
             guard case .object(let evidence)? = fields.first(where: { $0.key == "evidence" })?.value else { continue }
@@ -194,7 +213,6 @@ import Testing
         }
     }
 }
-
 
 extension ScannerTests {
     @Test func aRedirectingEndpointIsScannedAsItAnswersAndTheReportSaysItRedirects() async throws {

@@ -1,5 +1,6 @@
-@testable import CORS
 import Testing
+
+@testable import CORS
 
 /// The word-at-a-time helpers the lookups rest on, against byte-at-a-time definitions: a wrong
 /// tail or a wrong lowercase would otherwise hide behind the hash (only a collision reaches them).

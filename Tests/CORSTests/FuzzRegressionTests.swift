@@ -75,11 +75,13 @@ import Testing
     /// turn (`http://*.A.0:*` → `http://*.a.0:*`, subdomains of an address; `http://*.A.com:8080:*`
     /// → a port and `:*`; `htt*.://:aHEADom` → `htt*.://:aheadom`, a `*` in the scheme). A
     /// suggestion is now offered only when it is a valid entry.
-    @Test(arguments: [
-        ("http://*.A.0:*", nil), ("http://*.A.com:8080:*", nil), ("htt*.://:aHEADom", nil), ("HT*P://A.com", nil),
-        ("https://*.Example.com", "https://*.example.com"),
-        ("https://*.example.com/", "https://*.example.com"), ("HTTP://localhost:*", "http://localhost:*"),
-    ] as [(String, String?)])
+    @Test(
+        arguments: [
+            ("http://*.A.0:*", nil), ("http://*.A.com:8080:*", nil), ("htt*.://:aHEADom", nil), ("HT*P://A.com", nil),
+            ("https://*.Example.com", "https://*.example.com"),
+            ("https://*.example.com/", "https://*.example.com"), ("HTTP://localhost:*", "http://localhost:*"),
+        ] as [(String, String?)]
+    )
     func suggestionsForMistakenPatternsAreValidEntries(_ entry: String, _ suggestion: String?) throws {
         #expect(throws: OriginPatternError.notAnOrigin(entry, suggestion: suggestion)) { try OriginPattern(parsing: entry) }
         if let suggestion { #expect(throws: Never.self) { try OriginPattern(parsing: suggestion) } }

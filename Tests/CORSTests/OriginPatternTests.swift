@@ -74,7 +74,8 @@ import Testing
         #expect(try OriginPattern(parsing: "https://a.com") == .exact(Origin("https://a.com")!))
         #expect(
             try OriginPattern(parsing: "https://*.a.com:*")
-                == .subdomains(scheme: "https", base: "a.com", port: nil, anyPort: true))
+                == .subdomains(scheme: "https", base: "a.com", port: nil, anyPort: true)
+        )
         #expect(try OriginPattern(parsing: "http://localhost:*") == .anyPort(scheme: "http", host: "localhost"))
         #expect(try OriginPattern(parsing: "null") == .null)
     }

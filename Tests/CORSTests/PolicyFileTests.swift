@@ -23,19 +23,34 @@ import Testing
         #expect(
             policy
                 == CORSPolicy(
-                    allowOrigins: ["https://a.com", "https://*.b.com"], allowMethods: ["PUT"], allowHeaders: ["*"],
-                    exposeHeaders: ["X-Id"], maxAge: 600, preflightStatus: 200, preflightPassthrough: true,
-                    dangerouslyAllowNullOrigin: true, dangerouslyAllowInsecureOriginsWithCredentials: true,
-                    dangerouslyAllowSubdomainsOfPublicSuffixes: true))
+                    allowOrigins: ["https://a.com", "https://*.b.com"],
+                    allowMethods: ["PUT"],
+                    allowHeaders: ["*"],
+                    exposeHeaders: ["X-Id"],
+                    maxAge: 600,
+                    preflightStatus: 200,
+                    preflightPassthrough: true,
+                    dangerouslyAllowNullOrigin: true,
+                    dangerouslyAllowInsecureOriginsWithCredentials: true,
+                    dangerouslyAllowSubdomainsOfPublicSuffixes: true
+                )
+        )
     }
 
     @Test func writesWhatItReads() throws {
         let policies = [
             CORSPolicy(allowOrigins: ["*"]),
             CORSPolicy(
-                allowOrigins: ["https://a.com", "http://localhost:*"], allowMethods: ["PUT", "DELETE"],
-                allowHeaders: ["*", "Authorization"], exposeHeaders: ["X-\"Odd\"\\"], allowCredentials: true, maxAge: 0,
-                preflightStatus: 200, preflightPassthrough: true, dangerouslyAllowNullOrigin: true),
+                allowOrigins: ["https://a.com", "http://localhost:*"],
+                allowMethods: ["PUT", "DELETE"],
+                allowHeaders: ["*", "Authorization"],
+                exposeHeaders: ["X-\"Odd\"\\"],
+                allowCredentials: true,
+                maxAge: 0,
+                preflightStatus: 200,
+                preflightPassthrough: true,
+                dangerouslyAllowNullOrigin: true
+            ),
         ]
         for policy in policies {
             let text = CORSPolicyFile.write(policy)
@@ -53,7 +68,8 @@ import Testing
                 .unknownKey("allowOrigin", line: 2, column: 3, suggestion: "allowOrigins"),
                 .unknownKey("maxage", line: 3, column: 3, suggestion: "maxAge"),
                 .unknownKey("colour", line: 4, column: 3, suggestion: nil),
-            ])
+            ]
+        )
         #expect(problems[0].description == "error: 2:3: unknown key \"allowOrigin\"; did you mean \"allowOrigins\"?")
     }
 

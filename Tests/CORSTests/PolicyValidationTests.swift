@@ -8,8 +8,12 @@ import Testing
     @Test func aSensiblePolicyIsValidWithoutWarnings() {
         let policy = CORSPolicy(
             allowOrigins: ["https://app.example.com", "https://*.example.org", "http://localhost:*"],
-            allowMethods: ["PUT", "DELETE"], allowHeaders: ["Content-Type", "Authorization"],
-            exposeHeaders: ["X-Request-Id"], allowCredentials: true, maxAge: 600)
+            allowMethods: ["PUT", "DELETE"],
+            allowHeaders: ["Content-Type", "Authorization"],
+            exposeHeaders: ["X-Request-Id"],
+            allowCredentials: true,
+            maxAge: 600
+        )
         #expect(policy.validate() == CORSPolicyDiagnostics())
     }
 
@@ -19,20 +23,26 @@ import Testing
 
     @Test func wildcardsInOtherListsWithCredentialsAreRefused() {
         let policy = CORSPolicy(
-            allowOrigins: ["https://a.com"], allowMethods: ["*"], allowHeaders: ["*"], exposeHeaders: ["*"],
-            allowCredentials: true)
+            allowOrigins: ["https://a.com"],
+            allowMethods: ["*"],
+            allowHeaders: ["*"],
+            exposeHeaders: ["*"],
+            allowCredentials: true
+        )
         #expect(
             errors(policy) == [
                 .wildcardWithCredentials(key: "allowMethods"), .wildcardWithCredentials(key: "allowHeaders"),
                 .wildcardWithCredentials(key: "exposeHeaders"),
-            ])
+            ]
+        )
     }
 
     @Test func wildcardBesideOtherEntriesIsRefusedWhereItWouldBeLiteral() {
         #expect(errors(CORSPolicy(allowOrigins: ["https://a.com", "*"])) == [.wildcardOriginAmongOthers(index: 1)])
         #expect(
             errors(CORSPolicy(allowOrigins: ["*"], allowMethods: ["PUT", "*"]))
-                == [.wildcardAmongOthers(key: "allowMethods", index: 1)])
+                == [.wildcardAmongOthers(key: "allowMethods", index: 1)]
+        )
         // `*` with Authorization named is how headers say "anything, Authorization included".
         #expect(errors(CORSPolicy(allowOrigins: ["*"], allowHeaders: ["*", "Authorization"])).isEmpty)
     }
@@ -67,7 +77,8 @@ import Testing
     @Test func plainHTTPOriginsWithCredentialsNeedTheOptInExceptLoopback() {
         let policy = CORSPolicy(
             allowOrigins: ["http://a.com", "http://localhost:3000", "http://127.0.0.1:*", "http://*.localhost"],
-            allowCredentials: true)
+            allowCredentials: true
+        )
         #expect(errors(policy) == [.insecureOriginWithCredentials(index: 0, value: "http://a.com")])
         var optedIn = policy
         optedIn.dangerouslyAllowInsecureOriginsWithCredentials = true
@@ -101,7 +112,8 @@ import Testing
                 .forbiddenMethod(index: 0, value: "CONNECT"), .forbiddenMethod(index: 1, value: "trace"),
                 .notAToken(key: "allowMethods", index: 2, value: "PUT PATCH"),
                 .notAToken(key: "allowMethods", index: 3, value: "PUT,PATCH"), .forbiddenMethod(index: 4, value: "TRACK"),
-            ])
+            ]
+        )
     }
 
     @Test func malformedHeaderNamesAreRefused() {
@@ -110,7 +122,8 @@ import Testing
             errors(policy) == [
                 .notAToken(key: "allowHeaders", index: 1, value: "X Bad"),
                 .notAToken(key: "exposeHeaders", index: 0, value: "X:Bad"),
-            ])
+            ]
+        )
     }
 
     @Test func maxAgeMustBeBetweenZeroAndADay() {
@@ -134,13 +147,16 @@ import Testing
                 .forbiddenRequestHeaderListed(index: 1, value: "Host"),
                 .forbiddenRequestHeaderListed(index: 2, value: "Sec-Fetch-Mode"),
                 .forbiddenRequestHeaderListed(index: 3, value: "Proxy-X"),
-            ])
+            ]
+        )
     }
 
     @Test func methodAndExposureMistakesAreWarnedAbout() {
         let policy = CORSPolicy(
-            allowOrigins: ["https://a.com", "https://a.com"], allowMethods: ["delete", "patch", "GET", "PUT", "PUT"],
-            exposeHeaders: ["Set-Cookie", "Content-Type", "X-Id", "x-id"])
+            allowOrigins: ["https://a.com", "https://a.com"],
+            allowMethods: ["delete", "patch", "GET", "PUT", "PUT"],
+            exposeHeaders: ["Set-Cookie", "Content-Type", "X-Id", "x-id"]
+        )
         #expect(
             warnings(policy) == [
                 .duplicate(key: "allowOrigins", index: 1, value: "https://a.com"),
@@ -150,12 +166,18 @@ import Testing
                 .unexposableHeader(index: 0, value: "Set-Cookie"),
                 .safelistedHeaderExposed(index: 1, value: "Content-Type"),
                 .duplicate(key: "exposeHeaders", index: 3, value: "x-id"),
-            ])
+            ]
+        )
     }
 
     @Test func everyProblemIsReportedAtOnceWithKeyReasonAndFix() {
         let policy = CORSPolicy(
-            allowOrigins: ["*"], allowMethods: ["TRACE"], allowCredentials: true, maxAge: -5, preflightStatus: 500)
+            allowOrigins: ["*"],
+            allowMethods: ["TRACE"],
+            allowCredentials: true,
+            maxAge: -5,
+            preflightStatus: 500
+        )
         let diagnostics = policy.validate()
         #expect(diagnostics.errors.count == 4)
         for line in diagnostics.lines { #expect(line.hasPrefix("error: ")) }

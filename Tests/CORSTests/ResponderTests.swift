@@ -4,16 +4,21 @@ import Testing
 
 @Suite struct ResponderTests {
     static let credentialed = CORSPolicy(
-        allowOrigins: ["https://app.example.com", "https://*.example.org"], allowMethods: ["PUT", "DELETE"],
-        allowHeaders: ["Content-Type", "X-Request-Id"], exposeHeaders: ["X-Total-Count"], allowCredentials: true,
-        maxAge: 600)
+        allowOrigins: ["https://app.example.com", "https://*.example.org"],
+        allowMethods: ["PUT", "DELETE"],
+        allowHeaders: ["Content-Type", "X-Request-Id"],
+        exposeHeaders: ["X-Total-Count"],
+        allowCredentials: true,
+        maxAge: 600
+    )
     static let open = CORSPolicy(allowOrigins: ["*"], allowMethods: ["PUT"], allowHeaders: ["*"], exposeHeaders: ["*"])
 
     // MARK: Preflights
 
     @Test func allowedPreflightGetsEveryAllowHeaderAndNoBody() throws {
         let response = try responder(Self.credentialed).respond(
-            to: preflight(origin: "https://app.example.com", method: "PUT", headers: "content-type,x-request-id"))
+            to: preflight(origin: "https://app.example.com", method: "PUT", headers: "content-type,x-request-id")
+        )
         #expect(response.status.code == 204)
         #expect(response.headerFields.values("Access-Control-Allow-Origin") == ["https://app.example.com"])
         #expect(response.headerFields.values("Access-Control-Allow-Credentials") == ["true"])
@@ -23,7 +28,8 @@ import Testing
         #expect(response.headerFields.values("Access-Control-Expose-Headers") == [])
         #expect(
             response.headerFields.values("Vary")
-                == ["Origin, Access-Control-Request-Method, Access-Control-Request-Headers"])
+                == ["Origin, Access-Control-Request-Method, Access-Control-Request-Headers"]
+        )
     }
 
     @Test func preflightWithoutRequestedHeadersGetsNoAllowHeaders() throws {
@@ -89,7 +95,10 @@ import Testing
         ("https://App.example.com", "PUT", "", .malformedOrigin),
     ])
     func refusedPreflightIs403WithoutAnyAllowHeader(
-        _ origin: String, _ method: String, _ headers: String, _ reason: CORSRejection.Reason
+        _ origin: String,
+        _ method: String,
+        _ headers: String,
+        _ reason: CORSRejection.Reason
     ) throws {
         let responder = try responder(Self.credentialed)
         let request = preflight(origin: origin, method: method, headers: headers)
@@ -147,14 +156,16 @@ import Testing
             [
                 ("Origin", "https://app.example.com"), ("Access-Control-Request-Method", "PUT"),
                 ("Access-Control-Request-Headers", "content-type"), ("Access-Control-Request-Headers", "x-request-id"),
-            ])
+            ]
+        )
         #expect(responder.decideNow(split).outcome == .preflightAllowed)
         let splitBad = request(
             .options,
             [
                 ("Origin", "https://app.example.com"), ("Access-Control-Request-Method", "PUT"),
                 ("Access-Control-Request-Headers", "x-nope"), ("Access-Control-Request-Headers", "content-type"),
-            ])
+            ]
+        )
         #expect(splitBad.headerFields.count == 4)
         #expect(responder.decideNow(splitBad).rejection?.subject == "x-nope")
     }
@@ -167,11 +178,14 @@ import Testing
         let commas = String(repeating: ",", count: 1000)
         #expect(
             responder.decideNow(preflight(origin: "https://app.example.com", method: "PUT", headers: commas)).rejection?.reason
-                == .malformedRequestHeaders)
+                == .malformedRequestHeaders
+        )
         let many = (0..<65).map { "x-h\($0)" }.joined(separator: ",")
         #expect(
-            try CORSResponder(policy: Self.open).decideNow(preflight(origin: "https://app.example.com", method: "PUT", headers: many)).rejection?.reason
-                == .requestHeadersTooLarge)
+            try CORSResponder(policy: Self.open).decideNow(preflight(origin: "https://app.example.com", method: "PUT", headers: many)).rejection?
+                .reason
+                == .requestHeadersTooLarge
+        )
     }
 
     @Test func duplicateOriginOrMethodHeadersAreMalformed() throws {
@@ -180,7 +194,8 @@ import Testing
         #expect(responder.decideNow(twoOrigins).rejection?.reason == .malformedOrigin)
         let twoMethods = request(
             .options,
-            [("Origin", "https://app.example.com"), ("Access-Control-Request-Method", "PUT"), ("Access-Control-Request-Method", "PUT")])
+            [("Origin", "https://app.example.com"), ("Access-Control-Request-Method", "PUT"), ("Access-Control-Request-Method", "PUT")]
+        )
         #expect(responder.decideNow(twoMethods).rejection?.reason == .malformedRequestMethod)
     }
 
@@ -202,7 +217,8 @@ import Testing
 
     @Test func allowedActualRequestGetsOriginCredentialsAndExposedHeadersOnly() throws {
         let response = try responder(Self.credentialed).respond(
-            to: request(.get, [("Origin", "https://a.b.example.org")]))
+            to: request(.get, [("Origin", "https://a.b.example.org")])
+        )
         #expect(response.headerFields.values("Access-Control-Allow-Origin") == ["https://a.b.example.org"])
         #expect(response.headerFields.values("Access-Control-Allow-Credentials") == ["true"])
         #expect(response.headerFields.values("Access-Control-Expose-Headers") == ["X-Total-Count"])
@@ -218,8 +234,12 @@ import Testing
         var listed = origins
         listed.insert("https://app3.example.com", at: 10)
         let policy = CORSPolicy(
-            allowOrigins: listed + ["https://*.example.org"], allowMethods: ["PUT"],
-            allowHeaders: ["X-A"], exposeHeaders: ["X-Total-Count"], allowCredentials: true)
+            allowOrigins: listed + ["https://*.example.org"],
+            allowMethods: ["PUT"],
+            allowHeaders: ["X-A"],
+            exposeHeaders: ["X-Total-Count"],
+            allowCredentials: true
+        )
         let cors = try responder(policy)
         let applicationAnswers: [(HTTPFields, vary: [String])] = [
             ([.vary: "Accept"], ["Accept, Origin"]),
@@ -256,7 +276,9 @@ import Testing
                     fields.append(HTTPField(name: HTTPField.Name(name)!, value: "v\(index)"))
                 }
                 let decorated = cors.respond(
-                    to: request(.get, [("Origin", origin)]), application: HTTPResponse(status: .ok, headerFields: fields))
+                    to: request(.get, [("Origin", origin)]),
+                    application: HTTPResponse(status: .ok, headerFields: fields)
+                )
                 let theirs = decorated.headerFields.filter { names.contains($0.name.rawName) }.map { "\($0.name.rawName): \($0.value)" }
                 #expect(theirs == fields.map { "\($0.name.rawName): \($0.value)" }, "\(origin), \(count) fields")
                 #expect(decorated.headerFields.count == count + 4)
@@ -282,8 +304,10 @@ import Testing
                     cors.decideNow(request(method)).apply(to: &viaDecision)
                     var direct = fields
                     cors.decorateNonCORSResponse(&direct, isOptions: method == .options)
-                    #expect(direct.map { "\($0.name.rawName): \($0.value)" } == viaDecision.headerFields.map { "\($0.name.rawName): \($0.value)" },
-                            "\(method) \(fields)")
+                    #expect(
+                        direct.map { "\($0.name.rawName): \($0.value)" } == viaDecision.headerFields.map { "\($0.name.rawName): \($0.value)" },
+                        "\(method) \(fields)"
+                    )
                 }
             }
         }
@@ -292,9 +316,16 @@ import Testing
     @Test func stringPairsCarryExactlyTheFieldsForEveryOriginAndOutcome() throws {
         // Pairs are what NIO-based adapters (Vapor) write; they must say what the HTTPFields say.
         let origins = (0..<70).map { "https://app\($0).example.com" }
-        let cors = try responder(CORSPolicy(
-            allowOrigins: origins + ["https://*.example.org"], allowMethods: ["PUT"], allowHeaders: ["X-A"],
-            exposeHeaders: ["X-Total-Count"], allowCredentials: true, maxAge: 60))
+        let cors = try responder(
+            CORSPolicy(
+                allowOrigins: origins + ["https://*.example.org"],
+                allowMethods: ["PUT"],
+                allowHeaders: ["X-A"],
+                exposeHeaders: ["X-Total-Count"],
+                allowCredentials: true,
+                maxAge: 60
+            )
+        )
         func pairs(_ fields: HTTPFields) -> [String] { fields.map { "\($0.name.rawName): \($0.value)" } }
         for origin in [origins[0], origins[69], "https://a.example.org", "https://evil.test"] {
             for headers in [nil, "x-a"] {
@@ -312,7 +343,9 @@ import Testing
         let responder = try responder(Self.credentialed)
         for status in [HTTPResponse.Status.notFound, .unauthorized, .internalServerError] {
             let response = responder.respond(
-                to: request(.post, [("Origin", "https://app.example.com")]), application: HTTPResponse(status: status))
+                to: request(.post, [("Origin", "https://app.example.com")]),
+                application: HTTPResponse(status: status)
+            )
             #expect(response.headerFields.values("Access-Control-Allow-Origin") == ["https://app.example.com"])
         }
     }
@@ -330,7 +363,8 @@ import Testing
     @Test func applicationSetAllowHeadersAreReplacedNotDuplicated() throws {
         let response = try responder(Self.credentialed).respond(
             to: request(.get, [("Origin", "https://app.example.com")]),
-            application: HTTPResponse(status: .ok, headerFields: [.accessControlAllowOrigin: "*", .contentType: "text/plain"]))
+            application: HTTPResponse(status: .ok, headerFields: [.accessControlAllowOrigin: "*", .contentType: "text/plain"])
+        )
         #expect(response.headerFields.values("Access-Control-Allow-Origin") == ["https://app.example.com"])
         #expect(response.headerFields.values("Content-Type") == ["text/plain"])
     }
@@ -351,14 +385,16 @@ import Testing
         // Any origin *with* a predicate or a list still echoes, so it varies.
         #expect(
             try responder(CORSPolicy(allowOrigins: ["https://a.com"])).respond(to: noOrigin).headerFields.values("Vary")
-                == ["Origin"])
+                == ["Origin"]
+        )
     }
 
     @Test func optionsRequestsAlwaysVaryOnThePreflightHeaders() throws {
         let plainOptions = request(.options)
         #expect(
             try responder(Self.credentialed).respond(to: plainOptions).headerFields.values("Vary")
-                == ["Origin, Access-Control-Request-Method, Access-Control-Request-Headers"])
+                == ["Origin, Access-Control-Request-Method, Access-Control-Request-Headers"]
+        )
     }
 
     @Test func varyIsMergedWithTheApplicationsAndNeverDuplicated() throws {
@@ -383,7 +419,9 @@ import Testing
 
     @Test func syncPredicateDecidesOriginsTheListDoesNotName() throws {
         let policy = CORSPolicy(
-            allowOrigins: ["https://a.com"], allowOriginPredicate: .sync { $0.host.hasSuffix(".tenant.test") })
+            allowOrigins: ["https://a.com"],
+            allowOriginPredicate: .sync { $0.host.hasSuffix(".tenant.test") }
+        )
         let responder = try responder(policy)
         #expect(responder.decideNow(request(.get, [("Origin", "https://x.tenant.test")])).outcome == .actualAllowed)
         #expect(responder.decideNow(request(.get, [("Origin", "https://a.com")])).outcome == .actualAllowed)
@@ -396,7 +434,9 @@ import Testing
             allowOriginPredicate: .async { origin in
                 await Task.yield()
                 return origin.serialized == "https://tenant.test"
-            }, allowMethods: ["PUT"])
+            },
+            allowMethods: ["PUT"]
+        )
         let responder = try responder(policy)
         #expect(responder.decideSynchronously(request(.get, [("Origin", "https://a.com")])) != nil)
         #expect(responder.decideSynchronously(request(.get, [("Origin", "https://tenant.test")])) == nil)

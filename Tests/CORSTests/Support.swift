@@ -3,7 +3,9 @@ import HTTPTypes
 
 /// A request as a browser (or anything else) would send it.
 func request(
-    _ method: HTTPRequest.Method = .get, path: String = "/api", _ fields: [(String, String)] = []
+    _ method: HTTPRequest.Method = .get,
+    path: String = "/api",
+    _ fields: [(String, String)] = []
 ) -> HTTPRequest {
     var headerFields = HTTPFields()
     for (name, value) in fields { headerFields.append(HTTPField(name: HTTPField.Name(name)!, value: value)) }

@@ -95,7 +95,8 @@ enum CORSTool {
         init(policyFile: String) throws {
             running = try Running(
                 ["serve", "--policy", policyFile, "--host", "127.0.0.1", "--port", "0"],
-                waitingFor: ["listening on http://127.0.0.1:"])
+                waitingFor: ["listening on http://127.0.0.1:"]
+            )
             guard let port = Int(running.values[0].prefix { $0.isNumber }) else {
                 throw ServerDidNotStart(output: running.log)
             }

@@ -1,6 +1,6 @@
 import BrowserHarness
-import TestHarness
 import Foundation
+import TestHarness
 import Testing
 
 /// `cors check` against Chromium itself: for each request, a page in headless Chromium fetches it
@@ -33,7 +33,15 @@ import Testing
     }
 
     static let requests = [
-        Request(pageHost: "localhost", apiHost: "127.0.0.1", path: "/ok", method: "PUT", headers: ["Content-Type": "application/json"], body: "{}", credentials: "include"),
+        Request(
+            pageHost: "localhost",
+            apiHost: "127.0.0.1",
+            path: "/ok",
+            method: "PUT",
+            headers: ["Content-Type": "application/json"],
+            body: "{}",
+            credentials: "include"
+        ),
         Request(pageHost: "localhost", apiHost: "127.0.0.1", path: "/secret", method: "PUT", headers: ["X-Secret": "1"]),
         Request(pageHost: "localhost", apiHost: "127.0.0.1", path: "/delete", method: "DELETE"),
         Request(pageHost: "localhost", apiHost: "127.0.0.1", path: "/get", credentials: "include"),
@@ -43,9 +51,11 @@ import Testing
 
     /// The page's `fetch()` of `request`, resolving to `{ok, error}`.
     static func script(for request: Request, port: Int) throws -> String {
-        let initJSON = try JSONSerialization.data(withJSONObject: [
-            "method": request.method, "headers": request.headers, "credentials": request.credentials, "body": request.body ?? NSNull(),
-        ] as [String: Any])
+        let initJSON = try JSONSerialization.data(
+            withJSONObject: [
+                "method": request.method, "headers": request.headers, "credentials": request.credentials, "body": request.body ?? NSNull(),
+            ] as [String: Any]
+        )
         return """
             (() => { const init = \(String(decoding: initJSON, as: UTF8.self)); if (init.body === null) delete init.body;
               return fetch('http://\(request.apiHost):\(port)\(request.path)', init)
@@ -55,8 +65,10 @@ import Testing
 
     /// `cors check` with the same origin and options.
     static func arguments(for request: Request, port: Int) -> [String] {
-        var arguments = ["check", "http://\(request.apiHost):\(port)\(request.path)", "--origin", "http://\(request.pageHost):\(port)",
-                         "-X", request.method, "--credentials", request.credentials]
+        var arguments = [
+            "check", "http://\(request.apiHost):\(port)\(request.path)", "--origin", "http://\(request.pageHost):\(port)",
+            "-X", request.method, "--credentials", request.credentials,
+        ]
         for (name, value) in request.headers { arguments += ["-H", "\(name): \(value)"] }
         if let body = request.body { arguments += ["-d", body] }
         return arguments
@@ -85,7 +97,10 @@ import Testing
         var blockedCompared = 0
         for (request, (verdict, console)) in zip(requests, observed) {
             let check = try CORSTool.run(Self.arguments(for: request, port: port))
-            #expect(check.status == (verdict.ok ? 0 : 1), "\(request.path): cors check exited \(check.status), Chromium ok=\(verdict.ok)\n\(check.output)")
+            #expect(
+                check.status == (verdict.ok ? 0 : 1),
+                "\(request.path): cors check exited \(check.status), Chromium ok=\(verdict.ok)\n\(check.output)"
+            )
             let line = check.output.split(separator: "\n").first { $0.hasPrefix("Chromium: ") }.map { String($0.dropFirst("Chromium: ".count)) }
             #expect(line == console, "\(request.path)")
             if console != nil { blockedCompared += 1 }

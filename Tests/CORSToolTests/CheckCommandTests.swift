@@ -1,5 +1,5 @@
-import TestHarness
 import Foundation
+import TestHarness
 import Testing
 
 /// `cors check` as a black box, against `cors serve` on 127.0.0.1.
@@ -41,7 +41,11 @@ import Testing
         #expect(blocked.status == 1)
         let error = try #require(try json(blocked.output)["error"] as? [String: Any])
         #expect(error["kind"] as? String == "PreflightMissingAllowOriginHeader")
-        #expect((error["message"] as? String)?.hasPrefix("Access to fetch at '\(url)' from origin 'http://localhost:3000' has been blocked by CORS policy") == true)
+        #expect(
+            (error["message"] as? String)?.hasPrefix(
+                "Access to fetch at '\(url)' from origin 'http://localhost:3000' has been blocked by CORS policy"
+            ) == true
+        )
 
         let human = try CORSTool.run(["check", url, "--origin", "https://evil.test"])
         #expect(human.status == 1)
@@ -84,7 +88,11 @@ extension CheckCommandTests {
         let firefoxJSON = try json(firefox.output)
         #expect(firefoxJSON["browser"] as? String == "firefox")
         let message = try #require((firefoxJSON["error"] as? [String: Any])?["message"] as? String)
-        #expect(message.hasPrefix("Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at \(url). (Reason: CORS header \u{2018}Access-Control-Allow-Origin\u{2019} missing). Status code: 403."))
+        #expect(
+            message.hasPrefix(
+                "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at \(url). (Reason: CORS header \u{2018}Access-Control-Allow-Origin\u{2019} missing). Status code: 403."
+            )
+        )
 
         let all = try CORSTool.run(base + ["--browser", "all"])
         #expect(all.status == 1, "every browser must allow it for exit 0")

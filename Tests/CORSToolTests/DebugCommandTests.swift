@@ -52,7 +52,8 @@ import Testing
             try page.navigate(to: pageURL)
             try page.waitUntil("document.body.dataset.ready === 'true'")
             func runForm(url: String, method: String, headers: String) throws -> Shown {
-                _ = try page.evaluate("""
+                _ = try page.evaluate(
+                    """
                     document.getElementById('url').value = \(Self.quoted(url));
                     document.getElementById('origin').value = \(Self.quoted(origin));
                     document.getElementById('method').value = \(Self.quoted(method));
@@ -60,7 +61,8 @@ import Testing
                     document.getElementById('browser').value = 'all';
                     document.body.dataset.state = '';
                     document.getElementById('run').click();
-                    """)
+                    """
+                )
                 try page.waitUntil("document.body.dataset.state === 'done' || document.body.dataset.state === 'failed'", timeout: 60)
                 return try page.evaluate(Self.read, as: Shown.self)
             }
@@ -74,10 +76,12 @@ import Testing
             // A pasted console message fills the form and is explained.
             try page.navigate(to: pageURL)
             try page.waitUntil("document.body.dataset.ready === 'true'")
-            _ = try page.evaluate("""
+            _ = try page.evaluate(
+                """
                 document.getElementById('paste').value = \(Self.quoted("GET \(blockedURL) net::ERR_FAILED\n" + message));
                 document.getElementById('explain').click();
-                """)
+                """
+            )
             try page.waitUntil("document.body.dataset.state === 'explained'")
             let explainedKind = try page.evaluate("document.getElementById('explained')?.dataset.kind ?? null") as? String
             let explained = try page.evaluate(Self.read, as: Shown.self)
@@ -85,8 +89,19 @@ import Testing
             _ = try runForm(url: blockedURL, method: "PUT", headers: "X-Token: 1")
             let metrics = try page.send("Page.getLayoutMetrics")
             let height = ((metrics["cssContentSize"] as? [String: Any])?["height"] as? NSNumber)?.intValue ?? 1000
-            try page.send("Emulation.setDeviceMetricsOverride", ["width": 1280, "height": min(max(height, 1000), 16000), "deviceScaleFactor": 1, "mobile": false])
-            return DebugRun(allowed: allowed, blocked: blocked, message: message, reloaded: reloaded, explainedKind: explainedKind, explained: explained, screenshot: try page.screenshot())
+            try page.send(
+                "Emulation.setDeviceMetricsOverride",
+                ["width": 1280, "height": min(max(height, 1000), 16000), "deviceScaleFactor": 1, "mobile": false]
+            )
+            return DebugRun(
+                allowed: allowed,
+                blocked: blocked,
+                message: message,
+                reloaded: reloaded,
+                explainedKind: explainedKind,
+                explained: explained,
+                screenshot: try page.screenshot()
+            )
         }
 
         // An allowed request: both browsers allow it.
@@ -96,7 +111,11 @@ import Testing
         #expect(run.blocked.verdicts == ["BLOCKED", "BLOCKED"])
         #expect(run.blocked.kinds.allSatisfy { $0 == "PreflightMissingAllowOriginHeader" }, "\(run.blocked.kinds)")
         #expect(run.blocked.causes == ["preflight-not-routed"])
-        #expect(run.message.hasPrefix("Access to fetch at '\(blockedURL)' from origin '\(origin)' has been blocked by CORS policy: Response to preflight request"))
+        #expect(
+            run.message.hasPrefix(
+                "Access to fetch at '\(blockedURL)' from origin '\(origin)' has been blocked by CORS policy: Response to preflight request"
+            )
+        )
         #expect(run.blocked.location.contains("run=1") && run.blocked.location.contains("method=PUT"))
         // Reloaded from its URL: the same request, the same verdict and cause.
         #expect(run.reloaded.verdicts == run.blocked.verdicts && run.reloaded.causes == run.blocked.causes && run.reloaded.url == blockedURL)

@@ -1,6 +1,6 @@
 import BrowserHarness
-import TestHarness
 import Foundation
+import TestHarness
 import Testing
 
 #if canImport(Glibc)
@@ -43,7 +43,8 @@ import Darwin
             let height = (content?["height"] as? NSNumber)?.intValue ?? 1000
             try page.send(
                 "Emulation.setDeviceMetricsOverride",
-                ["width": 1280, "height": min(max(height, 1000), 16000), "deviceScaleFactor": 1, "mobile": false])
+                ["width": 1280, "height": min(max(height, 1000), 16000), "deviceScaleFactor": 1, "mobile": false]
+            )
             return DemoRun(results: results, screenshot: try page.screenshot())
         }
 
@@ -193,7 +194,9 @@ final class DemoProcess: @unchecked Sendable {
 
     init() throws {
         running = try CORSTool.Running(
-            ["demo", "--api-port", "0", "--page-port", "0"], waitingFor: ["cors demo: page ", "cors demo: api "])
+            ["demo", "--api-port", "0", "--page-port", "0"],
+            waitingFor: ["cors demo: page ", "cors demo: api "]
+        )
         pageURL = running.values[0]
         apiOrigin = running.values[1]
     }

@@ -28,11 +28,14 @@ import Testing
     }
 
     @Test func aChromiumMessageIsExplainedWithTheCheckThatReproducesIt() throws {
-        let message = "Access to fetch at 'http://127.0.0.1:3000/api' from origin 'http://localhost:5173' has been blocked by CORS policy: Method PATCH is not allowed by Access-Control-Allow-Methods in preflight response."
+        let message =
+            "Access to fetch at 'http://127.0.0.1:3000/api' from origin 'http://localhost:5173' has been blocked by CORS policy: Method PATCH is not allowed by Access-Control-Allow-Methods in preflight response."
         let text = try CORSTool.run(["explain", message])
         #expect(text.status == 0, "\(text.output)")
         #expect(text.output.hasPrefix("Chromium said: MethodDisallowedByPreflightResponse (on the preflight)"))
-        #expect(text.output.contains("cors check http://127.0.0.1:3000/api --origin http://localhost:5173 -X PATCH --browser chromium --probe-errors"))
+        #expect(
+            text.output.contains("cors check http://127.0.0.1:3000/api --origin http://localhost:5173 -X PATCH --browser chromium --probe-errors")
+        )
         #expect(text.output.contains("\"allowMethods\": [\"PATCH\"]"))
         let json = try json(try CORSTool.run(["explain", "--json", message]).output)
         #expect(json["browser"] as? String == "chromium")
@@ -62,7 +65,10 @@ import Testing
     }
 
     @Test func textThatIsNotCORSExitsOneAndSaysWhatItIs() throws {
-        let mixed = try CORSTool.run(["explain", "Mixed Content: The page at 'https://a.example/' was loaded over HTTPS, but requested an insecure resource 'http://b.example/'. This request has been blocked; the content must be served over HTTPS."])
+        let mixed = try CORSTool.run([
+            "explain",
+            "Mixed Content: The page at 'https://a.example/' was loaded over HTTPS, but requested an insecure resource 'http://b.example/'. This request has been blocked; the content must be served over HTTPS.",
+        ])
         #expect(mixed.status == 1)
         #expect(mixed.output.hasPrefix("not a CORS error: This is a Mixed Content block"))
         let refused = try json(try CORSTool.run(["explain", "--json", "GET http://127.0.0.1:9/x net::ERR_CONNECTION_REFUSED"]).output)

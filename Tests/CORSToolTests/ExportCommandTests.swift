@@ -22,7 +22,10 @@ import Testing
         for format in ["nginx", "apache", "caddy", "haproxy", "envoy"] {
             let result = try CORSTool.run(["export", "--format", format, path])
             #expect(result.status == 1, "\(format): \(result.output)")
-            #expect(result.output.contains("cannot express preflightPassthrough") && result.output.contains("remove preflightPassthrough"), "\(result.output)")
+            #expect(
+                result.output.contains("cannot express preflightPassthrough") && result.output.contains("remove preflightPassthrough"),
+                "\(result.output)"
+            )
         }
     }
 
@@ -30,7 +33,9 @@ import Testing
         let invalid = try temporaryPolicyFile(#"{"allowOrigins": "*", "allowCredentials": true}"#)
         let refused = try CORSTool.run(["export", "--format", "haproxy", invalid])
         #expect(refused.status == 1 && refused.output.contains("allowCredentials"), "\(refused.output)")
-        let routes = try temporaryPolicyFile(#"{"routes": [{"prefix": "api", "policy": {}}, {"prefx": "/x", "policy": {"allowOrigins": ["https://a.example"]}}]}"#)
+        let routes = try temporaryPolicyFile(
+            #"{"routes": [{"prefix": "api", "policy": {}}, {"prefx": "/x", "policy": {"allowOrigins": ["https://a.example"]}}]}"#
+        )
         let located = try CORSTool.run(["export", "--format", "caddy", routes])
         #expect(located.status == 1, "\(located.output)")
         #expect(located.output.contains("routes[0].prefix") && located.output.contains("did you mean \"prefix\""), "\(located.output)")

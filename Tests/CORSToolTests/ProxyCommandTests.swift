@@ -1,5 +1,5 @@
-import TestHarness
 import Foundation
+import TestHarness
 import Testing
 
 #if canImport(Glibc)
@@ -68,7 +68,10 @@ private func writeBeside(_ sibling: String, _ name: String, _ text: String) thro
 
     @Test func anInvalidConfigFileIsRefusedWithEveryProblemAndItsLineAndColumn() throws {
         let policy = try temporaryPolicyFile("{}")
-        let config = try writeBeside(policy, "proxy.json", """
+        let config = try writeBeside(
+            policy,
+            "proxy.json",
+            """
             {
               "listen": "127.0.0.1:0",
               "colour": "blue",
@@ -78,7 +81,8 @@ private func writeBeside(_ sibling: String, _ name: String, _ text: String) thro
                  "policy": {"allowOrigins": ["https://*"]}}
               ]
             }
-            """)
+            """
+        )
         let (status, output) = try CORSTool.run(["proxy", "--config", config])
         #expect(status == 2, "\(output)")
         let errors = output.split(separator: "\n").filter { $0.hasPrefix("error: ") }
@@ -116,16 +120,22 @@ private func writeBeside(_ sibling: String, _ name: String, _ text: String) thro
 
     @Test func aValidConfigStartsAndAddsCORSInFrontOfAnUpstreamWithout() throws {
         let upstream = try BareHTTPServer()
-        let policy = try temporaryPolicyFile("""
+        let policy = try temporaryPolicyFile(
+            """
             {"allowOrigins": ["\(Self.appOrigin)"], "allowMethods": ["PUT"], "allowHeaders": ["X-Client"], "exposeHeaders": ["X-Upstream"]}
-            """)
-        let config = try writeBeside(policy, "proxy.json", """
+            """
+        )
+        let config = try writeBeside(
+            policy,
+            "proxy.json",
+            """
             {
               "listen": "127.0.0.1:0",
               "routes": [{"prefix": "/api", "upstream": "\(upstream.url)", "policy": "policy.json"}],
               "accessLog": "stdout"
             }
-            """)
+            """
+        )
         let proxy = try CORSTool.Proxy(["--config", config])
         #expect(proxy.summary == " (/api -> \(upstream.url))", "\(proxy.log)")
         #expect(proxy.log.contains("cors proxy: listening on http://127.0.0.1:\(proxy.port) (/api -> \(upstream.url))\n"))
@@ -145,8 +155,11 @@ private func writeBeside(_ sibling: String, _ name: String, _ text: String) thro
         #expect(seen?.value("host") == "127.0.0.1:\(upstream.port)")
 
         let preflight = try rawRequest(
-            port: proxy.port, method: "OPTIONS", path: "/api/items/1",
-            headers: [("Origin", Self.appOrigin), ("Access-Control-Request-Method", "PUT"), ("Access-Control-Request-Headers", "x-client")])
+            port: proxy.port,
+            method: "OPTIONS",
+            path: "/api/items/1",
+            headers: [("Origin", Self.appOrigin), ("Access-Control-Request-Method", "PUT"), ("Access-Control-Request-Headers", "x-client")]
+        )
         #expect(preflight.status == 204)
         #expect(preflight.values("Access-Control-Allow-Origin") == [Self.appOrigin])
         #expect(preflight.values("Access-Control-Allow-Methods") == ["PUT"])
@@ -185,8 +198,11 @@ private func writeBeside(_ sibling: String, _ name: String, _ text: String) thro
         let proxy = try CORSTool.Proxy(["--upstream", upstream.url, "--policy", path, "--listen", "127.0.0.1:0", "--access-log", "off"])
         func preflight(from origin: String) throws -> RawHTTPResponse {
             try rawRequest(
-                port: proxy.port, method: "OPTIONS", path: "/items/1",
-                headers: [("Origin", origin), ("Access-Control-Request-Method", "PUT")])
+                port: proxy.port,
+                method: "OPTIONS",
+                path: "/items/1",
+                headers: [("Origin", origin), ("Access-Control-Request-Method", "PUT")]
+            )
         }
         #expect(try preflight(from: "https://a.test").status == 204)
         #expect(try preflight(from: "https://b.test").status == 403)
@@ -285,9 +301,11 @@ private func writeBeside(_ sibling: String, _ name: String, _ text: String) thro
         let port = proxy.port
         let result = ResultBox()
         let thread = Thread {
-            result.set(Result {
-                try rawRequest(port: port, method: "GET", path: "/slow", headers: [("Origin", Self.appOrigin)], connectionClose: false)
-            })
+            result.set(
+                Result {
+                    try rawRequest(port: port, method: "GET", path: "/slow", headers: [("Origin", Self.appOrigin)], connectionClose: false)
+                }
+            )
         }
         thread.start()
         #expect(upstream.waitForRequest { $0.path == "/slow" } != nil, "the slow request never reached the upstream")
@@ -299,7 +317,8 @@ private func writeBeside(_ sibling: String, _ name: String, _ text: String) thro
         #expect(response.values("Access-Control-Allow-Origin") == [Self.appOrigin])
         #expect(
             response.values("Connection").map { $0.lowercased() } == ["close"],
-            "while draining, the answer says Connection: close before the gateway closes; headers: \(response.headers.map { "\($0.name): \($0.value)" })")
+            "while draining, the answer says Connection: close before the gateway closes; headers: \(response.headers.map { "\($0.name): \($0.value)" })"
+        )
         #expect(proxy.waitForExit(timeout: 5), "\(proxy.log)")
         #expect(proxy.process.terminationStatus == 0, "\(proxy.log)")
     }

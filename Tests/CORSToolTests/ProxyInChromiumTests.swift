@@ -1,6 +1,6 @@
 import BrowserHarness
-import TestHarness
 import Foundation
+import TestHarness
 import Testing
 
 /// `cors proxy` in front of an upstream with no CORS at all, as headless Chromium sees it: a page
@@ -51,7 +51,8 @@ import Testing
         // gateway (127.0.0.1, ports differ) so a cookie set for it goes with credentials: "include".
         let allowedPage = "http://127.0.0.1:\(pages.port)"
         let refusedPage = "http://localhost:\(pages.port)"
-        let policy = try temporaryPolicyFile("""
+        let policy = try temporaryPolicyFile(
+            """
             {
               "allowOrigins": ["\(allowedPage)"],
               "allowMethods": ["PUT"],
@@ -59,7 +60,8 @@ import Testing
               "exposeHeaders": ["X-Upstream"],
               "allowCredentials": true
             }
-            """)
+            """
+        )
         let proxy = try CORSTool.Proxy(["--upstream", upstream.url, "--policy", policy, "--listen", "127.0.0.1:0"])
         let gateway = "http://127.0.0.1:\(proxy.port)"
         let direct = upstream.url
@@ -118,7 +120,12 @@ import Testing
         #expect(directGET.console == [blockedLine(direct + "/direct", from: allowedPage) + noAllowOrigin])
         let directPUT = try #require(observed["direct PUT"])
         #expect(!directPUT.outcome.ok)
-        #expect(directPUT.console.first?.hasPrefix(blockedLine(direct + "/direct-put", from: allowedPage) + "Response to preflight request doesn't pass access control check") == true, "\(directPUT.console)")
+        #expect(
+            directPUT.console.first?.hasPrefix(
+                blockedLine(direct + "/direct-put", from: allowedPage) + "Response to preflight request doesn't pass access control check"
+            ) == true,
+            "\(directPUT.console)"
+        )
         #expect(received("OPTIONS", "/direct-put").count == 1, "Chromium's preflight went to the upstream, which answered 405")
         #expect(received("PUT", "/direct-put").isEmpty)
 
@@ -172,10 +179,13 @@ import Testing
         let refusedPUT = try #require(observed["refused PUT"])
         #expect(!refusedPUT.outcome.ok)
         #expect(refusedPUT.outcome.error == "TypeError: Failed to fetch")
-        #expect(refusedPUT.console == [
-            blockedLine(gateway + "/api/refused-put", from: refusedPage)
-                + "Response to preflight request doesn't pass access control check: " + noAllowOrigin,
-        ], "\(refusedPUT.console)")
+        #expect(
+            refusedPUT.console == [
+                blockedLine(gateway + "/api/refused-put", from: refusedPage)
+                    + "Response to preflight request doesn't pass access control check: " + noAllowOrigin
+            ],
+            "\(refusedPUT.console)"
+        )
         #expect(received("PUT", "/api/refused-put").isEmpty && received("OPTIONS", "/api/refused-put").isEmpty)
         let refusedPreflight = accessLog.first { $0["method"] as? String == "OPTIONS" && $0["path"] as? String == "/api/refused-put" }
         #expect(refusedPreflight?["cors"] as? String == "preflight-rejected", "\(proxy.log)")

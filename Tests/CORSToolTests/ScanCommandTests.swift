@@ -1,5 +1,5 @@
-import TestHarness
 import Foundation
+import TestHarness
 import Testing
 
 /// `cors scan` as a black box, against `cors serve` on 127.0.0.1.
@@ -71,10 +71,12 @@ import Testing
         #expect(same.status == 0, "\(same.output)")
         #expect(same.output.contains("The live endpoint does what the policy says."))
 
-        let wider = try temporaryPolicyFile("""
+        let wider = try temporaryPolicyFile(
+            """
             {"allowOrigins": ["https://www.target.test", "https://admin.target.test"], "allowMethods": ["PUT", "PATCH"],
              "allowHeaders": ["Content-Type"], "allowCredentials": true, "maxAge": 600}
-            """)
+            """
+        )
         let differs = try scan(server.port, ["--expect", wider, "--json"])
         #expect(differs.status == 1, "\(differs.output)")
         let differences = try #require(try json(differs.output)["differences"] as? [[String: Any]])

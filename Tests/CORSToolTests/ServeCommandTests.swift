@@ -1,5 +1,5 @@
-import TestHarness
 import Foundation
+import TestHarness
 import Testing
 
 /// `cors serve` as a black box: the built binary on 127.0.0.1, real HTTP over a socket.
@@ -19,11 +19,14 @@ import Testing
         let server = try CORSTool.Server(policyFile: try temporaryPolicyFile(Self.policy))
 
         let preflight = try rawRequest(
-            port: server.port, method: "OPTIONS", path: "/items/1",
+            port: server.port,
+            method: "OPTIONS",
+            path: "/items/1",
             headers: [
                 ("Origin", "https://app.example.com"), ("Access-Control-Request-Method", "PUT"),
                 ("Access-Control-Request-Headers", "content-type"),
-            ])
+            ]
+        )
         #expect(preflight.status == 204)
         #expect(preflight.values("Access-Control-Allow-Origin") == ["https://app.example.com"])
         #expect(preflight.values("Access-Control-Allow-Credentials") == ["true"])
@@ -34,13 +37,20 @@ import Testing
         #expect(preflight.body.isEmpty)
 
         let refused = try rawRequest(
-            port: server.port, method: "OPTIONS", path: "/items/1",
-            headers: [("Origin", "https://app.example.com"), ("Access-Control-Request-Method", "DELETE")])
+            port: server.port,
+            method: "OPTIONS",
+            path: "/items/1",
+            headers: [("Origin", "https://app.example.com"), ("Access-Control-Request-Method", "DELETE")]
+        )
         #expect(refused.status == 403)
         #expect(refused.headers.allSatisfy { !$0.name.lowercased().hasPrefix("access-control-allow") })
 
         let actual = try rawRequest(
-            port: server.port, method: "PUT", path: "/items/1", headers: [("Origin", "https://a.b.example.org")])
+            port: server.port,
+            method: "PUT",
+            path: "/items/1",
+            headers: [("Origin", "https://a.b.example.org")]
+        )
         #expect(actual.status == 200)
         #expect(actual.values("Access-Control-Allow-Origin") == ["https://a.b.example.org"])
         #expect(actual.values("Access-Control-Expose-Headers") == ["X-Request-Id"])
@@ -110,7 +120,8 @@ import Testing
 
     @Test func invalidPolicyExitsOneListingEveryProblem() throws {
         let path = try temporaryPolicyFile(
-            #"{"allowOrigins": ["https://a.com/", "https://*.co.uk"], "alowCredentials": true, "maxAge": -1}"#)
+            #"{"allowOrigins": ["https://a.com/", "https://*.co.uk"], "alowCredentials": true, "maxAge": -1}"#
+        )
         let (status, output) = try CORSTool.run(["lint", path])
         #expect(status == 1)
         #expect(output.contains("unknown key \"alowCredentials\"; did you mean \"allowCredentials\"?"))

@@ -26,8 +26,13 @@ final class CapturedLogs: Sendable {
 /// The Vapor adapter, driven through Vapor's own responder chain in memory.
 @Suite struct VaporMiddlewareTests {
     static let policy = CORSPolicy(
-        allowOrigins: ["https://app.example.com"], allowMethods: ["PUT", "DELETE"], allowHeaders: ["Content-Type"],
-        exposeHeaders: ["X-Request-Id"], allowCredentials: true, maxAge: 600)
+        allowOrigins: ["https://app.example.com"],
+        allowMethods: ["PUT", "DELETE"],
+        allowHeaders: ["Content-Type"],
+        exposeHeaders: ["X-Request-Id"],
+        allowCredentials: true,
+        maxAge: 600
+    )
 
     struct Teapot: AbortError {
         var status: HTTPResponseStatus { .imATeapot }
@@ -36,7 +41,9 @@ final class CapturedLogs: Sendable {
 
     /// GET /items/:id only (no OPTIONS handler), routes that throw, one that sets Vary.
     static func withCORSApp(
-        _ middleware: CORSPolicyMiddleware, at position: Middlewares.Position = .beginning, logs: CapturedLogs? = nil,
+        _ middleware: CORSPolicyMiddleware,
+        at position: Middlewares.Position = .beginning,
+        logs: CapturedLogs? = nil,
         _ test: (TestingApplicationTester) async throws -> Void
     ) async throws {
         try await withApp { app in
@@ -60,7 +67,10 @@ final class CapturedLogs: Sendable {
     }
 
     static func send(
-        _ tester: TestingApplicationTester, _ method: HTTPMethod, _ path: String, _ headers: HTTPHeaders
+        _ tester: TestingApplicationTester,
+        _ method: HTTPMethod,
+        _ path: String,
+        _ headers: HTTPHeaders
     ) async throws -> TestingHTTPResponse {
         var captured: TestingHTTPResponse?
         try await tester.test(method, path, headers: headers) { captured = $0 }
@@ -77,7 +87,11 @@ final class CapturedLogs: Sendable {
         try await Self.withCORSApp(try CORSPolicyMiddleware(policy: Self.policy)) { tester in
             for path in ["/items/1", "/nowhere"] {
                 let response = try await Self.send(
-                    tester, .OPTIONS, path, Self.preflight("https://app.example.com", "PUT", "content-type"))
+                    tester,
+                    .OPTIONS,
+                    path,
+                    Self.preflight("https://app.example.com", "PUT", "content-type")
+                )
                 #expect(response.status == .noContent, "\(path)")
                 #expect(response.headers.first(name: "Access-Control-Allow-Origin") == "https://app.example.com")
                 #expect(response.headers.first(name: "Access-Control-Allow-Credentials") == "true")
@@ -86,7 +100,8 @@ final class CapturedLogs: Sendable {
                 #expect(response.headers.first(name: "Access-Control-Max-Age") == "600")
                 #expect(
                     response.headers.first(name: "Vary")
-                        == "Origin, Access-Control-Request-Method, Access-Control-Request-Headers")
+                        == "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
+                )
             }
         }
     }
@@ -263,8 +278,11 @@ final class CapturedLogs: Sendable {
     @Test func mixedCaseHeaderNamesFromTheWireAreRecognized() async throws {
         try await Self.withCORSApp(try CORSPolicyMiddleware(policy: Self.policy)) { tester in
             let response = try await Self.send(
-                tester, .OPTIONS, "/items/1",
-                ["oRiGiN": "https://app.example.com", "access-control-request-METHOD": "PUT"])
+                tester,
+                .OPTIONS,
+                "/items/1",
+                ["oRiGiN": "https://app.example.com", "access-control-request-METHOD": "PUT"]
+            )
             #expect(response.status == .noContent)
         }
     }

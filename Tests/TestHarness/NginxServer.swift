@@ -19,7 +19,8 @@ public final class NginxServer: @unchecked Sendable {
         guard let executable = Self.executable else { throw ServerProcess.DidNotStart(description: "nginx is not installed") }
         self.server = try await blocking {
             try ServerProcess(
-                name: "nginx", executable: executable,
+                name: "nginx",
+                executable: executable,
                 prepare: { port, directory in
                     let configuration = """
                         daemon off;
@@ -44,7 +45,8 @@ public final class NginxServer: @unchecked Sendable {
                         """
                     try configuration.write(to: directory.appendingPathComponent("nginx.conf"), atomically: true, encoding: .utf8)
                 },
-                arguments: { _, directory in ["-p", directory.path, "-c", directory.appendingPathComponent("nginx.conf").path] })
+                arguments: { _, directory in ["-p", directory.path, "-c", directory.appendingPathComponent("nginx.conf").path] }
+            )
         }
     }
 

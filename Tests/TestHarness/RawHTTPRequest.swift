@@ -22,7 +22,11 @@ public enum RawHTTPRequestError: Error { case connect(Int32), malformed(String) 
 /// the request asks nothing about the connection (HTTP/1.1 keep-alive), so the answer is read to
 /// whenever the server closes (or the ten-second receive timeout).
 public func rawRequest(
-    port: Int, method: String, path: String, headers: [(String, String)] = [], connectionClose: Bool = true,
+    port: Int,
+    method: String,
+    path: String,
+    headers: [(String, String)] = [],
+    connectionClose: Bool = true,
     timeoutSeconds: Int = 10
 ) throws -> RawHTTPResponse {
     #if canImport(Glibc)
@@ -100,7 +104,9 @@ private func isComplete(_ bytes: [UInt8], method: String) -> Bool {
         if line.hasPrefix("content-length:"), let length = Int(String(line.dropFirst(15)).trimmingCharacters(in: " ")) {
             return body >= length
         }
-        if line.hasPrefix("transfer-encoding:"), line.contains("chunked") { return text.hasSuffix("\r\n0\r\n\r\n") || text.hasSuffix("\r\n\r\n0\r\n\r\n") }
+        if line.hasPrefix("transfer-encoding:"), line.contains("chunked") {
+            return text.hasSuffix("\r\n0\r\n\r\n") || text.hasSuffix("\r\n\r\n0\r\n\r\n")
+        }
     }
     return false
 }

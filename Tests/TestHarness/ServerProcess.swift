@@ -1,7 +1,8 @@
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Foundation
 
 /// A real server (nginx, Apache, Caddy, HAProxy, Envoy) started in the foreground on 127.0.0.1
 /// for one test, in a temporary directory, and known to be ready only once the port is bound by
@@ -24,7 +25,10 @@ public final class ServerProcess: @unchecked Sendable {
     /// has written what it needs into the directory, on a port no other test's `bind(0)` can take
     /// (below the kernel's ephemeral range); tries up to five ports.
     public init(
-        name: String, executable: String, environment: [String: String] = [:], timeout: Double = 15,
+        name: String,
+        executable: String,
+        environment: [String: String] = [:],
+        timeout: Double = 15,
         prepare: (_ port: Int, _ directory: URL) throws -> Void = { _, _ in },
         arguments: (_ port: Int, _ directory: URL) -> [String]
     ) throws {

@@ -15,9 +15,13 @@ let benchmarks: @Sendable () -> Void = {
     )
 
     let policy = CORSPolicy(
-        allowOrigins: ["https://app.example.com"], allowMethods: ["PUT", "DELETE"],
-        allowHeaders: ["Content-Type", "X-Request-Id"], exposeHeaders: ["X-Total-Count"], allowCredentials: true,
-        maxAge: 600)
+        allowOrigins: ["https://app.example.com"],
+        allowMethods: ["PUT", "DELETE"],
+        allowHeaders: ["Content-Type", "X-Request-Id"],
+        exposeHeaders: ["X-Total-Count"],
+        allowCredentials: true,
+        maxAge: 600
+    )
     let responder = try! CORSResponder(policy: policy)
 
     var manyPolicy = policy
@@ -41,20 +45,23 @@ let benchmarks: @Sendable () -> Void = {
         [
             .origin: "https://app.example.com", .accessControlRequestMethod: "PUT",
             .accessControlRequestHeaders: "content-type,x-request-id",
-        ])
+        ]
+    )
     let disallowedOrigin = request(.get, [.origin: "https://evil.example.net"])
     let disallowedPreflight = request(
         .options,
         [
             .origin: "https://app.example.com", .accessControlRequestMethod: "PUT",
             .accessControlRequestHeaders: "content-type,x-secret",
-        ])
+        ]
+    )
     let megabyteOfCommas = request(
         .options,
         [
             .origin: "https://app.example.com", .accessControlRequestMethod: "PUT",
             .accessControlRequestHeaders: String(repeating: ",", count: 1 << 20),
-        ])
+        ]
+    )
     let subdomainAmongMany = request(.get, [.origin: "https://a.tenant57.example.org"])
 
     func decide(_ name: String, _ responder: CORSResponder, _ request: HTTPRequest, expect: CORSDecision.Outcome) {

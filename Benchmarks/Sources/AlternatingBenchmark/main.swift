@@ -1,5 +1,5 @@
-import FrameworkVariants
 import Foundation
+import FrameworkVariants
 
 // Issue #3's framework comparison in alternating rounds: every round times a batch of each request
 // kind through each setup, so slow drift (other processes, frequency, caches) hits every setup
@@ -30,7 +30,8 @@ let onlySetup = CommandLine.arguments.count > 4 ? CommandLine.arguments[4] : nil
 func kept(_ name: String) -> Bool { onlySetup == nil || name == "baseline" || name.hasPrefix(onlySetup!) }
 let hummingbird = only == "Vapor" ? [] : FrameworkVariants.hummingbirdVariants().filter { kept($0.name) }
 let vapor = only == "Hummingbird" ? [] : FrameworkVariants.vaporVariants().filter { kept($0.name) }
-let kinds = CommandLine.arguments.count > 3
+let kinds =
+    CommandLine.arguments.count > 3
     ? FrameworkVariants.kinds.filter { $0.name.hasPrefix(CommandLine.arguments[3]) } : FrameworkVariants.kinds
 // One warm-up round, not recorded.
 for round in 0...rounds {
@@ -53,7 +54,10 @@ for (framework, names) in [("Hummingbird", hummingbird.map(\.name)), ("Vapor", v
     print("\n| \(framework): overhead over baseline, ns (p25-p75 of rounds) | " + kinds.map(\.name).joined(separator: " | ") + " |")
     print("|---|" + String(repeating: "---|", count: kinds.count))
     var overheads: [String: [String: Double]] = [:]
-    print("| baseline, ns per request | " + kinds.map { String(Int(median(samples["\(framework)|\($0.name)|baseline"]!))) }.joined(separator: " | ") + " |")
+    print(
+        "| baseline, ns per request | " + kinds.map { String(Int(median(samples["\(framework)|\($0.name)|baseline"]!))) }.joined(separator: " | ")
+            + " |"
+    )
     for name in names where name != "baseline" {
         var cells: [String] = []
         for kind in kinds {
@@ -67,9 +71,12 @@ for (framework, names) in [("Hummingbird", hummingbird.map(\.name)), ("Vapor", v
         print("| \(name) | " + cells.joined(separator: " | ") + " |")
     }
     if let ours = overheads["swift-cors"], let theirs = overheads["built-in"] {
-        print("| **ratio swift-cors / built-in** | " + kinds.map { kind in
-            let denominator = theirs[kind.name]!
-            return denominator > 0 ? String(format: "**%.2f**", ours[kind.name]! / denominator) : "n/a (built-in ≤ 0)"
-        }.joined(separator: " | ") + " |")
+        print(
+            "| **ratio swift-cors / built-in** | "
+                + kinds.map { kind in
+                    let denominator = theirs[kind.name]!
+                    return denominator > 0 ? String(format: "**%.2f**", ours[kind.name]! / denominator) : "n/a (built-in ≤ 0)"
+                }.joined(separator: " | ") + " |"
+        )
     }
 }

@@ -1,7 +1,7 @@
 import CORS
-import Foundation
 import CORSHummingbird
 import CORSVapor
+import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -13,8 +13,13 @@ import Vapor
 public enum FrameworkVariants {
     public static let origin = "https://app.example.com"
     public static let policy = CORSPolicy(
-        allowOrigins: [origin], allowMethods: ["PUT", "DELETE"], allowHeaders: ["Content-Type", "X-Request-Id"],
-        exposeHeaders: ["X-Total-Count"], allowCredentials: true, maxAge: 600)
+        allowOrigins: [origin],
+        allowMethods: ["PUT", "DELETE"],
+        allowHeaders: ["Content-Type", "X-Request-Id"],
+        exposeHeaders: ["X-Total-Count"],
+        allowCredentials: true,
+        maxAge: 600
+    )
 
     /// A request kind: its method and the headers besides the ordinary ones.
     public struct Kind: Sendable {
@@ -25,9 +30,13 @@ public enum FrameworkVariants {
 
     public static let kinds: [Kind] = [
         Kind(name: "allowed actual", method: "GET", headers: [("Origin", origin)]),
-        Kind(name: "preflight, two headers", method: "OPTIONS", headers: [
-            ("Origin", origin), ("Access-Control-Request-Method", "PUT"), ("Access-Control-Request-Headers", "content-type,x-request-id"),
-        ]),
+        Kind(
+            name: "preflight, two headers",
+            method: "OPTIONS",
+            headers: [
+                ("Origin", origin), ("Access-Control-Request-Method", "PUT"), ("Access-Control-Request-Headers", "content-type,x-request-id"),
+            ]
+        ),
         Kind(name: "disallowed origin", method: "GET", headers: [("Origin", "https://evil.example.net")]),
         Kind(name: "no Origin", method: "GET", headers: []),
     ]
@@ -49,7 +58,8 @@ public enum FrameworkVariants {
     struct EmptyHummingbirdMiddleware: RouterMiddleware {
         typealias Context = BenchContext
         func handle(
-            _ request: Hummingbird.Request, context: BenchContext,
+            _ request: Hummingbird.Request,
+            context: BenchContext,
             next: (Hummingbird.Request, BenchContext) async throws -> Hummingbird.Response
         ) async throws -> Hummingbird.Response {
             try await next(request, context)
@@ -71,7 +81,8 @@ public enum FrameworkVariants {
         ]
         let vary = HTTPTypes.HTTPField(name: .vary, value: "Origin")
         func handle(
-            _ request: Hummingbird.Request, context: BenchContext,
+            _ request: Hummingbird.Request,
+            context: BenchContext,
             next: (Hummingbird.Request, BenchContext) async throws -> Hummingbird.Response
         ) async throws -> Hummingbird.Response {
             let requestOrigin = request.headers[.origin]
@@ -100,7 +111,8 @@ public enum FrameworkVariants {
         let stage: Int
         let vary = HTTPTypes.HTTPField(name: .vary, value: "Origin")
         func handle(
-            _ request: Hummingbird.Request, context: BenchContext,
+            _ request: Hummingbird.Request,
+            context: BenchContext,
             next: (Hummingbird.Request, BenchContext) async throws -> Hummingbird.Response
         ) async throws -> Hummingbird.Response {
             if stage == 2 {
@@ -153,7 +165,9 @@ public enum FrameworkVariants {
     /// Each Hummingbird setup's responder, by name.
     public static func hummingbirdVariants() -> [(name: String, responder: RouterResponder<BenchContext>)] {
         let experiments: [(name: String, responder: RouterResponder<BenchContext>)] =
-            ProcessInfo.processInfo.environment["CORS_BENCH_EXPERIMENTS"] == nil ? [] : [
+            ProcessInfo.processInfo.environment["CORS_BENCH_EXPERIMENTS"] == nil
+            ? []
+            : [
                 ("x decide only", hummingbird { $0.add(middleware: StagedHummingbirdMiddleware(stage: 0)) }),
                 ("x decide+apply", hummingbird { $0.add(middleware: StagedHummingbirdMiddleware(stage: 1)) }),
                 ("x decide, keep Bool", hummingbird { $0.add(middleware: StagedHummingbirdMiddleware(stage: 2)) }),
@@ -168,13 +182,21 @@ public enum FrameworkVariants {
             ("empty middleware", hummingbird { $0.add(middleware: EmptyHummingbirdMiddleware()) }),
             ("headers only", hummingbird { $0.add(middleware: HeadersOnlyHummingbirdMiddleware()) }),
             ("swift-cors", hummingbird { $0.add(middleware: try! CORSHummingbird.CORSPolicyMiddleware<BenchContext>(policy: policy)) }),
-            ("built-in", hummingbird {
-                $0.add(
-                    middleware: Hummingbird.CORSMiddleware<BenchContext>(
-                        allowOrigin: .oneOf(origin), allowHeaders: [.contentType, HTTPTypes.HTTPField.Name("X-Request-Id")!],
-                        allowMethods: [.get, .put, .delete], allowCredentials: true, exposedHeaders: ["X-Total-Count"],
-                        maxAge: .seconds(600)))
-            }),
+            (
+                "built-in",
+                hummingbird {
+                    $0.add(
+                        middleware: Hummingbird.CORSMiddleware<BenchContext>(
+                            allowOrigin: .oneOf(origin),
+                            allowHeaders: [.contentType, HTTPTypes.HTTPField.Name("X-Request-Id")!],
+                            allowMethods: [.get, .put, .delete],
+                            allowCredentials: true,
+                            exposedHeaders: ["X-Total-Count"],
+                            maxAge: .seconds(600)
+                        )
+                    )
+                }
+            ),
         ]
     }
 
@@ -183,8 +205,12 @@ public enum FrameworkVariants {
         var fields = HTTPTypes.HTTPFields()
         for (name, value) in common + kind.headers { fields.append(HTTPTypes.HTTPField(name: HTTPTypes.HTTPField.Name(name)!, value: value)) }
         return HTTPTypes.HTTPRequest(
-            method: HTTPTypes.HTTPRequest.Method(kind.method)!, scheme: "http", authority: "api.test", path: "/items/1",
-            headerFields: fields)
+            method: HTTPTypes.HTTPRequest.Method(kind.method)!,
+            scheme: "http",
+            authority: "api.test",
+            path: "/items/1",
+            headerFields: fields
+        )
     }
 
     /// Drives `count` requests through `responder`, one after another.
@@ -243,7 +269,9 @@ public enum FrameworkVariants {
             let decision = responder.decideSynchronously(head)!
             if decision.answersWithoutApplication {
                 let response = Vapor.Response(
-                    status: HTTPResponseStatus(statusCode: decision.preflightStatus.code), headers: HTTPHeaders(decision.preflightAnswerPairs))
+                    status: HTTPResponseStatus(statusCode: decision.preflightStatus.code),
+                    headers: HTTPHeaders(decision.preflightAnswerPairs)
+                )
                 return request.eventLoop.makeSucceededFuture(response)
             }
             let future = next.respond(to: request)
@@ -285,7 +313,9 @@ public enum FrameworkVariants {
     /// Each Vapor setup, booted, by name (shut the applications down when done).
     public static func vaporVariants() -> [(name: String, setup: VaporSetup)] {
         let experiments: [(name: String, setup: VaporSetup)] =
-            ProcessInfo.processInfo.environment["CORS_BENCH_EXPERIMENTS"] == nil ? [] : [
+            ProcessInfo.processInfo.environment["CORS_BENCH_EXPERIMENTS"] == nil
+            ? []
+            : [
                 ("x in place", VaporSetup(vapor(InPlaceVaporMiddleware())))
             ]
         return experiments + [
@@ -293,12 +323,23 @@ public enum FrameworkVariants {
             ("empty middleware", VaporSetup(vapor(EmptyVaporMiddleware()))),
             ("headers only", VaporSetup(vapor(HeadersOnlyVaporMiddleware()))),
             ("swift-cors", VaporSetup(vapor(try! CORSVapor.CORSPolicyMiddleware(policy: policy)))),
-            ("built-in", VaporSetup(vapor(
-                Vapor.CORSMiddleware(
-                    configuration: .init(
-                        allowedOrigin: .any([origin]), allowedMethods: [.GET, .PUT, .DELETE],
-                        allowedHeaders: [.contentType, "X-Request-Id"], allowCredentials: true, cacheExpiration: 600,
-                        exposedHeaders: [HTTPHeaders.Name("X-Total-Count")]))))),
+            (
+                "built-in",
+                VaporSetup(
+                    vapor(
+                        Vapor.CORSMiddleware(
+                            configuration: .init(
+                                allowedOrigin: .any([origin]),
+                                allowedMethods: [.GET, .PUT, .DELETE],
+                                allowedHeaders: [.contentType, "X-Request-Id"],
+                                allowCredentials: true,
+                                cacheExpiration: 600,
+                                exposedHeaders: [HTTPHeaders.Name("X-Total-Count")]
+                            )
+                        )
+                    )
+                )
+            ),
         ]
     }
 

@@ -21,13 +21,26 @@ case "swift-cors":
     router.add(
         middleware: try CORSPolicyMiddleware(
             policy: CORSPolicy(
-                allowOrigins: [origin], allowMethods: ["PUT", "DELETE"], allowHeaders: ["Content-Type"],
-                exposeHeaders: ["X-Total-Count"], allowCredentials: true, maxAge: 600)))
+                allowOrigins: [origin],
+                allowMethods: ["PUT", "DELETE"],
+                allowHeaders: ["Content-Type"],
+                exposeHeaders: ["X-Total-Count"],
+                allowCredentials: true,
+                maxAge: 600
+            )
+        )
+    )
 case "built-in":
     router.add(
         middleware: CORSMiddleware(
-            allowOrigin: .oneOf(origin), allowHeaders: [.contentType], allowMethods: [.get, .put, .delete],
-            allowCredentials: true, exposedHeaders: ["X-Total-Count"], maxAge: .seconds(600)))
+            allowOrigin: .oneOf(origin),
+            allowHeaders: [.contentType],
+            allowMethods: [.get, .put, .delete],
+            allowCredentials: true,
+            exposedHeaders: ["X-Total-Count"],
+            maxAge: .seconds(600)
+        )
+    )
 case "headers-only":
     router.add(middleware: HeadersOnlyMiddleware(origin: origin))
 case "none", "prebuilt", "wire-floor":

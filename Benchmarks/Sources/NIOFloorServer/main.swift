@@ -49,7 +49,10 @@ final class RawFloorHandler: ChannelInboundHandler {
                 let expected: UInt8 = matched % 2 == 0 ? 13 : 10
                 if byte == expected {
                     matched += 1
-                    if matched == 4 { requests += 1; matched = 0 }
+                    if matched == 4 {
+                        requests += 1
+                        matched = 0
+                    }
                 } else {
                     matched = byte == 13 ? 1 : 0
                 }

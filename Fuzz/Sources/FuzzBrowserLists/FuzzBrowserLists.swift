@@ -77,7 +77,14 @@ func checkAllowList(methods: Bool, _ browser: BrowserProfile, _ input: inout Fuz
         }
     }
     let result = CORSPreflight.validate(
-        status: 204, fields: fields, origin: origin, method: method, headers: headers, credentials: credentials, browser: browser)
+        status: 204,
+        fields: fields,
+        origin: origin,
+        method: method,
+        headers: headers,
+        credentials: credentials,
+        browser: browser
+    )
     let context = "methods \(methodsValue.debugDescription), headers \(headersValue.debugDescription), \(method) \(headers) \(credentials)"
     guard let methodList else {
         require(result == .failure(.invalidAllowMethodsPreflightResponse(methodsValue)), "\(context): \(result)")
@@ -108,7 +115,9 @@ func checkExposeHeaders(_ input: inout FuzzInput) {
     let credentials: CredentialsMode = input.pick(CredentialsMode.allCases)
     var fields = HTTPFields()
     append(.accessControlExposeHeaders, lines(&input), to: &fields)
-    let present = ["Content-Type", "X-A", "x-a", "Set-Cookie", "X-Request-Id", "Authorization", "Cache-Control", "Content-Length", "set-cookie2", "PUT"]
+    let present = [
+        "Content-Type", "X-A", "x-a", "Set-Cookie", "X-Request-Id", "Authorization", "Cache-Control", "Content-Length", "set-cookie2", "PUT",
+    ]
     for _ in 0..<input.int(in: 0...6) {
         fields.append(HTTPField(name: HTTPField.Name(input.pick(present))!, value: "v"))
     }
@@ -129,11 +138,26 @@ func checkMaxAge(_ browser: BrowserProfile, _ input: inout FuzzInput) {
     var fields: HTTPFields = [.accessControlAllowOrigin: "*"]
     var values: [String] = []
     for _ in 0..<input.int(in: 0...2) {
-        values.append(input.bool() ? input.string(maximum: 24) : input.pick(["0", "5", "600", "-1", "-", "", "7200", "86401", "99999999999999999999999", "-99999999999999999999", "1.5", " 5", "+5", "05"]))
+        values.append(
+            input.bool()
+                ? input.string(maximum: 24)
+                : input.pick([
+                    "0", "5", "600", "-1", "-", "", "7200", "86401", "99999999999999999999999", "-99999999999999999999", "1.5", " 5", "+5", "05",
+                ])
+        )
     }
     append(.accessControlMaxAge, values, to: &fields)
     let stored = fields[values: .accessControlMaxAge]
-    guard case .success(let grant) = CORSPreflight.validate(status: 200, fields: fields, origin: "https://app.test", method: "GET", headers: [], credentials: .omit, browser: browser)
+    guard
+        case .success(let grant) = CORSPreflight.validate(
+            status: 200,
+            fields: fields,
+            origin: "https://app.test",
+            method: "GET",
+            headers: [],
+            credentials: .omit,
+            browser: browser
+        )
     else { disagreement("a preflight answered * refused") }
     let expected: Int?
     if stored.isEmpty {
@@ -145,7 +169,10 @@ func checkMaxAge(_ browser: BrowserProfile, _ input: inout FuzzInput) {
     } else {
         expected = browser.unparsableMaxAgeSeconds
     }
-    require(grant.maxAge == expected, "Max-Age \(stored) read as \(String(describing: grant.maxAge)), expected \(String(describing: expected)) (\(browser))")
+    require(
+        grant.maxAge == expected,
+        "Max-Age \(stored) read as \(String(describing: grant.maxAge)), expected \(String(describing: expected)) (\(browser))"
+    )
     let lifetime = PreflightCache(browser: browser).lifetime(of: grant)
     require(lifetime >= 0 && lifetime <= browser.maxAgeCap, "lifetime \(lifetime) of Max-Age \(stored)")
 }
@@ -176,7 +203,8 @@ func checkAccess(_ browser: BrowserProfile, _ input: inout FuzzInput) {
     let preflight = input.bool()
     var fields = HTTPFields()
     let acao = (0..<input.int(in: 0...2)).map { _ in
-        input.bool() ? input.pick([origin, "*", "null", origin + " ", "https://app.test, https://b.test", "", origin.uppercased()]) : input.string(maximum: 32)
+        input.bool()
+            ? input.pick([origin, "*", "null", origin + " ", "https://app.test, https://b.test", "", origin.uppercased()]) : input.string(maximum: 32)
     }
     append(.accessControlAllowOrigin, acao, to: &fields)
     let acac = (0..<input.int(in: 0...2)).map { _ in input.pick(["true", "True", "TRUE", "false", "", "true ", "1"]) }
@@ -194,7 +222,10 @@ func checkAccess(_ browser: BrowserProfile, _ input: inout FuzzInput) {
     } else {
         readable = joined == origin && (!include || fields[values: .accessControlAllowCredentials].joined(separator: ", ") == "true")
     }
-    require((reason == nil) == readable, "Allow-Origin \(values), Allow-Credentials \(fields[values: .accessControlAllowCredentials]) for \(origin.debugDescription) \(credentials) \(browser): \(String(describing: reason))")
+    require(
+        (reason == nil) == readable,
+        "Allow-Origin \(values), Allow-Credentials \(fields[values: .accessControlAllowCredentials]) for \(origin.debugDescription) \(credentials) \(browser): \(String(describing: reason))"
+    )
     if let reason {
         require(!reason.kind.isEmpty && !reason.chromiumDetail.isEmpty && !reason.firefoxReason.isEmpty, "\(reason) without words")
         _ = reason.chromiumMessage(url: "https://api.test/x", origin: origin)
@@ -204,7 +235,8 @@ func checkAccess(_ browser: BrowserProfile, _ input: inout FuzzInput) {
 
 func checkClientHint(_ browser: BrowserProfile, _ input: inout FuzzInput) {
     let name = input.pick(["DPR", "device-memory", "Downlink", "Width", "viewport-width", "RTT", "Save-Data", "ECT", "X-Width"])
-    let value = input.bool() ? input.string(maximum: 12) : input.pick(["2", "2.5", "2.", ".5", "1.2.3", "300", "-1", "on", "On", "4g", "slow-2g", "5g", ""])
+    let value =
+        input.bool() ? input.string(maximum: 12) : input.pick(["2", "2.5", "2.", ".5", "1.2.3", "300", "-1", "on", "On", "4g", "slow-2g", "5g", ""])
     let safelisted = CORSSafelist.isSafelisted(name: name, value: value, browser: browser)
     let bytes = Array(value.utf8)
     func digits(_ part: ArraySlice<UInt8>) -> Bool { !part.isEmpty && part.allSatisfy(StrictDigits.isDigit) }

@@ -16,13 +16,19 @@ let anyOrigin = try! CORSResponder(policy: CORSPolicy(allowOrigins: ["*"]))
 func check(_ text: String) {
     let parsed = Origin(text)
     let expected = Reference.origin(text)
-    require((parsed == nil) == (expected == nil), "Origin(\(text.debugDescription)) is \(parsed.map(\.serialized) ?? "nil"), the definition says \(expected.map { "\($0)" } ?? "nil")")
+    require(
+        (parsed == nil) == (expected == nil),
+        "Origin(\(text.debugDescription)) is \(parsed.map(\.serialized) ?? "nil"), the definition says \(expected.map { "\($0)" } ?? "nil")"
+    )
     allowedByAnyOrigin(text, expected: parsed != nil || text == "null")
     guard let parsed, let expected else { return }
     require(parsed.serialized == text, "serialized \(parsed.serialized.debugDescription) is not the text \(text.debugDescription)")
     require(String(parsed.scheme) == expected.scheme, "scheme \(parsed.scheme) of \(text.debugDescription), expected \(expected.scheme)")
     require(String(parsed.host) == expected.host, "host \(parsed.host) of \(text.debugDescription), expected \(expected.host)")
-    require(parsed.port == expected.port, "port \(String(describing: parsed.port)) of \(text.debugDescription), expected \(String(describing: expected.port))")
+    require(
+        parsed.port == expected.port,
+        "port \(String(describing: parsed.port)) of \(text.debugDescription), expected \(String(describing: expected.port))"
+    )
     let rebuilt = "\(parsed.scheme)://\(parsed.host)" + (parsed.port.map { ":\($0)" } ?? "")
     require(rebuilt == text, "the parts of \(text.debugDescription) rebuild \(rebuilt.debugDescription)")
     require(Origin(rebuilt) == parsed, "\(text.debugDescription) does not read back as itself")

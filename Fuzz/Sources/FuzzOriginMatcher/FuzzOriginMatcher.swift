@@ -29,15 +29,24 @@ func check(_ input: inout FuzzInput) {
     if flags & 0x04 != 0 { entries.append("null") }
     if flags & 0x08 != 0 { entries = ["*"] }
     let policy = CORSPolicy(
-        allowOrigins: entries, allowCredentials: flags & 0x10 != 0, dangerouslyAllowNullOrigin: true,
-        dangerouslyAllowInsecureOriginsWithCredentials: true, dangerouslyAllowSubdomainsOfPublicSuffixes: true)
+        allowOrigins: entries,
+        allowCredentials: flags & 0x10 != 0,
+        dangerouslyAllowNullOrigin: true,
+        dangerouslyAllowInsecureOriginsWithCredentials: true,
+        dangerouslyAllowSubdomainsOfPublicSuffixes: true
+    )
     guard let responder = try? CORSResponder(policy: policy) else { return }
     let patterns = policy.allowsAnyOrigin ? [] : entries.compactMap { try? OriginPattern(parsing: $0) }
 
     var candidates: [String] = []
     for _ in 0..<input.int(in: 1...8) { candidates.append(input.origin()) }
     for entry in entries.prefix(16) where input.bool() { candidates += FuzzInput.nearMisses(of: entry) }
-    if manyOrigins { candidates += ["https://s0.example.com", "https://s63.example.com", "https://s64.example.com", "https://s99.example.com", "https://a.t7.example.org", "https://t7.example.org"] }
+    if manyOrigins {
+        candidates += [
+            "https://s0.example.com", "https://s63.example.com", "https://s64.example.com", "https://s99.example.com", "https://a.t7.example.org",
+            "https://t7.example.org",
+        ]
+    }
     if candidates.count > 2 && input.bool() { candidates.append(candidates[0] + candidates[1]) }
 
     for origin in candidates {
@@ -46,7 +55,10 @@ func check(_ input: inout FuzzInput) {
         head.record(name: "Origin", value: origin)
         let decision = responder.decideSynchronously(head)!
         let allowed = decision.outcome == .actualAllowed
-        require(allowed == expected, "origin \(origin.debugDescription) against \(entries.count > 20 ? Array(entries.prefix(20)) + ["…"] : entries): \(allowed ? "allowed" : "refused")")
+        require(
+            allowed == expected,
+            "origin \(origin.debugDescription) against \(entries.count > 20 ? Array(entries.prefix(20)) + ["…"] : entries): \(allowed ? "allowed" : "refused")"
+        )
         if allowed {
             let echoed = decision.accessControlPairs.first { $0.0.lowercased() == "access-control-allow-origin" }?.1
             let expectedEcho = policy.allowsAnyOrigin && !policy.allowCredentials ? "*" : origin
@@ -54,7 +66,10 @@ func check(_ input: inout FuzzInput) {
         } else {
             let malformed = origin != "null" && Origin(origin) == nil
             let reason = decision.rejection?.reason
-            require(reason == (malformed ? .malformedOrigin : .originNotAllowed), "origin \(origin.debugDescription) refused as \(String(describing: reason))")
+            require(
+                reason == (malformed ? .malformedOrigin : .originNotAllowed),
+                "origin \(origin.debugDescription) refused as \(String(describing: reason))"
+            )
         }
     }
 }

@@ -32,7 +32,10 @@ func checkEntry(_ text: String, _ input: inout FuzzInput) {
         if case .notAnOrigin(let value, let suggestion?) = error {
             require(value == text, "the error names \(value.debugDescription), not \(text.debugDescription)")
             require(suggestion != text, "\(text.debugDescription) is suggested for itself")
-            require((try? OriginPattern(parsing: suggestion)) != nil, "for \(text.debugDescription) the suggestion \(suggestion.debugDescription) is not a valid entry either")
+            require(
+                (try? OriginPattern(parsing: suggestion)) != nil,
+                "for \(text.debugDescription) the suggestion \(suggestion.debugDescription) is not a valid entry either"
+            )
         }
         return
     }
@@ -85,8 +88,12 @@ func checkList(_ input: inout FuzzInput) {
     }
     if flags & 0x10 != 0 { entries = ["*"] + (flags & 0x20 != 0 ? entries : []) }
     let policy = CORSPolicy(
-        allowOrigins: entries, allowCredentials: flags & 1 != 0, dangerouslyAllowNullOrigin: flags & 2 != 0,
-        dangerouslyAllowInsecureOriginsWithCredentials: flags & 4 != 0, dangerouslyAllowSubdomainsOfPublicSuffixes: flags & 8 != 0)
+        allowOrigins: entries,
+        allowCredentials: flags & 1 != 0,
+        dangerouslyAllowNullOrigin: flags & 2 != 0,
+        dangerouslyAllowInsecureOriginsWithCredentials: flags & 4 != 0,
+        dangerouslyAllowSubdomainsOfPublicSuffixes: flags & 8 != 0
+    )
     let diagnostics = policy.validate()
     for error in diagnostics.errors {
         require(!error.key.isEmpty && !error.reason.isEmpty && !error.fix.isEmpty, "an error without words: \(error)")

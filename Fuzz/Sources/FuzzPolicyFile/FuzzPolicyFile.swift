@@ -97,7 +97,10 @@ enum StrictJSON {
         case UInt8(ascii: "{"):
             index += 1
             skipWhitespace(bytes, &index)
-            if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return true }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+                index += 1
+                return true
+            }
             while true {
                 skipWhitespace(bytes, &index)
                 guard string(bytes, &index) else { return false }
@@ -108,20 +111,29 @@ enum StrictJSON {
                 guard value(bytes, &index, depth: depth + 1) else { return false }
                 skipWhitespace(bytes, &index)
                 guard index < bytes.count else { return false }
-                if bytes[index] == UInt8(ascii: "}") { index += 1; return true }
+                if bytes[index] == UInt8(ascii: "}") {
+                    index += 1
+                    return true
+                }
                 guard bytes[index] == UInt8(ascii: ",") else { return false }
                 index += 1
             }
         case UInt8(ascii: "["):
             index += 1
             skipWhitespace(bytes, &index)
-            if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return true }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
+                index += 1
+                return true
+            }
             while true {
                 skipWhitespace(bytes, &index)
                 guard value(bytes, &index, depth: depth + 1) else { return false }
                 skipWhitespace(bytes, &index)
                 guard index < bytes.count else { return false }
-                if bytes[index] == UInt8(ascii: "]") { index += 1; return true }
+                if bytes[index] == UInt8(ascii: "]") {
+                    index += 1
+                    return true
+                }
                 guard bytes[index] == UInt8(ascii: ",") else { return false }
                 index += 1
             }

@@ -12,7 +12,10 @@ public func fuzzPolicyRoundTrip(_ data: UnsafePointer<UInt8>?, _ size: Int) -> I
     }
 }
 
-let strings = ["*", "https://app.test", "https://*.example.com", "\"", "\\", "\u{0}", "\n", "\u{1F}", "\u{7F}", "é", "\u{2028}", "\u{FFFD}", "😀", "", " ", "\\u0041", "PUT"]
+let strings = [
+    "*", "https://app.test", "https://*.example.com", "\"", "\\", "\u{0}", "\n", "\u{1F}", "\u{7F}", "é", "\u{2028}", "\u{FFFD}", "😀", "", " ",
+    "\\u0041", "PUT",
+]
 
 func list(_ input: inout FuzzInput) -> [String] {
     (0..<input.int(in: 0...4)).map { _ in input.bool() ? input.pick(strings) : input.string(maximum: 24) }
@@ -32,10 +35,18 @@ func integer(_ input: inout FuzzInput) -> Int {
 func check(_ input: inout FuzzInput) {
     let flags = input.byte()
     let policy = CORSPolicy(
-        allowOrigins: list(&input), allowMethods: list(&input), allowHeaders: list(&input), exposeHeaders: list(&input),
-        allowCredentials: flags & 1 != 0, maxAge: flags & 2 != 0 ? integer(&input) : nil, preflightStatus: flags & 4 != 0 ? integer(&input) : 204,
-        preflightPassthrough: flags & 8 != 0, dangerouslyAllowNullOrigin: flags & 16 != 0,
-        dangerouslyAllowInsecureOriginsWithCredentials: flags & 32 != 0, dangerouslyAllowSubdomainsOfPublicSuffixes: flags & 64 != 0)
+        allowOrigins: list(&input),
+        allowMethods: list(&input),
+        allowHeaders: list(&input),
+        exposeHeaders: list(&input),
+        allowCredentials: flags & 1 != 0,
+        maxAge: flags & 2 != 0 ? integer(&input) : nil,
+        preflightStatus: flags & 4 != 0 ? integer(&input) : 204,
+        preflightPassthrough: flags & 8 != 0,
+        dangerouslyAllowNullOrigin: flags & 16 != 0,
+        dangerouslyAllowInsecureOriginsWithCredentials: flags & 32 != 0,
+        dangerouslyAllowSubdomainsOfPublicSuffixes: flags & 64 != 0
+    )
     let written = CORSPolicyFile.write(policy)
     let read: (policy: CORSPolicy, problems: [CORSPolicyFile.Problem])
     do {

@@ -30,11 +30,20 @@ let values = [
 let methods: [HTTPRequest.Method] = [.options, .get, .post, .put, HTTPRequest.Method("options")!, .delete]
 let responders = [
     // Exact origins only: an unlisted origin is refused unscanned.
-    CORSPolicy(allowOrigins: ["https://app.test", "http://localhost:3000"], allowMethods: ["PUT", "DELETE"], allowHeaders: ["X-A", "Content-Type"]),
+    CORSPolicy(
+        allowOrigins: ["https://app.test", "http://localhost:3000"],
+        allowMethods: ["PUT", "DELETE"],
+        allowHeaders: ["X-A", "Content-Type"]
+    ),
     // Patterns and credentials: every origin is scanned.
     CORSPolicy(
-        allowOrigins: ["https://app.test", "https://*.tenant.test", "http://localhost:*"], allowMethods: ["PUT"],
-        allowHeaders: ["x-a", "Authorization"], exposeHeaders: ["X-Request-Id"], allowCredentials: true, maxAge: 600),
+        allowOrigins: ["https://app.test", "https://*.tenant.test", "http://localhost:*"],
+        allowMethods: ["PUT"],
+        allowHeaders: ["x-a", "Authorization"],
+        exposeHeaders: ["X-Request-Id"],
+        allowCredentials: true,
+        maxAge: 600
+    ),
     // Any origin: responses do not vary on it.
     CORSPolicy(allowOrigins: ["*"], allowMethods: ["*"], allowHeaders: ["*"], exposeHeaders: ["*"], preflightPassthrough: true),
     // Null opted into.
@@ -101,7 +110,10 @@ func check(_ input: inout FuzzInput) {
     let fromRequest = CORSRequestHead(request)
     let stored = fields.map { ($0.name.rawName, $0.value) }
     require(fromRequest.isOptions == isOptions, "isOptions from the request")
-    require(Gathered(fromRequest) == Gathered(isOptions: isOptions, stored), "CORSRequestHead(request) over \(stored) gathered \(Gathered(fromRequest))")
+    require(
+        Gathered(fromRequest) == Gathered(isOptions: isOptions, stored),
+        "CORSRequestHead(request) over \(stored) gathered \(Gathered(fromRequest))"
+    )
 
     // Deciding from the request, from the gathered head, and from the head recorded line by line
     // over the same fields gives the same answer.
@@ -109,17 +121,32 @@ func check(_ input: inout FuzzInput) {
     let decision = responder.decideSynchronously(request)!
     let again = responder.decideSynchronously(fromRequest)!
     let recordedAgain = responder.decideSynchronously(fromFields)!
-    require(decision.outcome == again.outcome && decision.outcome == recordedAgain.outcome, "the same request decided \(decision.outcome), \(again.outcome), \(recordedAgain.outcome)")
-    require(decision.rejection == recordedAgain.rejection, "rejections differ: \(String(describing: decision.rejection)) and \(String(describing: recordedAgain.rejection))")
+    require(
+        decision.outcome == again.outcome && decision.outcome == recordedAgain.outcome,
+        "the same request decided \(decision.outcome), \(again.outcome), \(recordedAgain.outcome)"
+    )
+    require(
+        decision.rejection == recordedAgain.rejection,
+        "rejections differ: \(String(describing: decision.rejection)) and \(String(describing: recordedAgain.rejection))"
+    )
     checkOutputs(decision, responder: responder, origin: fromRequest.origin, &input)
     _ = responder.decideSynchronously(recorded)!.explanation
 }
 
 func checkOutputs(_ decision: CORSDecision, responder: CORSResponder, origin: String?, _ input: inout FuzzInput) {
     let fieldPairs = pairs(decision.accessControlFields)
-    require(decision.accessControlPairs.map { "\($0.0): \($0.1)" } == fieldPairs, "accessControlPairs \(decision.accessControlPairs) and accessControlFields \(fieldPairs) differ")
-    require(decision.preflightAnswerPairs.map { "\($0.0): \($0.1)" } == pairs(decision.preflightAnswerFields), "preflightAnswerPairs and preflightAnswerFields differ")
-    require(decision.varyPair.map { "\($0.0): \($0.1)" } == decision.varyField.map { "\($0.name.rawName): \($0.value)" }, "varyPair and varyField differ")
+    require(
+        decision.accessControlPairs.map { "\($0.0): \($0.1)" } == fieldPairs,
+        "accessControlPairs \(decision.accessControlPairs) and accessControlFields \(fieldPairs) differ"
+    )
+    require(
+        decision.preflightAnswerPairs.map { "\($0.0): \($0.1)" } == pairs(decision.preflightAnswerFields),
+        "preflightAnswerPairs and preflightAnswerFields differ"
+    )
+    require(
+        decision.varyPair.map { "\($0.0): \($0.1)" } == decision.varyField.map { "\($0.name.rawName): \($0.value)" },
+        "varyPair and varyField differ"
+    )
     require(decision.preflightResponse().headerFields == decision.preflightAnswerFields, "preflightResponse's fields")
 
     // The application's response: a few fields, perhaps its own Vary and Access-Control-*.
@@ -136,7 +163,10 @@ func checkOutputs(_ decision: CORSDecision, responder: CORSResponder, origin: St
     switch decision.outcome {
     case .actualAllowed, .preflightAllowed:
         require(allowOrigin.count == 1, "an allowed response has Access-Control-Allow-Origin \(allowOrigin)")
-        require(allowOrigin[0] == "*" || allowOrigin[0] == origin, "Access-Control-Allow-Origin \(allowOrigin[0]) for Origin \(String(describing: origin))")
+        require(
+            allowOrigin[0] == "*" || allowOrigin[0] == origin,
+            "Access-Control-Allow-Origin \(allowOrigin[0]) for Origin \(String(describing: origin))"
+        )
         // What apply(to:) added, Vary aside, is accessControlFields.
         let added = response.filter { $0.name.canonicalName.hasPrefix("access-control-") }
         require(pairs(added).sorted() == fieldPairs.sorted(), "apply added \(pairs(added)), accessControlFields is \(fieldPairs)")

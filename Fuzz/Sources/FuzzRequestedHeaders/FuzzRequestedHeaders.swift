@@ -23,7 +23,10 @@ let allowSets: [[String]] = [
 let responders = allowSets.map {
     try! CORSResponder(policy: CORSPolicy(allowOrigins: ["https://app.test"], allowMethods: ["PUT"], allowHeaders: $0))
 }
-let pieces = ["x-a", "X-A", "content-type", "authorization", "Authorization", "x-request-id", "x^y", "x-h1", "X-H39", "x-h40", " ", "\t", ",", "", "a b", "é", "\"", "*"]
+let pieces = [
+    "x-a", "X-A", "content-type", "authorization", "Authorization", "x-request-id", "x^y", "x-h1", "X-H39", "x-h40", " ", "\t", ",", "", "a b", "é",
+    "\"", "*",
+]
 let separators = [",", ", ", ",,", " , ", "\t,", ""]
 
 enum Verdict: Equatable {
@@ -76,7 +79,10 @@ func check(_ input: inout FuzzInput) {
     head.record(name: "Access-Control-Request-Method", value: "PUT")
     for line in lines { head.record(name: "Access-Control-Request-Headers", value: line) }
     let joined = lines.joined(separator: ",")
-    require(head.requestHeaders == (lines.isEmpty ? nil : joined), "the lines were gathered as \(String(describing: head.requestHeaders?.debugDescription))")
+    require(
+        head.requestHeaders == (lines.isEmpty ? nil : joined),
+        "the lines were gathered as \(String(describing: head.requestHeaders?.debugDescription))"
+    )
 
     let decision = responder.decideSynchronously(head)!
     let want = lines.isEmpty ? .allowed(any: false) : expected(joined, allowHeaders: allowSets[which])
@@ -95,7 +101,10 @@ func check(_ input: inout FuzzInput) {
         if case .allowed(let any) = want { return .allowed(any: any && !allowSets[which].isEmpty) }
         return want
     }()
-    require(got == adjusted, "Access-Control-Request-Headers \(String(joined.prefix(300)).debugDescription) (\(joined.utf8.count) bytes) against \(allowSets[which]): \(got), expected \(adjusted)")
+    require(
+        got == adjusted,
+        "Access-Control-Request-Headers \(String(joined.prefix(300)).debugDescription) (\(joined.utf8.count) bytes) against \(allowSets[which]): \(got), expected \(adjusted)"
+    )
     if case .refused = got { _ = decision.explanation }
 }
 

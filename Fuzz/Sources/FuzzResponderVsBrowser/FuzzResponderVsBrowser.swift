@@ -37,11 +37,18 @@ func check(_ input: inout FuzzInput) {
     var origins = (0..<input.int(in: 1...4)).map { _ in input.pattern() }
     if flags & 0x01 != 0 { origins = ["*"] }
     let policy = CORSPolicy(
-        allowOrigins: origins, allowMethods: subset(methodPool, &input), allowHeaders: subset(headerPool, &input),
-        exposeHeaders: subset(exposePool, &input), allowCredentials: flags & 0x02 != 0, maxAge: input.pick([nil, 0, 5, 600, 7200]),
-        preflightStatus: flags & 0x04 != 0 ? 200 : 204, preflightPassthrough: flags & 0x08 != 0,
-        dangerouslyAllowNullOrigin: flags & 0x10 != 0, dangerouslyAllowInsecureOriginsWithCredentials: true,
-        dangerouslyAllowSubdomainsOfPublicSuffixes: true)
+        allowOrigins: origins,
+        allowMethods: subset(methodPool, &input),
+        allowHeaders: subset(headerPool, &input),
+        exposeHeaders: subset(exposePool, &input),
+        allowCredentials: flags & 0x02 != 0,
+        maxAge: input.pick([nil, 0, 5, 600, 7200]),
+        preflightStatus: flags & 0x04 != 0 ? 200 : 204,
+        preflightPassthrough: flags & 0x08 != 0,
+        dangerouslyAllowNullOrigin: flags & 0x10 != 0,
+        dangerouslyAllowInsecureOriginsWithCredentials: true,
+        dangerouslyAllowSubdomainsOfPublicSuffixes: true
+    )
     guard let responder = try? CORSResponder(policy: policy) else { return }
 
     // The page: an origin a browser could have (serialized, or opaque).
@@ -59,7 +66,10 @@ func check(_ input: inout FuzzInput) {
     let context = "\(origin) \(method) \(headers) \(credentials) \(browser) under\n\(CORSPolicyFile.write(policy))"
 
     if CORSPreflight.isNeeded(method: method, headers: headers, browser: browser) {
-        let preflight = Messages.request(method: .options, CORSPreflight.requestFields(origin: origin, method: method, headers: headers, browser: browser))
+        let preflight = Messages.request(
+            method: .options,
+            CORSPreflight.requestFields(origin: origin, method: method, headers: headers, browser: browser)
+        )
         let decision = responder.decideSynchronously(preflight)!
         var status = decision.preflightStatus.code
         var fields = decision.preflightAnswerFields
@@ -70,14 +80,26 @@ func check(_ input: inout FuzzInput) {
             status = response.status.code
             fields = response.headerFields
         }
-        let verdict = CORSPreflight.validate(status: status, fields: fields, origin: origin, method: method, headers: headers, credentials: credentials, browser: browser)
+        let verdict = CORSPreflight.validate(
+            status: status,
+            fields: fields,
+            origin: origin,
+            method: method,
+            headers: headers,
+            credentials: credentials,
+            browser: browser
+        )
         let serverAllowed = decision.outcome == .preflightAllowed
         let browserAllowed = (try? verdict.get()) != nil
         if serverAllowed != browserAllowed {
             // Chromium lets `*` cover Authorization; the responder never does.
-            let authorizationUnderWildcard = !serverAllowed && decision.rejection?.reason == .headerNotAllowed
+            let authorizationUnderWildcard =
+                !serverAllowed && decision.rejection?.reason == .headerNotAllowed
                 && decision.rejection?.subject.lowercased() == "authorization" && policy.allowHeaders.contains("*")
-            require(authorizationUnderWildcard, "preflight: responder \(decision.outcome) (\(decision.explanation ?? "")), browser \(verdict), for \(context)")
+            require(
+                authorizationUnderWildcard,
+                "preflight: responder \(decision.outcome) (\(decision.explanation ?? "")), browser \(verdict), for \(context)"
+            )
             return
         }
         if serverAllowed { require(originAllowed, "a preflight from an unlisted origin allowed: \(context)") }

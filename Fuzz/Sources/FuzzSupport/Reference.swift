@@ -78,11 +78,15 @@ public enum Reference {
             guard let close = authority.firstIndex(of: UInt8(ascii: "]")) else { return nil }
             let inside = authority[(authority.startIndex + 1)..<close]
             guard inside.count >= 2,
-                inside.allSatisfy({ isDigit($0) || ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "f")) || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".") })
+                inside.allSatisfy({
+                    isDigit($0) || ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "f")) || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".")
+                })
             else { return nil }
             host = authority[authority.startIndex...close]
             let after = authority[(close + 1)...]
-            if after.isEmpty { portText = nil } else {
+            if after.isEmpty {
+                portText = nil
+            } else {
                 guard after.first == UInt8(ascii: ":") else { return nil }
                 portText = after.dropFirst()
             }
@@ -90,7 +94,10 @@ public enum Reference {
             let end = authority.firstIndex(of: UInt8(ascii: ":")) ?? authority.endIndex
             host = authority[..<end]
             let labels = host.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-            guard labels.allSatisfy({ !$0.isEmpty && $0.allSatisfy { isLower($0) || isDigit($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") } })
+            guard
+                labels.allSatisfy({
+                    !$0.isEmpty && $0.allSatisfy { isLower($0) || isDigit($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") }
+                })
             else { return nil }
             lastLabelNumeric = labels.last!.allSatisfy(isDigit)
             portText = end == authority.endIndex ? nil : authority[(end + 1)...]
@@ -104,8 +111,11 @@ public enum Reference {
             port = value
         }
         return OriginParts(
-            scheme: String(decoding: scheme, as: UTF8.self), host: String(decoding: host, as: UTF8.self), port: port,
-            lastLabelNumeric: lastLabelNumeric)
+            scheme: String(decoding: scheme, as: UTF8.self),
+            host: String(decoding: host, as: UTF8.self),
+            port: port,
+            lastLabelNumeric: lastLabelNumeric
+        )
     }
 
     /// A comma-separated list of tokens as the browser reads Access-Control-Allow-Methods and

@@ -24,7 +24,10 @@ struct HummingbirdApp {
         // Content-Type header, and its answer is cached for ten minutes.
         let policy = CORSPolicy(
             allowOrigins: ["https://app.example.com", "http://localhost:3000"],
-            allowMethods: ["PUT", "DELETE"], allowHeaders: ["Content-Type"], maxAge: 600)
+            allowMethods: ["PUT", "DELETE"],
+            allowHeaders: ["Content-Type"],
+            maxAge: 600
+        )
 
         let router = Router()
         // On the router, not a route group: preflights are answered for every path, and errors
@@ -35,7 +38,9 @@ struct HummingbirdApp {
         }
 
         let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)))
+            router: router,
+            configuration: .init(address: .hostname("127.0.0.1", port: port))
+        )
         try await app.runService()
     }
 }

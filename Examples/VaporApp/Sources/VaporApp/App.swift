@@ -30,7 +30,10 @@ enum VaporApp {
         // Content-Type header, and its answer is cached for ten minutes.
         let policy = CORSPolicy(
             allowOrigins: ["https://app.example.com", "http://localhost:3000"],
-            allowMethods: ["PUT", "DELETE"], allowHeaders: ["Content-Type"], maxAge: 600)
+            allowMethods: ["PUT", "DELETE"],
+            allowHeaders: ["Content-Type"],
+            maxAge: 600
+        )
         // At the beginning, outside ErrorMiddleware: errors and 404s get the headers too.
         app.middleware.use(try CORSPolicyMiddleware(policy: policy), at: .beginning)
         app.get("items", ":id") { request in
