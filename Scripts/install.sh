@@ -5,7 +5,7 @@
 #   Scripts/install.sh /opt/cors  any other prefix (made if missing)
 # The build goes to INSTALL_SCRATCH_PATH (default .build, whose release folder `swift build` leaves
 # alone). INSTALL_CONFIGURATION=debug links the debug build instead: the same static linking and
-# the same copy, but on top of what `swift build`/`swift test` built (under a minute, where a cold
+# the same copy, but on top of what `swift build`/`swift test` built (about a minute, where a cold
 # release build takes 20-odd minutes on two busy cores); CI checks the script that way, as the last
 # use of its .build. Not for everyday use: swift-cors' own objects are then compiled for static
 # linking, and SwiftPM does not recompile them for the next plain build, whose link fails ("cannot
