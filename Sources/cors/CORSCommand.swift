@@ -3,13 +3,14 @@ import CORS
 import Foundation
 
 /// The `cors` command line: lint a policy, serve an API under it, check a URL as a browser would,
-/// scan an endpoint for misconfigurations, walk through CORS in a browser (`demo`).
+/// scan an endpoint for misconfigurations, proxy, export, explain a console error (`explain`,
+/// `debug`), walk through CORS in a browser (`demo`).
 @main
 struct CORSCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cors",
         abstract:
-            "Cross-Origin Resource Sharing, done right: lint a policy, serve an API under it, check a URL as a browser would, scan an endpoint.",
+            "Cross-Origin Resource Sharing, done right: lint, serve, check a URL as a browser would, scan, proxy, export, explain a console error.",
         version: SwiftCORS.version,
         subcommands: subcommands
     )
