@@ -52,7 +52,8 @@ out.write("extension PublicSuffixList {\n")
 out.write(f'    static let snapshotVersion = "{version}"\n\n')
 out.write('    static let snapshotRules = """\n')
 for rule in rules:
-    out.write(rule + "\n")
-out.write('"""\n}\n')
+    out.write("        " + rule + "\n")
+# Indented as swift format keeps a multi-line literal (the indentation is stripped with the closing quotes').
+out.write('        """\n}\n')
 out.close()
 print(f"{len(rules)} rules from {source} ({version})")
