@@ -42,14 +42,10 @@ public final class CORSProxyServer: Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     runtime.track(channel)
-                    let sync = channel.pipeline.syncOperations
-                    // Outbound validation off: every header written was parsed by llhttp or checked at load.
-                    try sync.configureHTTPServerPipeline(
-                        withPipeliningAssistance: false,
-                        withErrorHandling: false,
-                        withOutboundHeaderValidation: false
+                    // HTTP/1 is parsed and written by the gateway itself (HTTP1Parser, HTTP1Writer).
+                    try channel.pipeline.syncOperations.addHandler(
+                        ProxyConnectionHandler(runtime: runtime, pool: runtime.pool(for: channel.eventLoop))
                     )
-                    try sync.addHandler(ProxyConnectionHandler(runtime: runtime, pool: runtime.pool(for: channel.eventLoop)))
                 }
             }
             .bind(host: configuration.listen.host, port: configuration.listen.port).get()

@@ -37,6 +37,8 @@ final class Exchange {
     var timer: Scheduled<Void>?
     var timerWhen = NIODeadline.distantFuture
     var logged = false
+    /// How the response's body is framed toward the client (set with its head).
+    var responseBody = HTTP1BodyFraming(framing: .none)
     /// The configuration in force when the request arrived: it applies to the whole exchange.
     var configuration: ProxyConfiguration!
     var generation = 0
@@ -69,9 +71,9 @@ struct ExchangeTarget {
 /// and relays everything else to a pooled upstream connection on the same event loop, reading
 /// from each side only while the other can take more.
 final class ProxyConnectionHandler: ChannelDuplexHandler {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundIn = HTTPServerResponsePart
-    typealias OutboundOut = HTTPServerResponsePart
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     let runtime: ProxyRuntime
     let pool: UpstreamPool
@@ -88,11 +90,17 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
     /// The client's address as forwarding headers write it, and whether it is a trusted proxy,
     /// worked out once per connection and configuration generation.
     private var peer: (generation: Int, text: String, trusted: Bool)?
+    /// The gateway's own HTTP/1 parser; its head limit leaves room above the configured one, which
+    /// `begin` checks exactly (so the answer names the configured limit).
+    private var parser: HTTP1Parser
 
     init(runtime: ProxyRuntime, pool: UpstreamPool) {
         self.runtime = runtime
         self.pool = pool
+        parser = HTTP1Parser(role: .request, maximumHeadBytes: Self.parserHeadLimit(runtime.snapshot.configuration.limits))
     }
+
+    private static func parserHeadLimit(_ limits: ProxyLimits) -> Int { limits.requestHeaderBytes + 4096 }
 
     var clientIsWritable: Bool { context?.channel.isWritable ?? false }
 
@@ -101,7 +109,22 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
     // MARK: client side
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = unwrapInboundIn(data)
+        parser.append(unwrapInboundIn(data))
+        do {
+            while !closing, let event = try parser.next() {
+                switch event {
+                case .requestHead(let head): received(.head(head))
+                case .body(let buffer): received(.body(buffer))
+                case .end(let trailers): received(.end(trailers))
+                case .responseHead: break  // a request parser yields none
+                }
+            }
+        } catch {
+            parserFailed(error)
+        }
+    }
+
+    private func received(_ part: HTTPServerRequestPart) {
         // A pipelined request waits for the one in flight (HTTP/1.1 answers in order).
         if !queued.isEmpty || (exchange != nil && isHead(part)) {
             queued.append(part)
@@ -177,12 +200,17 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        if let error = error as? HTTPParserError {
+        context.close(promise: nil)
+    }
+
+    /// The client sent what is not HTTP/1 (or too large a head): 400 or 431, then the connection closes.
+    private func parserFailed(_ error: Error) {
+        if let error = error as? HTTP1ParseError {
             if let exchange, exchange.responseStarted {
                 abort(exchange)
             } else {
                 let fault: ProxyFault =
-                    error == .headerOverflow
+                    error == .headTooLarge
                     ? .requestHeadTooLarge(limit: runtime.snapshot.configuration.limits.requestHeaderBytes)
                     : .malformedRequest("\(error)")
                 if let exchange {
@@ -202,6 +230,11 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case ChannelEvent.inputClosed? = event as? ChannelEvent {
+            do {
+                if case .end(let trailers)? = try parser.endOfInput() { received(.end(trailers)) }
+            } catch {
+                parserFailed(error)
+            }
             inputClosed = true
             if exchange == nil, queued.isEmpty { context.close(promise: nil) }
             return
@@ -243,6 +276,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         exchange.configuration = configuration
         exchange.generation = generation
         let limits = configuration.limits
+        parser.maximumHeadBytes = Self.parserHeadLimit(limits)
 
         var headBytes = head.uri.utf8.count + 16
         for (name, value) in head.headers { headBytes += name.utf8.count + value.utf8.count + 4 }
@@ -307,7 +341,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
             }
         }
         if head.headers.first(name: "expect")?.lowercased() == "100-continue" {
-            context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(head.version.minor == 0 ? Self.continue10 : Self.continue11), promise: nil)
         }
         exchange.upstreamHead = upstreamRequestHead(exchange)
         armTimer(exchange, limits: limits)
@@ -331,10 +365,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         exchange.status = Int(decision.preflightStatus.code)
         exchange.responseStarted = true
         exchange.discardingBody = true
-        context.write(
-            wrapOutboundOut(.head(HTTPResponseHead(version: exchange.head.version, status: .init(statusCode: exchange.status), headers: headers))),
-            promise: nil
-        )
+        writeHead(exchange, status: .init(statusCode: exchange.status), headers: &headers)
         writeEnd(exchange)
     }
 
@@ -514,8 +545,28 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         addConnectionHeader(&headers, exchange)
         exchange.responseStarted = true
         rearmTimer(exchange)  // the idle timeout now applies to the download
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: exchange.head.version, status: head.status, headers: headers))), promise: nil)
+        writeHead(exchange, status: head.status, headers: &headers)
     }
+
+    /// Writes a response head, choosing how its body is framed toward this client.
+    private func writeHead(_ exchange: Exchange, status: HTTPResponseStatus, headers: inout HTTPHeaders) {
+        exchange.responseBody = HTTP1BodyFraming.forResponse(
+            &headers,
+            status: status,
+            requestMethod: exchange.head.method,
+            version: exchange.head.version
+        )
+        var buffer = context.channel.allocator.buffer(capacity: 256 + headers.count * 48)
+        HTTP1Writer.writeResponseHead(version: exchange.head.version, status: status, headers: headers, into: &buffer)
+        context.write(wrapOutboundOut(buffer), promise: nil)
+    }
+
+    private func writeBody(_ exchange: Exchange, _ buffer: ByteBuffer) {
+        exchange.responseBody.write(buffer, { context.write(wrapOutboundOut($0), promise: nil) }, allocator: context.channel.allocator)
+    }
+
+    static let continue11 = ByteBuffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n")
+    static let continue10 = ByteBuffer(staticString: "HTTP/1.0 100 Continue\r\n\r\n")
 
     /// The CORS part of relaying: the upstream's Access-Control-* dropped (or the response left
     /// alone under `keep`), the policy's applied, its Vary merged into the upstream's.
@@ -554,7 +605,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         guard let exchange, exchange.responseStarted, !exchange.responseEnded else { return }
         exchange.lastActivity = .now()
         exchange.bytesOut += Int64(buffer.readableBytes)
-        context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        writeBody(exchange, buffer)
     }
 
     func upstreamReadComplete() {
@@ -588,7 +639,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         }
         if let fault = error as? ProxyFault { return respond(exchange, fault: fault) }
         // Only the parser says the answer is not HTTP; a reset or another I/O error is an early close.
-        if error is HTTPParserError { return respond(exchange, fault: .upstreamMalformedResponse("\(error)")) }
+        if error is HTTP1ParseError { return respond(exchange, fault: .upstreamMalformedResponse("\(error)")) }
         respond(exchange, fault: .upstreamClosedEarly)
     }
 
@@ -618,19 +669,20 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         addConnectionHeader(&headers, exchange)
         exchange.responseStarted = true
         exchange.bytesOut = Int64(body.utf8.count)
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: exchange.head.version, status: fault.status, headers: headers))), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
+        writeHead(exchange, status: fault.status, headers: &headers)
+        writeBody(exchange, context.channel.allocator.buffer(string: body))
         writeEnd(exchange)
     }
 
     private func writeEnd(_ exchange: Exchange, trailers: HTTPHeaders? = nil, reuseUpstream: Bool = false) {
         exchange.responseEnded = true
         let keepAlive = exchange.keepAlive && !draining
+        let end = exchange.responseBody.end(trailers: trailers, allocator: context.channel.allocator)
         if keepAlive {
-            context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(end), promise: nil)
         } else {
             let channel = context.channel
-            context.writeAndFlush(wrapOutboundOut(.end(trailers))).assumeIsolated().whenComplete { _ in channel.close(promise: nil) }
+            context.writeAndFlush(wrapOutboundOut(end)).assumeIsolated().whenComplete { _ in channel.close(promise: nil) }
         }
         finish(exchange, reuseUpstream: reuseUpstream)
         if exchange.requestEnded || !keepAlive { completeAfterResponse(exchange) }

@@ -4,9 +4,9 @@ import NIOHTTP1
 /// The upstream end of a connection: relays the response to the exchange that holds it, and
 /// reads only while the client can take more (backpressure toward the upstream).
 final class UpstreamHandler: ChannelDuplexHandler {
-    typealias InboundIn = HTTPClientResponsePart
-    typealias OutboundIn = HTTPClientRequestPart
-    typealias OutboundOut = HTTPClientRequestPart
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     let key: UpstreamKey
     /// The exchange using this connection; `nil` while it idles in a pool.
@@ -19,6 +19,10 @@ final class UpstreamHandler: ChannelDuplexHandler {
     var wasReused = false
     /// Set when the upstream said it closes after this response (or spoke HTTP/1.0).
     var closesAfterResponse = false
+    /// Responses are read with the gateway's own parser (NIOHTTP1's default head limit, 80 KiB).
+    private var parser = HTTP1Parser(role: .response, maximumHeadBytes: 80 * 1024)
+    /// How the request body in flight is framed toward the upstream.
+    private var requestBody = HTTP1BodyFraming(framing: .none)
 
     init(key: UpstreamKey) {
         self.key = key
@@ -31,17 +35,38 @@ final class UpstreamHandler: ChannelDuplexHandler {
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = unwrapInboundIn(data)
-        guard let owner else { return }  // bytes on an idle connection: it closes below if they were a response
-        switch part {
-        case .head(let head):
+        // Bytes on an idle connection (no owner) are dropped: a response nobody asked for means the
+        // connection is out of step, and it is not reused (`take` sees it closed or it fails next).
+        guard owner != nil else {
+            closesAfterResponse = true
+            context.close(promise: nil)
+            return
+        }
+        parser.append(unwrapInboundIn(data))
+        do {
+            while let event = try parser.next() { deliver(event) }
+        } catch {
+            errorCaught(context: context, error: error)
+        }
+    }
+
+    private func deliver(_ event: HTTP1Event) {
+        guard let owner else {
+            // More than the one response asked for: the connection is out of step and goes.
+            closesAfterResponse = true
+            context?.close(promise: nil)
+            return
+        }
+        switch event {
+        case .responseHead(let head):
             if head.status.code >= 100 && head.status.code < 200 && head.status.code != 101 { return }  // interim: the gateway answers 100 itself
-            closesAfterResponse = !head.isKeepAlive
+            closesAfterResponse = !head.isKeepAlive || head.status.code == 101 || parser.framing == .untilClose
             owner.upstreamResponseHead(head)
         case .body(let buffer):
             owner.upstreamResponseBody(buffer)
         case .end(let trailers):
             owner.upstreamResponseEnd(trailers)
+        case .requestHead: break  // a response parser yields none
         }
     }
 
@@ -71,6 +96,8 @@ final class UpstreamHandler: ChannelDuplexHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        // A body delimited by the close ends here; any other message cut here is an early close.
+        if owner != nil, let event = try? parser.endOfInput() { deliver(event) }
         if let owner {
             self.owner = nil
             owner.upstreamClosed(self)
@@ -90,11 +117,22 @@ final class UpstreamHandler: ChannelDuplexHandler {
 
     func send(_ part: HTTPClientRequestPart, flush: Bool) {
         guard let context else { return }
-        if flush {
-            context.writeAndFlush(wrapOutboundOut(part), promise: nil)
-        } else {
-            context.write(wrapOutboundOut(part), promise: nil)
+        switch part {
+        case .head(let head):
+            requestBody = HTTP1BodyFraming.forRequest(head.headers)
+            parser.answersHEAD = head.method == .HEAD
+            var buffer = context.channel.allocator.buffer(capacity: 256 + head.headers.count * 48)
+            HTTP1Writer.writeRequestHead(head, into: &buffer)
+            context.write(wrapOutboundOut(buffer), promise: nil)
+        case .body(.byteBuffer(let buffer)):
+            requestBody.write(buffer, { context.write(wrapOutboundOut($0), promise: nil) }, allocator: context.channel.allocator)
+        case .body:
+            break  // the gateway relays only byte buffers
+        case .end(let trailers):
+            let end = requestBody.end(trailers: trailers, allocator: context.channel.allocator)
+            if end.readableBytes > 0 { context.write(wrapOutboundOut(end), promise: nil) }
         }
+        if flush { context.flush() }
     }
 
     func flush() { context?.flush() }

@@ -82,7 +82,6 @@ final class UpstreamPool: @unchecked Sendable {
                         let name = IPAddressRange.bytes(of: key.serverName) == nil ? key.serverName : nil
                         try sync.addHandler(NIOSSLClientHandler(context: tls, serverHostname: name))
                     }
-                    try sync.addHTTPClientHandlers(enableOutboundHeaderValidation: false)
                     try sync.addHandler(UpstreamHandler(key: key))
                 }
             }

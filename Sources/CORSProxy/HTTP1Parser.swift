@@ -1,0 +1,498 @@
+import NIOCore
+import NIOHTTP1
+
+/// One step of an HTTP/1.x message as the gateway's parser reads it: the head, body pieces
+/// (slices of the bytes read, never copied), then the end with any trailers.
+enum HTTP1Event {
+    case requestHead(HTTPRequestHead)
+    case responseHead(HTTPResponseHead)
+    case body(ByteBuffer)
+    case end(HTTPHeaders?)
+}
+
+/// Why bytes are not an HTTP/1 message the gateway relays (RFC 9112).
+enum HTTP1ParseError: Error, Equatable {
+    /// The head (start line and fields) is larger than the limit, or never ends within it.
+    case headTooLarge
+    /// A line ends in LF without CR, or a CR is not followed by LF.
+    case lineEndNotCRLF
+    case invalidMethod
+    /// The request target holds a space, a control byte or a non-ASCII byte.
+    case invalidTarget
+    /// Not `HTTP/1.0` or `HTTP/1.1`.
+    case invalidVersion
+    case invalidStatus
+    /// A field name that is not a token: whitespace before the colon, obs-fold, an empty name.
+    case invalidFieldName
+    /// A control byte in a field value.
+    case invalidFieldValue
+    /// Content-Length is not one decimal number, or repeats with another value.
+    case invalidContentLength
+    /// Both Content-Length and Transfer-Encoding: how request smuggling starts (RFC 9112 §6.1).
+    case contentLengthWithTransferEncoding
+    /// A request coding other than one final `chunked`: its length cannot be known.
+    case unsupportedTransferEncoding
+    /// A chunk size that is not hex, too large, or a chunk not followed by CRLF.
+    case invalidChunk
+    /// The connection ended inside a message.
+    case cutShort
+}
+
+extension HTTP1ParseError: CustomStringConvertible {
+    /// What the fault's JSON body says.
+    var description: String {
+        switch self {
+        case .headTooLarge: "the head is larger than the limit"
+        case .lineEndNotCRLF: "a line does not end in CRLF"
+        case .invalidMethod: "the method is not a token"
+        case .invalidTarget: "the request target has a space, control or non-ASCII byte"
+        case .invalidVersion: "not HTTP/1.0 or HTTP/1.1"
+        case .invalidStatus: "the status line is malformed"
+        case .invalidFieldName: "a field name is not a token (whitespace before the colon, or a folded line)"
+        case .invalidFieldValue: "a field value has a control byte"
+        case .invalidContentLength: "Content-Length is not one decimal number"
+        case .contentLengthWithTransferEncoding: "both Content-Length and Transfer-Encoding"
+        case .unsupportedTransferEncoding: "a Transfer-Encoding other than one final chunked"
+        case .invalidChunk: "a malformed chunk"
+        case .cutShort: "the connection ended inside a message"
+        }
+    }
+}
+
+/// How a message's body is delimited (RFC 9112 §6).
+enum HTTP1Framing: Equatable {
+    case none
+    case length(Int64)
+    case chunked
+    /// A response without length or chunking: its body ends when the connection does.
+    case untilClose
+}
+
+/// The gateway's own HTTP/1.x parser, on the bytes as read (RFC 9112). Strict where a lenient
+/// parser opens request smuggling: one Content-Length (identical repeats allowed), no
+/// Content-Length beside Transfer-Encoding, only `chunked` as a request's coding, CRLF line ends
+/// only (no bare LF or CR), no obs-fold, token names, no control bytes in values. An error
+/// (`HTTP1ParseError`) leaves the parser failed: it reads no more.
+/// Pull-based (`append`, then `next()` until `nil`), so the handler may change `answersHEAD` or
+/// the limit between two events.
+struct HTTP1Parser {
+    enum Role { case request, response }
+
+    let role: Role
+    /// A head larger than this (the request line or status line included) fails with `.headTooLarge`.
+    var maximumHeadBytes: Int
+    /// Response role: the request answered was HEAD, so the response has no body whatever its head says.
+    var answersHEAD = false
+    /// The framing of the message being read (set with its head).
+    private(set) var framing: HTTP1Framing = .none
+
+    private var pending: ByteBuffer?
+    private var state = State.head
+    /// How many bytes of the pending head were searched for its end already (a slow head is not rescanned).
+    private var scanned = 0
+
+    private enum State {
+        case head
+        case body(remaining: Int64)
+        case chunkSize
+        case chunkData(remaining: Int64)
+        case chunkDataEnd
+        case trailers
+        case untilClose
+        case end
+        case failed
+        /// After a body delimited by the close: nothing more is parsed.
+        case stopped
+    }
+
+    init(role: Role, maximumHeadBytes: Int) {
+        self.role = role
+        self.maximumHeadBytes = maximumHeadBytes
+    }
+
+    /// Takes the bytes just read; `next()` then returns what they complete.
+    mutating func append(_ bytes: ByteBuffer) {
+        if pending == nil || pending!.readableBytes == 0 {
+            pending = bytes
+        } else {
+            var bytes = bytes
+            pending!.writeBuffer(&bytes)
+        }
+    }
+
+    /// The next event the bytes so far complete, or `nil` when more bytes are needed.
+    mutating func next() throws -> HTTP1Event? {
+        do {
+            return try step()
+        } catch {
+            state = .failed
+            pending = nil
+            throw error
+        }
+    }
+
+    /// The input ended: the end of a body delimited by the close, `nil` between messages, or
+    /// `.cutShort` when a message was cut.
+    mutating func endOfInput() throws -> HTTP1Event? {
+        switch state {
+        case .untilClose:
+            state = .stopped
+            return .end(nil)
+        case .failed, .stopped: return nil
+        case .head where pending.map({ Self.onlyLineEnds($0) }) ?? true: return nil
+        default:
+            state = .failed
+            throw HTTP1ParseError.cutShort
+        }
+    }
+
+    private static func onlyLineEnds(_ buffer: ByteBuffer) -> Bool {
+        buffer.readableBytesView.allSatisfy { $0 == cr || $0 == lf }
+    }
+
+    private mutating func step() throws -> HTTP1Event? {
+        while true {
+            switch state {
+            case .failed, .stopped: return nil
+            case .end:
+                state = .head
+                return .end(nil)
+            case .head:
+                return try parseHead()
+            case .body(let remaining):
+                guard let slice = takeBody(upTo: remaining) else { return nil }
+                let left = remaining - Int64(slice.readableBytes)
+                state = left == 0 ? .end : .body(remaining: left)
+                return .body(slice)
+            case .untilClose:
+                guard let slice = takeBody(upTo: .max) else { return nil }
+                return .body(slice)
+            case .chunkData(let remaining):
+                guard let slice = takeBody(upTo: remaining) else { return nil }
+                let left = remaining - Int64(slice.readableBytes)
+                state = left == 0 ? .chunkDataEnd : .chunkData(remaining: left)
+                return .body(slice)
+            case .chunkDataEnd:
+                guard let bytes = pending, bytes.readableBytes >= 2 else { return nil }
+                guard bytes.getInteger(at: bytes.readerIndex, as: UInt16.self) == 0x0D0A else { throw HTTP1ParseError.invalidChunk }
+                pending!.moveReaderIndex(forwardBy: 2)
+                state = .chunkSize
+            case .chunkSize:
+                guard let size = try parseChunkSize() else { return nil }
+                state = size == 0 ? .trailers : .chunkData(remaining: size)
+            case .trailers:
+                guard let bytes = pending, bytes.readableBytes >= 2 else { return nil }
+                if bytes.getInteger(at: bytes.readerIndex, as: UInt16.self) == 0x0D0A {
+                    pending!.moveReaderIndex(forwardBy: 2)
+                    state = .head
+                    return .end(nil)
+                }
+                guard let end = try findHeadEnd() else { return nil }
+                let trailers = try pending!.withUnsafeReadableBytes { raw in
+                    var index = 0
+                    var framing = FramingFields()
+                    return HTTPHeaders(try Self.parseFields(UnsafeRawBufferPointer(rebasing: raw[..<(end + 2)]), &index, &framing))
+                }
+                pending!.moveReaderIndex(forwardBy: end + 4)
+                state = .head
+                return .end(trailers)
+            }
+        }
+    }
+
+    private mutating func takeBody(upTo limit: Int64) -> ByteBuffer? {
+        guard let readable = pending?.readableBytes, readable > 0 else { return nil }
+        let length = Int(min(Int64(readable), limit))
+        return pending!.readSlice(length: length)
+    }
+
+    // MARK: heads
+
+    /// The offset of the CRLFCRLF that ends the head being read, `nil` when it has not arrived;
+    /// throws on a bare LF (RFC 9112 §2.2: a recipient may not take LF alone as a line end here).
+    private mutating func findHeadEnd() throws -> Int? {
+        let from = max(scanned - 3, 0)
+        let found: Int? = try pending!.withUnsafeReadableBytes { raw in
+            var index = from
+            while index < raw.count {
+                if raw[index] == Self.lf {
+                    guard index > 0, raw[index - 1] == Self.cr else { throw HTTP1ParseError.lineEndNotCRLF }
+                    if index >= 3, raw[index - 2] == Self.lf, raw[index - 3] == Self.cr { return index - 3 }
+                }
+                index += 1
+            }
+            return nil
+        }
+        if let found {
+            scanned = 0
+            guard found + 4 <= maximumHeadBytes else { throw HTTP1ParseError.headTooLarge }
+            return found
+        }
+        scanned = pending!.readableBytes
+        guard scanned <= maximumHeadBytes else { throw HTTP1ParseError.headTooLarge }
+        return nil
+    }
+
+    private mutating func parseHead() throws -> HTTP1Event? {
+        guard pending != nil else { return nil }
+        // Empty lines before a message are ignored (RFC 9112 §2.2): a client may send one after a
+        // body, and some servers do after a response.
+        while let pair = pending!.getInteger(at: pending!.readerIndex, as: UInt16.self), pair == 0x0D0A {
+            pending!.moveReaderIndex(forwardBy: 2)
+            scanned = 0
+        }
+        guard pending!.readableBytes > 0, let end = try findHeadEnd() else { return nil }
+        let role = self.role
+        let answersHEAD = self.answersHEAD
+        let (event, framing) = try pending!.withUnsafeReadableBytes { raw in
+            let head = UnsafeRawBufferPointer(rebasing: raw[..<(end + 2)])
+            return role == .request ? try Self.parseRequestHead(head) : try Self.parseResponseHead(head, answersHEAD: answersHEAD)
+        }
+        pending!.moveReaderIndex(forwardBy: end + 4)
+        self.framing = framing
+        switch framing {
+        case .none:
+            // An interim answer (not 101, after which the connection is no longer HTTP/1): the
+            // final one follows on the same connection.
+            if case .responseHead(let head) = event, head.status.code < 200, head.status.code != 101 { return event }
+            state = .end
+        case .length(let length): state = .body(remaining: length)
+        case .chunked: state = .chunkSize
+        case .untilClose: state = .untilClose
+        }
+        return event
+    }
+
+    /// Content-Length and Transfer-Encoding as the fields of one head state them.
+    fileprivate struct FramingFields {
+        var contentLength: Int64?
+        var transferEncoding = false
+        /// The last coding of the last Transfer-Encoding field is `chunked`.
+        var chunkedLast = false
+        /// Some coding other than a final `chunked` was named.
+        var otherCoding = false
+    }
+
+    private static func parseRequestHead(_ raw: UnsafeRawBufferPointer) throws -> (HTTP1Event, HTTP1Framing) {
+        var index = 0
+        while index < raw.count, raw[index] != space {
+            guard isTokenByte(raw[index]) else { throw HTTP1ParseError.invalidMethod }
+            index += 1
+        }
+        guard index > 0, index < raw.count else { throw HTTP1ParseError.invalidMethod }
+        let method = HTTPMethod(rawValue: String(decoding: UnsafeRawBufferPointer(rebasing: raw[..<index]), as: UTF8.self))
+        index += 1
+        let targetStart = index
+        while index < raw.count, raw[index] != space {
+            guard raw[index] > space, raw[index] < 0x7F else { throw HTTP1ParseError.invalidTarget }
+            index += 1
+        }
+        guard index > targetStart, index < raw.count else { throw HTTP1ParseError.invalidTarget }
+        let uri = String(decoding: UnsafeRawBufferPointer(rebasing: raw[targetStart..<index]), as: UTF8.self)
+        index += 1
+        let version = try parseVersion(raw, &index)
+        guard index + 1 < raw.count, raw[index] == cr, raw[index + 1] == lf else { throw HTTP1ParseError.invalidVersion }
+        index += 2
+        var framingFields = FramingFields()
+        let fields = try parseFields(raw, &index, &framingFields)
+        let framing: HTTP1Framing
+        if framingFields.transferEncoding {
+            // RFC 9112 §6.1: both in a request is how smuggling starts; only chunked frames a request.
+            guard framingFields.contentLength == nil else { throw HTTP1ParseError.contentLengthWithTransferEncoding }
+            guard framingFields.chunkedLast, !framingFields.otherCoding else { throw HTTP1ParseError.unsupportedTransferEncoding }
+            framing = .chunked
+        } else if let length = framingFields.contentLength, length > 0 {
+            framing = .length(length)
+        } else {
+            framing = .none
+        }
+        let head = HTTPRequestHead(version: version, method: method, uri: uri, headers: HTTPHeaders(fields))
+        return (.requestHead(head), framing)
+    }
+
+    private static func parseResponseHead(_ raw: UnsafeRawBufferPointer, answersHEAD: Bool) throws -> (HTTP1Event, HTTP1Framing) {
+        var index = 0
+        let version = try parseVersion(raw, &index)
+        guard index + 4 <= raw.count, raw[index] == space else { throw HTTP1ParseError.invalidStatus }
+        var code = 0
+        for offset in 1...3 {
+            let digit = raw[index + offset] &- UInt8(ascii: "0")
+            guard digit < 10 else { throw HTTP1ParseError.invalidStatus }
+            code = code * 10 + Int(digit)
+        }
+        index += 4
+        guard code >= 100 else { throw HTTP1ParseError.invalidStatus }
+        // The reason phrase is not relayed (the gateway writes the standard one); it only has to be text.
+        if index < raw.count, raw[index] == space {
+            while index < raw.count, raw[index] != cr {
+                guard raw[index] == tab || (raw[index] >= space && raw[index] != 0x7F) else { throw HTTP1ParseError.invalidStatus }
+                index += 1
+            }
+        }
+        guard index + 1 < raw.count, raw[index] == cr, raw[index + 1] == lf else { throw HTTP1ParseError.invalidStatus }
+        index += 2
+        var framingFields = FramingFields()
+        let fields = try parseFields(raw, &index, &framingFields)
+        let framing: HTTP1Framing
+        if answersHEAD || code < 200 || code == 204 || code == 304 {
+            framing = .none
+        } else if framingFields.transferEncoding {
+            // Both: a response splitting attempt or a broken upstream (RFC 9112 §6.3 item 3); refused.
+            guard framingFields.contentLength == nil else { throw HTTP1ParseError.contentLengthWithTransferEncoding }
+            framing = framingFields.chunkedLast ? .chunked : .untilClose
+        } else if let length = framingFields.contentLength {
+            framing = length > 0 ? .length(length) : .none
+        } else {
+            framing = .untilClose
+        }
+        let head = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: code), headers: HTTPHeaders(fields))
+        return (.responseHead(head), framing)
+    }
+
+    /// `HTTP/1.0` or `HTTP/1.1` (another major version is not HTTP/1).
+    private static func parseVersion(_ raw: UnsafeRawBufferPointer, _ index: inout Int) throws -> HTTPVersion {
+        let prefix: [UInt8] = [0x48, 0x54, 0x54, 0x50, 0x2F, 0x31, 0x2E]  // "HTTP/1."
+        guard index + 8 <= raw.count else { throw HTTP1ParseError.invalidVersion }
+        for (offset, byte) in prefix.enumerated() where raw[index + offset] != byte { throw HTTP1ParseError.invalidVersion }
+        let minor = raw[index + 7] &- UInt8(ascii: "0")
+        guard minor < 10 else { throw HTTP1ParseError.invalidVersion }
+        index += 8
+        return HTTPVersion(major: 1, minor: Int(minor))
+    }
+
+    /// Field lines up to the end of `raw` (each ends in CRLF); values trimmed of surrounding
+    /// whitespace. A line starting with whitespace (obs-fold) fails as an invalid name.
+    fileprivate static func parseFields(
+        _ raw: UnsafeRawBufferPointer,
+        _ index: inout Int,
+        _ framing: inout FramingFields
+    ) throws
+        -> [(String, String)]
+    {
+        var fields: [(String, String)] = []
+        fields.reserveCapacity(12)
+        while index < raw.count {
+            let nameStart = index
+            while index < raw.count, raw[index] != colon {
+                guard isTokenByte(raw[index]) else { throw HTTP1ParseError.invalidFieldName }
+                index += 1
+            }
+            guard index > nameStart, index < raw.count else { throw HTTP1ParseError.invalidFieldName }
+            let nameBytes = UnsafeRawBufferPointer(rebasing: raw[nameStart..<index])
+            index += 1
+            while index < raw.count, raw[index] == space || raw[index] == tab { index += 1 }
+            let valueStart = index
+            var valueEnd = index
+            while index < raw.count, raw[index] != cr {
+                let byte = raw[index]
+                guard byte >= space ? byte != 0x7F : byte == tab else { throw HTTP1ParseError.invalidFieldValue }
+                if byte != space && byte != tab { valueEnd = index + 1 }
+                index += 1
+            }
+            guard index + 1 < raw.count, raw[index + 1] == lf else { throw HTTP1ParseError.lineEndNotCRLF }
+            let valueBytes = UnsafeRawBufferPointer(rebasing: raw[valueStart..<valueEnd])
+            index += 2
+            try framing.record(name: nameBytes, value: valueBytes)
+            fields.append((String(decoding: nameBytes, as: UTF8.self), String(decoding: valueBytes, as: UTF8.self)))
+        }
+        return fields
+    }
+
+    /// Chunk size in hex, an optional extension (ignored), CRLF (RFC 9112 §7.1).
+    private mutating func parseChunkSize() throws -> Int64? {
+        let result: (size: Int64, length: Int)? = try pending!.withUnsafeReadableBytes { raw in
+            var index = 0
+            var size: Int64 = 0
+            var digits = 0
+            while index < raw.count, let digit = Self.hexValue(raw[index]) {
+                digits += 1
+                guard digits <= 15 else { throw HTTP1ParseError.invalidChunk }
+                size = size << 4 | Int64(digit)
+                index += 1
+            }
+            guard index < raw.count else {
+                guard raw.count < 1024 else { throw HTTP1ParseError.invalidChunk }
+                return nil
+            }
+            guard digits > 0 else { throw HTTP1ParseError.invalidChunk }
+            while index < raw.count, raw[index] != Self.cr {
+                let byte = raw[index]
+                guard index < 1024, byte >= Self.space ? byte != 0x7F : byte == Self.tab else { throw HTTP1ParseError.invalidChunk }
+                index += 1
+            }
+            guard index + 1 < raw.count else { return nil }
+            guard raw[index + 1] == Self.lf else { throw HTTP1ParseError.lineEndNotCRLF }
+            return (size, index + 2)
+        }
+        guard let result else { return nil }
+        pending!.moveReaderIndex(forwardBy: result.length)
+        return result.size
+    }
+
+    // MARK: bytes
+
+    static let cr = UInt8(ascii: "\r")
+    static let lf = UInt8(ascii: "\n")
+    static let space = UInt8(ascii: " ")
+    static let tab = UInt8(ascii: "\t")
+    static let colon = UInt8(ascii: ":")
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+
+    /// tchar (RFC 9110 §5.6.2): letters, digits and `!#$%&'*+-.^_`|~`.
+    private static let tokenBytes: [Bool] = (0..<256).map { byte in
+        switch UInt8(byte) {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): return true
+        default: return "!#$%&'*+-.^_`|~".utf8.contains(UInt8(byte))
+        }
+    }
+
+    @inline(__always)
+    static func isTokenByte(_ byte: UInt8) -> Bool { tokenBytes[Int(byte)] }
+
+    /// Whether `bytes` spell `lowercase` in any case (`lowercase` is ASCII lowercase).
+    static func equalsIgnoringCase(_ bytes: UnsafeRawBufferPointer, _ lowercase: StaticString) -> Bool {
+        guard bytes.count == lowercase.utf8CodeUnitCount else { return false }
+        let expected = UnsafeRawBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
+        for index in 0..<bytes.count where bytes[index] | 0x20 != expected[index] { return false }
+        return true
+    }
+}
+
+extension HTTP1Parser.FramingFields {
+    /// Notes a Content-Length or Transfer-Encoding field; a Content-Length that is not one number,
+    /// or that differs from an earlier one, fails (RFC 9112 §6.3 item 5).
+    fileprivate mutating func record(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) throws {
+        if name.count == 14, HTTP1Parser.equalsIgnoringCase(name, "content-length") {
+            var length: Int64 = 0
+            guard value.count > 0, value.count <= 18 else { throw HTTP1ParseError.invalidContentLength }
+            for byte in value {
+                let digit = byte &- UInt8(ascii: "0")
+                guard digit < 10 else { throw HTTP1ParseError.invalidContentLength }
+                length = length * 10 + Int64(digit)
+            }
+            if let earlier = contentLength, earlier != length { throw HTTP1ParseError.invalidContentLength }
+            contentLength = length
+        } else if name.count == 17, HTTP1Parser.equalsIgnoringCase(name, "transfer-encoding") {
+            transferEncoding = true
+            // Codings are comma-separated, repeated fields continue the list; chunked must come
+            // last and once (RFC 9112 §6.1).
+            for item in value.split(separator: UInt8(ascii: ",")) {
+                let start = item.firstIndex { $0 != HTTP1Parser.space && $0 != HTTP1Parser.tab }
+                guard let start else { continue }
+                let end = item.lastIndex { $0 != HTTP1Parser.space && $0 != HTTP1Parser.tab }! + 1
+                let coding = item[start..<end]
+                let isChunked = coding.count == 7 && zip(coding, "chunked".utf8).allSatisfy { $0 | 0x20 == $1 }
+                if chunkedLast || !isChunked { otherCoding = true }  // a coding after chunked, or not chunked
+                chunkedLast = isChunked
+            }
+        }
+    }
+}

@@ -1,0 +1,112 @@
+import NIOCore
+import NIOHTTP1
+
+/// Writes HTTP/1.1 heads and frames bodies for the gateway, straight into `ByteBuffer`s (RFC 9112).
+/// Values are written as they are: each was parsed strictly or checked when the configuration loaded.
+enum HTTP1Writer {
+    /// `HTTP/1.x CODE REASON`, the fields, the empty line.
+    static func writeResponseHead(version: HTTPVersion, status: HTTPResponseStatus, headers: HTTPHeaders, into buffer: inout ByteBuffer) {
+        buffer.writeStaticString(version.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
+        let code = Int(status.code)
+        buffer.writeInteger(UInt8(ascii: "0") + UInt8(code / 100 % 10))
+        buffer.writeInteger(UInt8(ascii: "0") + UInt8(code / 10 % 10))
+        buffer.writeInteger(UInt8(ascii: "0") + UInt8(code % 10))
+        buffer.writeInteger(HTTP1Parser.space)
+        buffer.writeString(status.reasonPhrase)
+        buffer.writeStaticString("\r\n")
+        writeFields(headers, into: &buffer)
+        buffer.writeStaticString("\r\n")
+    }
+
+    /// `METHOD target HTTP/1.1`, the fields, the empty line (the gateway speaks 1.1 upstream).
+    static func writeRequestHead(_ head: HTTPRequestHead, into buffer: inout ByteBuffer) {
+        buffer.writeString(head.method.rawValue)
+        buffer.writeInteger(HTTP1Parser.space)
+        buffer.writeString(head.uri)
+        buffer.writeStaticString(" HTTP/1.1\r\n")
+        writeFields(head.headers, into: &buffer)
+        buffer.writeStaticString("\r\n")
+    }
+
+    static func writeFields(_ headers: HTTPHeaders, into buffer: inout ByteBuffer) {
+        for (name, value) in headers {
+            buffer.writeString(name)
+            buffer.writeStaticString(": ")
+            buffer.writeString(value)
+            buffer.writeStaticString("\r\n")
+        }
+    }
+
+    /// A chunk's size line (RFC 9112 §7.1), written before its data; `chunkEnd` goes after.
+    static func writeChunkSize(_ size: Int, into buffer: inout ByteBuffer) {
+        var digits = 1
+        while size >> (4 * digits) != 0 { digits += 1 }
+        for shift in stride(from: 4 * (digits - 1), through: 0, by: -4) {
+            buffer.writeInteger(hexDigits[(size >> shift) & 0xF])
+        }
+        buffer.writeStaticString("\r\n")
+    }
+
+    /// The last chunk, any trailers, and the empty line that ends a chunked body.
+    static func writeLastChunk(trailers: HTTPHeaders?, into buffer: inout ByteBuffer) {
+        buffer.writeStaticString("0\r\n")
+        if let trailers { writeFields(trailers, into: &buffer) }
+        buffer.writeStaticString("\r\n")
+    }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+}
+
+/// The body framing of one outgoing message, and the bytes each piece of it becomes.
+struct HTTP1BodyFraming {
+    var framing: HTTP1Framing
+
+    /// The framing a response head announces (RFC 9112 §6.3): none for HEAD and for 1xx, 204 and
+    /// 304; its Content-Length if it has one; else chunked for an HTTP/1.1 client (the header is
+    /// added) or the connection's close for HTTP/1.0.
+    static func forResponse(
+        _ headers: inout HTTPHeaders,
+        status: HTTPResponseStatus,
+        requestMethod: HTTPMethod,
+        version: HTTPVersion
+    )
+        -> HTTP1BodyFraming
+    {
+        if requestMethod == .HEAD || status.code < 200 || status.code == 204 || status.code == 304 { return .init(framing: .none) }
+        if headers.contains(name: "content-length") { return .init(framing: .length(0)) }
+        if version.minor == 0 { return .init(framing: .untilClose) }
+        headers.add(name: "transfer-encoding", value: "chunked")
+        return .init(framing: .chunked)
+    }
+
+    /// The framing a request head sent upstream announces: chunked when it says so, else as is.
+    static func forRequest(_ headers: HTTPHeaders) -> HTTP1BodyFraming {
+        headers.contains(name: "transfer-encoding") ? .init(framing: .chunked) : .init(framing: .length(0))
+    }
+
+    /// Writes one piece of body as the framing wants it (a body a head said not to have is dropped).
+    func write(_ buffer: ByteBuffer, _ write: (ByteBuffer) -> Void, allocator: ByteBufferAllocator) {
+        switch framing {
+        case .none: return
+        case .length, .untilClose: write(buffer)
+        case .chunked:
+            guard buffer.readableBytes > 0 else { return }  // an empty chunk would end the body
+            var size = allocator.buffer(capacity: 18)
+            HTTP1Writer.writeChunkSize(buffer.readableBytes, into: &size)
+            write(size)
+            write(buffer)
+            write(Self.chunkEnd)
+        }
+    }
+
+    /// What ends the body: the last chunk and trailers when chunked, nothing otherwise.
+    func end(trailers: HTTPHeaders?, allocator: ByteBufferAllocator) -> ByteBuffer {
+        guard framing == .chunked else { return Self.empty }
+        var buffer = allocator.buffer(capacity: 5)
+        HTTP1Writer.writeLastChunk(trailers: trailers, into: &buffer)
+        return buffer
+    }
+
+    private static let chunkEnd = ByteBuffer(staticString: "\r\n")
+    private static let empty = ByteBuffer()
+}
