@@ -4,8 +4,10 @@ import NIOHTTP1
 /// One step of an HTTP/1.x message as the gateway's parser reads it: the head, body pieces
 /// (slices of the bytes read, never copied), then the end with any trailers.
 enum HTTP1Event {
-    case requestHead(HTTPRequestHead)
-    case responseHead(HTTPResponseHead)
+    /// `keepAlive`: whether the connection persists after this message (RFC 9112 §9.3): in 1.1
+    /// unless Connection says `close`, in 1.0 only when it says `keep-alive`.
+    case requestHead(HTTPRequestHead, keepAlive: Bool)
+    case responseHead(HTTPResponseHead, keepAlive: Bool)
     case body(ByteBuffer)
     case end(HTTPHeaders?)
 }
@@ -254,7 +256,7 @@ struct HTTP1Parser {
         case .none:
             // An interim answer (not 101, after which the connection is no longer HTTP/1): the
             // final one follows on the same connection.
-            if case .responseHead(let head) = event, head.status.code < 200, head.status.code != 101 { return event }
+            if case .responseHead(let head, _) = event, head.status.code < 200, head.status.code != 101 { return event }
             state = .end
         case .length(let length): state = .body(remaining: length)
         case .chunked: state = .chunkSize
@@ -271,6 +273,11 @@ struct HTTP1Parser {
         var chunkedLast = false
         /// Some coding other than a final `chunked` was named.
         var otherCoding = false
+        /// Connection named `close` / `keep-alive`.
+        var close = false
+        var keepAlive = false
+
+        func persists(_ version: HTTPVersion) -> Bool { version.minor >= 1 ? !close : keepAlive && !close }
     }
 
     private static func parseRequestHead(_ raw: UnsafeRawBufferPointer) throws -> (HTTP1Event, HTTP1Framing) {
@@ -307,7 +314,7 @@ struct HTTP1Parser {
             framing = .none
         }
         let head = HTTPRequestHead(version: version, method: method, uri: uri, headers: HTTPHeaders(fields))
-        return (.requestHead(head), framing)
+        return (.requestHead(head, keepAlive: framingFields.persists(version)), framing)
     }
 
     private static func parseResponseHead(_ raw: UnsafeRawBufferPointer, answersHEAD: Bool) throws -> (HTTP1Event, HTTP1Framing) {
@@ -346,7 +353,7 @@ struct HTTP1Parser {
             framing = .untilClose
         }
         let head = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: code), headers: HTTPHeaders(fields))
-        return (.responseHead(head), framing)
+        return (.responseHead(head, keepAlive: framingFields.persists(version)), framing)
     }
 
     /// `HTTP/1.0` or `HTTP/1.1` (another major version is not HTTP/1).
@@ -480,19 +487,36 @@ extension HTTP1Parser.FramingFields {
             }
             if let earlier = contentLength, earlier != length { throw HTTP1ParseError.invalidContentLength }
             contentLength = length
+        } else if name.count == 10, HTTP1Parser.equalsIgnoringCase(name, "connection") {
+            for item in value.split(separator: UInt8(ascii: ",")) {
+                let option = Self.trimmed(item)
+                if Self.equalsIgnoringCase(option, "close") { close = true }
+                if Self.equalsIgnoringCase(option, "keep-alive") { keepAlive = true }
+            }
         } else if name.count == 17, HTTP1Parser.equalsIgnoringCase(name, "transfer-encoding") {
             transferEncoding = true
             // Codings are comma-separated, repeated fields continue the list; chunked must come
             // last and once (RFC 9112 §6.1).
             for item in value.split(separator: UInt8(ascii: ",")) {
-                let start = item.firstIndex { $0 != HTTP1Parser.space && $0 != HTTP1Parser.tab }
-                guard let start else { continue }
-                let end = item.lastIndex { $0 != HTTP1Parser.space && $0 != HTTP1Parser.tab }! + 1
-                let coding = item[start..<end]
-                let isChunked = coding.count == 7 && zip(coding, "chunked".utf8).allSatisfy { $0 | 0x20 == $1 }
+                let coding = Self.trimmed(item)
+                guard !coding.isEmpty else { continue }
+                let isChunked = Self.equalsIgnoringCase(coding, "chunked")
                 if chunkedLast || !isChunked { otherCoding = true }  // a coding after chunked, or not chunked
                 chunkedLast = isChunked
             }
         }
+    }
+
+    /// A list item without the whitespace around it.
+    private static func trimmed(_ item: Slice<UnsafeRawBufferPointer>) -> Slice<UnsafeRawBufferPointer> {
+        let isWhitespace = { (byte: UInt8) in byte == HTTP1Parser.space || byte == HTTP1Parser.tab }
+        guard let first = item.firstIndex(where: { !isWhitespace($0) }), let last = item.lastIndex(where: { !isWhitespace($0) }) else {
+            return item[item.startIndex..<item.startIndex]
+        }
+        return item[first...last]
+    }
+
+    private static func equalsIgnoringCase(_ bytes: Slice<UnsafeRawBufferPointer>, _ lowercase: String) -> Bool {
+        bytes.count == lowercase.utf8.count && zip(bytes, lowercase.utf8).allSatisfy { $0 | 0x20 == $1 }
     }
 }

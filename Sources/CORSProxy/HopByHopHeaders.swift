@@ -34,7 +34,7 @@ enum HopByHopHeaders {
                         if item == "close" { close = true } else if !item.isEmpty && item != "keep-alive" { named.append(item) }
                     }
                 } else if lowered == "transfer-encoding" {
-                    chunked = chunked || value.lowercased().contains("chunked")
+                    chunked = chunked || value.split(separator: ",").contains { $0.trimmingCharacters(in: " \t").lowercased() == "chunked" }
                 }
             default: continue
             }
@@ -107,7 +107,7 @@ enum ForwardingHeaders {
         case .forwarded:
             let previous = isTrusted ? headers["forwarded"].joined(separator: ", ") : ""
             for name in ["x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"] { headers.remove(name: name) }
-            let node = peerText.contains(":") ? "\"[\(peerText)]\"" : peerText
+            let node = peerText.utf8.contains(UInt8(ascii: ":")) ? "\"[\(peerText)]\"" : peerText
             var element = "for=\(node);proto=http"
             if let originalHost, originalHost.utf8.allSatisfy({ $0 > 0x20 && $0 != 0x22 && $0 != 0x7F }) {
                 element += ";host=\"\(originalHost)\""

@@ -34,8 +34,6 @@ final class Exchange {
     /// and `headSentAt` (an upload still streaming is covered by the idle timeout instead).
     var requestEndedAt: NIODeadline?
     var lastActivity: NIODeadline
-    var timer: Scheduled<Void>?
-    var timerWhen = NIODeadline.distantFuture
     var logged = false
     /// How the response's body is framed toward the client (set with its head).
     var responseBody = HTTP1BodyFraming(framing: .none)
@@ -43,13 +41,13 @@ final class Exchange {
     var configuration: ProxyConfiguration!
     var generation = 0
 
-    init(id: Int, head: HTTPRequestHead, path: Substring, now: NIODeadline) {
+    init(id: Int, head: HTTPRequestHead, keepAlive: Bool, path: Substring, now: NIODeadline) {
         self.id = id
         self.head = head
         self.path = path
         self.start = now
         self.lastActivity = now
-        self.keepAlive = head.isKeepAlive
+        self.keepAlive = keepAlive
     }
 }
 
@@ -86,10 +84,13 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
     /// The client half-closed: it sends no more, so the connection closes once what it asked is answered.
     private var inputClosed = false
     /// Parts of pipelined requests that arrived while one was in flight, replayed in order after it.
-    private var queued: [HTTPServerRequestPart] = []
+    private var queued: [HTTP1Event] = []
     /// The client's address as forwarding headers write it, and whether it is a trusted proxy,
     /// worked out once per connection and configuration generation.
     private var peer: (generation: Int, text: String, trusted: Bool)?
+    /// The connection's one timer (see `scheduleTimer`) and when it fires.
+    private var timer: Scheduled<Void>?
+    private var timerWhen = NIODeadline.distantFuture
     /// The gateway's own HTTP/1 parser; its head limit leaves room above the configured one, which
     /// `begin` checks exactly (so the answer names the configured limit).
     private var parser: HTTP1Parser
@@ -112,19 +113,14 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         parser.append(unwrapInboundIn(data))
         do {
             while !closing, let event = try parser.next() {
-                switch event {
-                case .requestHead(let head): received(.head(head))
-                case .body(let buffer): received(.body(buffer))
-                case .end(let trailers): received(.end(trailers))
-                case .responseHead: break  // a request parser yields none
-                }
+                received(event)
             }
         } catch {
             parserFailed(error)
         }
     }
 
-    private func received(_ part: HTTPServerRequestPart) {
+    private func received(_ part: HTTP1Event) {
         // A pipelined request waits for the one in flight (HTTP/1.1 answers in order).
         if !queued.isEmpty || (exchange != nil && isHead(part)) {
             queued.append(part)
@@ -133,14 +129,15 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         handle(part)
     }
 
-    private func isHead(_ part: HTTPServerRequestPart) -> Bool {
-        if case .head = part { return true }
+    private func isHead(_ part: HTTP1Event) -> Bool {
+        if case .requestHead = part { return true }
         return false
     }
 
-    private func handle(_ part: HTTPServerRequestPart) {
+    private func handle(_ part: HTTP1Event) {
         switch part {
-        case .head(let head): begin(head)
+        case .requestHead(let head, let keepAlive): begin(head, keepAlive: keepAlive)
+        case .responseHead: break  // a request parser yields none
         case .body(let buffer): requestBody(buffer)
         case .end(let trailers): requestEnd(trailers)
         }
@@ -191,6 +188,8 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         closing = true
+        timer?.cancel()
+        timer = nil
         if let exchange, !exchange.responseEnded {
             // The client vanished mid-exchange: the upstream connection's state is unknown, so it goes.
             exchange.fault = exchange.fault ?? "aborted"
@@ -217,7 +216,13 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
                     exchange.keepAlive = false
                     respond(exchange, fault: fault)
                 } else {
-                    let bare = Exchange(id: -1, head: HTTPRequestHead(version: .http1_1, method: .GET, uri: "-"), path: "-", now: .now())
+                    let bare = Exchange(
+                        id: -1,
+                        head: HTTPRequestHead(version: .http1_1, method: .GET, uri: "-"),
+                        keepAlive: false,
+                        path: "-",
+                        now: .now()
+                    )
                     bare.keepAlive = false
                     exchange = bare
                     respond(bare, fault: fault)
@@ -257,11 +262,11 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         context.fireUserInboundEventTriggered(event)
     }
 
-    private func begin(_ head: HTTPRequestHead) {
+    private func begin(_ head: HTTPRequestHead, keepAlive: Bool) {
         nextID += 1
         let now = NIODeadline.now()
         let path = head.uri.utf8.firstIndex(of: UInt8(ascii: "?")).map { head.uri[..<$0] } ?? head.uri[...]
-        let exchange = Exchange(id: nextID, head: head, path: path, now: now)
+        let exchange = Exchange(id: nextID, head: head, keepAlive: keepAlive, path: path, now: now)
         self.exchange = exchange
         if draining { exchange.keepAlive = false }
         // After a request that asks to upgrade (or CONNECT) the parser reads nothing more on this
@@ -714,10 +719,9 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         context.close(promise: nil)
     }
 
-    /// Logs the exchange once, returns or closes its upstream connection, stops its timer.
+    /// Logs the exchange once, returns or closes its upstream connection. (The connection's timer
+    /// is left armed: when it fires it checks whichever exchange is then in flight.)
     private func finish(_ exchange: Exchange, reuseUpstream: Bool) {
-        exchange.timer?.cancel()
-        exchange.timer = nil
         if let upstream = exchange.upstream {
             exchange.upstream = nil
             upstream.owner = nil
@@ -783,35 +787,34 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
 
     // MARK: timeouts
 
-    /// One timer per exchange, armed for the earliest deadline that applies now; activity only
-    /// moves a timestamp, so a streaming body costs no rescheduling per chunk.
-    private func scheduleTimer(_ exchange: Exchange, limits: ProxyLimits, at when: NIODeadline? = nil) {
-        let id = exchange.id
-        let when = when ?? Self.nextDeadline(exchange, limits).when
-        exchange.timerWhen = when
-        exchange.timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: when) {
-            guard let current = self.exchange, current.id == id, !current.responseEnded else { return }
+    /// One timer per connection, armed for the earliest deadline of the exchange in flight; it is
+    /// not cancelled when an exchange ends (the next one usually needs it later than it fires, and
+    /// a firing with nothing due just re-arms), so a request costs no scheduling of its own, and
+    /// activity only moves a timestamp.
+    private func scheduleTimer(at when: NIODeadline) {
+        timer?.cancel()
+        timerWhen = when
+        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: when) {
+            self.timer = nil
+            self.timerWhen = .distantFuture
+            guard !self.closing, let current = self.exchange, !current.responseEnded, let limits = current.configuration?.limits else { return }
             let (when, fault) = Self.nextDeadline(current, limits)
             if NIODeadline.now() >= when, let fault { return self.respond(current, fault: fault) }
-            self.scheduleTimer(current, limits: limits)
+            self.scheduleTimer(at: when)
         }
     }
 
-    /// The first arming: the earliest any deadline could fall (each later one counts from a moment
-    /// after the start), so a request that ends within its timeouts is scheduled exactly once.
+    /// At the start of an exchange: the earliest any of its deadlines could fall (each later one
+    /// counts from a moment after the start), unless the timer already fires before that.
     private func armTimer(_ exchange: Exchange, limits: ProxyLimits) {
-        let soonest = min(limits.deadline, limits.responseHeadTimeout, limits.idleTimeout)
-        scheduleTimer(exchange, limits: limits, at: exchange.start + soonest)
+        let soonest = exchange.start + min(limits.deadline, limits.responseHeadTimeout, limits.idleTimeout)
+        if timer == nil || timerWhen > soonest { scheduleTimer(at: soonest) }
     }
 
     /// Re-arms the timer after a state change, only if that brings a deadline before the armed one.
     private func rearmTimer(_ exchange: Exchange) {
-        guard let timer = exchange.timer else { return }
-        let limits = exchange.configuration.limits
-        let next = Self.nextDeadline(exchange, limits).when
-        guard next < exchange.timerWhen else { return }
-        timer.cancel()
-        scheduleTimer(exchange, limits: limits, at: next)
+        let next = Self.nextDeadline(exchange, exchange.configuration.limits).when
+        if timer == nil || next < timerWhen { scheduleTimer(at: next) }
     }
 
     /// The earliest of the deadlines that apply in the exchange's present state, and its fault.

@@ -58,9 +58,9 @@ final class UpstreamHandler: ChannelDuplexHandler {
             return
         }
         switch event {
-        case .responseHead(let head):
+        case .responseHead(let head, let keepAlive):
             if head.status.code >= 100 && head.status.code < 200 && head.status.code != 101 { return }  // interim: the gateway answers 100 itself
-            closesAfterResponse = !head.isKeepAlive || head.status.code == 101 || parser.framing == .untilClose
+            closesAfterResponse = !keepAlive || head.status.code == 101 || parser.framing == .untilClose
             owner.upstreamResponseHead(head)
         case .body(let buffer):
             owner.upstreamResponseBody(buffer)

@@ -30,9 +30,11 @@ final class UpstreamPool: @unchecked Sendable {
     /// An idle live connection for `key`, most recently used first (the least likely to be stale).
     func take(_ key: UpstreamKey) -> UpstreamHandler? {
         eventLoop.assertInEventLoop()
+        guard idle[key] != nil else { return nil }
         let now = NIODeadline.now()
-        while var list = idle[key], let last = list.popLast() {
-            idle[key] = list.isEmpty ? nil : list
+        defer { if idle[key]?.isEmpty == true { idle[key] = nil } }
+        // Mutated in place (a copy of the list per request would cost more than the lookup).
+        while let last = idle[key]?.popLast() {
             if last.handler.isActive, now - last.since < Self.maximumIdleTime { return last.handler }
             last.handler.close()
         }
@@ -42,20 +44,18 @@ final class UpstreamPool: @unchecked Sendable {
     /// Keeps `handler` for reuse, or closes it when the pool for its key is full.
     func put(_ handler: UpstreamHandler, limit: Int) {
         guard handler.isActive else { return }
-        var list = idle[handler.key] ?? []
-        guard list.count < limit else {
+        guard idle[handler.key, default: []].count < limit else {
             handler.close()
             return
         }
-        list.append((handler, .now()))
-        idle[handler.key] = list
+        idle[handler.key, default: []].append((handler, .now()))
     }
 
     /// An idle connection closed by its upstream leaves the pool.
     func remove(_ handler: UpstreamHandler) {
-        guard var list = idle[handler.key] else { return }
-        list.removeAll { $0.handler === handler }
-        idle[handler.key] = list.isEmpty ? nil : list
+        guard idle[handler.key] != nil else { return }
+        idle[handler.key]!.removeAll { $0.handler === handler }
+        if idle[handler.key]!.isEmpty { idle[handler.key] = nil }
     }
 
     func closeAll() {

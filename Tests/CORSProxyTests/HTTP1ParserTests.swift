@@ -44,11 +44,12 @@ import Testing
 
     static func describe(_ event: HTTP1Event) -> String {
         switch event {
-        case .requestHead(let head):
-            return "\(head.method.rawValue) \(head.uri) 1.\(head.version.minor) "
+        case .requestHead(let head, let keepAlive):
+            return "\(head.method.rawValue) \(head.uri) 1.\(head.version.minor)\(keepAlive ? "" : " close") "
                 + head.headers.map { "\($0.name)=\($0.value)" }.joined(separator: ";")
-        case .responseHead(let head):
-            return "\(head.status.code) 1.\(head.version.minor) " + head.headers.map { "\($0.name)=\($0.value)" }.joined(separator: ";")
+        case .responseHead(let head, let keepAlive):
+            return "\(head.status.code) 1.\(head.version.minor)\(keepAlive ? "" : " close") "
+                + head.headers.map { "\($0.name)=\($0.value)" }.joined(separator: ";")
         case .body(let buffer): return "body " + String(buffer: buffer)
         case .end(let trailers): return "end" + (trailers.map { " " + $0.map { "\($0.name)=\($0.value)" }.joined(separator: ";") } ?? "")
         }
@@ -73,9 +74,18 @@ import Testing
             try Self.events(text, piece: piece) == [
                 "GET /a 1.1 Host=x;Origin=https://app.example", "end",
                 "POST /b?q=1 1.1 Content-Length=5", "body hello", "end",
-                "PUT /c 1.0 Transfer-Encoding=chunked", "body abc0123456789", "end X-Sum=9",
+                "PUT /c 1.0 close Transfer-Encoding=chunked", "body abc0123456789", "end X-Sum=9",
             ]
         )
+    }
+
+    @Test func theConnectionPersistsIn11UnlessToldToCloseAndIn10OnlyWhenToldToKeepAlive() throws {
+        #expect(
+            try Self.events("GET / HTTP/1.1\r\nConnection: Keep-Alive, CLOSE\r\n\r\n") == ["GET / 1.1 close Connection=Keep-Alive, CLOSE", "end"]
+        )
+        #expect(try Self.events("GET / HTTP/1.1\r\nConnection: upgrade\r\n\r\n") == ["GET / 1.1 Connection=upgrade", "end"])
+        #expect(try Self.events("GET / HTTP/1.0\r\nConnection:  keep-alive \r\n\r\n") == ["GET / 1.0 Connection=keep-alive", "end"])
+        #expect(try Self.events("GET / HTTP/1.0\r\n\r\n") == ["GET / 1.0 close ", "end"])
     }
 
     @Test func emptyLinesBeforeARequestAreIgnored() throws {
@@ -150,7 +160,7 @@ import Testing
         )
         #expect(
             try Self.events("HTTP/1.0 200 OK\r\nServer: old\r\n\r\nuntil the close", role: .response, piece: piece, atEOF: true)
-                == ["200 1.0 Server=old", "body until the close", "end"]
+                == ["200 1.0 close Server=old", "body until the close", "end"]
         )
     }
 
