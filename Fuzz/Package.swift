@@ -11,15 +11,20 @@ let targetNames = [
     "FuzzOrigin", "FuzzOriginPattern", "FuzzRequestedHeaders", "FuzzRequestHead", "FuzzPolicyFile",
     "FuzzBrowserLists", "FuzzOriginMatcher", "FuzzResponderVsBrowser", "FuzzPolicyRoundTrip", "FuzzConsoleMessage",
 ]
+/// The gateway's HTTP/1 parser and writer are internal to CORSProxy, and CORSProxy brings TLS,
+/// metrics and lifecycle along: this target compiles the two files themselves (links into
+/// Sources/CORSProxy), needing only swift-nio's core and HTTP/1 types.
+let gatewayTargetNames = ["FuzzHTTP1Parser"]
 
 let package = Package(
     name: "swift-cors-fuzz",
     platforms: [.macOS(.v15)],
-    products: targetNames.map { .executable(name: $0, targets: [$0]) },
+    products: (targetNames + gatewayTargetNames).map { .executable(name: $0, targets: [$0]) },
     dependencies: [
         // No traits: neither framework adapter is needed, so neither framework is fetched.
         .package(name: "swift-cors", path: "..", traits: []),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0", traits: []),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // Declares libFuzzer's LLVMFuzzerRunDriver for Swift.
@@ -42,6 +47,16 @@ let package = Package(
                     .product(name: "CORS", package: "swift-cors"),
                     .product(name: "CORSBrowser", package: "swift-cors"),
                     .product(name: "HTTPTypes", package: "swift-http-types"),
+                ]
+            )
+        }
+        + gatewayTargetNames.map { name in
+            .executableTarget(
+                name: name,
+                dependencies: [
+                    "FuzzSupport",
+                    .product(name: "NIOCore", package: "swift-nio"),
+                    .product(name: "NIOHTTP1", package: "swift-nio"),
                 ]
             )
         },

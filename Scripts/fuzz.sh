@@ -15,6 +15,7 @@ cd "$(dirname "$0")/.."
 all_targets=(
   FuzzOrigin FuzzOriginPattern FuzzRequestedHeaders FuzzRequestHead FuzzPolicyFile
   FuzzBrowserLists FuzzOriginMatcher FuzzResponderVsBrowser FuzzPolicyRoundTrip FuzzConsoleMessage
+  FuzzHTTP1Parser
 )
 target=${1:-all}
 seconds=${2:-60}

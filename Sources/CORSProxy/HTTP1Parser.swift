@@ -211,27 +211,30 @@ struct HTTP1Parser {
     // MARK: heads
 
     /// The offset of the CRLFCRLF that ends the head being read, `nil` when it has not arrived;
-    /// throws on a bare LF (RFC 9112 §2.2: a recipient may not take LF alone as a line end here).
+    /// throws on a bare LF (RFC 9112 §2.2: a recipient may not take LF alone as a line end here),
+    /// and `.headTooLarge` when the first `maximumHeadBytes` bytes hold no end. Only those bytes
+    /// are looked at, so the outcome does not depend on how the bytes arrived.
     private mutating func findHeadEnd() throws -> Int? {
-        let from = max(scanned - 3, 0)
-        let found: Int? = try pending!.withUnsafeReadableBytes { raw in
+        let from = scanned  // each LF found looks back at the three bytes before it
+        let limit = maximumHeadBytes
+        let (found, searched): (Int?, Int) = try pending!.withUnsafeReadableBytes { raw in
+            let window = min(raw.count, limit)
             var index = from
-            while index < raw.count {
+            while index < window {
                 if raw[index] == Self.lf {
                     guard index > 0, raw[index - 1] == Self.cr else { throw HTTP1ParseError.lineEndNotCRLF }
-                    if index >= 3, raw[index - 2] == Self.lf, raw[index - 3] == Self.cr { return index - 3 }
+                    if index >= 3, raw[index - 2] == Self.lf, raw[index - 3] == Self.cr { return (index - 3, index) }
                 }
                 index += 1
             }
-            return nil
+            return (nil, window)
         }
         if let found {
             scanned = 0
-            guard found + 4 <= maximumHeadBytes else { throw HTTP1ParseError.headTooLarge }
             return found
         }
-        scanned = pending!.readableBytes
-        guard scanned <= maximumHeadBytes else { throw HTTP1ParseError.headTooLarge }
+        scanned = searched
+        guard searched < limit else { throw HTTP1ParseError.headTooLarge }
         return nil
     }
 

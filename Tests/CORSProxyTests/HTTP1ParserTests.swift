@@ -138,6 +138,13 @@ import Testing
         #expect(Self.failure("GET / HTTP/1.1\r\nX-Big: " + String(repeating: "a", count: 5000) + "\r\n\r\n") == .headTooLarge)
     }
 
+    @Test(arguments: [0, 1, 100])
+    func onlyTheFirstLimitBytesOfAHeadAreLookedAtSoTheVerdictIsTheSameHoweverItArrives(piece: Int) {
+        // A bare LF past the limit is never reached: too large, not malformed, in one read or many.
+        let text = "GET / HTTP/1.1\r\nX-Big: " + String(repeating: "a", count: 5000) + "\n\r\n\r\n"
+        #expect(throws: HTTP1ParseError.headTooLarge) { try Self.events(text, piece: piece) }
+    }
+
     @Test func aRequestCutMidBodyIsAnEOFErrorAndOneCutBetweenRequestsIsNot() throws {
         #expect(Self.failure("POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nhel", atEOF: true) == .cutShort)
         #expect(Self.failure("GET / HTTP/1.1\r\nHost: x", atEOF: true) == .cutShort)
