@@ -55,7 +55,7 @@ echo "upstream nginx on 127.0.0.1:$UPORT; servers: $servers; kinds: $kinds; ${ro
 [ -n "${CORS_BIN:-}" ] && case " $servers " in *" cors-proxy "*) echo "cors proxy: $CORS_BIN ${CORS_ARGS}" ;; esac
 [ ${#pin_server[@]} -gt 0 ] && echo "pinned: proxies ${pin_server[*]}, wrk ${pin_client[*]}, upstream ${pin_upstream[*]}"
 
-declare -A rps p99
+declare -A rps p99 cpu_user cpu_sys
 errors=0
 for round in $(seq 1 "$rounds"); do
   order=$servers
@@ -67,8 +67,10 @@ for round in $(seq 1 "$rounds"); do
       run=(wrk -t"$threads" -c"$connections" --latency -s "$tmp/$kind.lua" "$server_url/items/1")
       ${pin_client[@]+"${pin_client[@]}"} "${run[@]}" -d"${warmup}s" >/dev/null
       before=$(cpu_ticks "${server_pids[@]}"); ubefore=$(cpu_ticks "$upstream_pid" "$upstream_worker")
+      read -r cu0 cs0 < <(cpu_split "${server_pids[@]}")
       out=$(${pin_client[@]+"${pin_client[@]}"} "${run[@]}" -d"${seconds}s")
       after=$(cpu_ticks "${server_pids[@]}"); uafter=$(cpu_ticks "$upstream_pid" "$upstream_worker")
+      read -r cu1 cs1 < <(cpu_split "${server_pids[@]}")
       echo "$out" > "$tmp/wrk-$round-$server-$kind.txt"
       r=$(echo "$out" | awk '/^Requests\/sec:/ {print $2}')
       l=$(echo "$out" | awk '$1 == "99%" {print $2}')
@@ -77,10 +79,16 @@ for round in $(seq 1 "$rounds"); do
       bad=$(echo "$out" | awk '/Non-2xx or 3xx responses:/ {n += $NF} /Socket errors:/ {gsub(/[^0-9 ]/, " "); for (i = 1; i <= NF; i++) n += $i} END {print n + 0}')
       cpu=$(awk -v t=$((after - before)) -v hz="$clk_tck" -v s="$seconds" 'BEGIN {printf "%.0f", 100 * t / hz / s}')
       ucpu=$(awk -v t=$((uafter - ubefore)) -v hz="$clk_tck" -v s="$seconds" 'BEGIN {printf "%.0f", 100 * t / hz / s}')
+      # The proxy's CPU per request, user and system (microseconds): steadier than req/s on a noisy machine.
+      n=$(echo "$out" | awk '/requests in/ {print $1}')
+      us=$(awk -v t=$((cu1 - cu0)) -v hz="$clk_tck" -v n="$n" 'BEGIN {printf "%.1f", t / hz * 1e6 / n}')
+      sy=$(awk -v t=$((cs1 - cs0)) -v hz="$clk_tck" -v n="$n" 'BEGIN {printf "%.1f", t / hz * 1e6 / n}')
       note=""
       if [ "$bad" -gt 0 ]; then note="  ERRORS: $bad non-2xx or socket errors"; errors=$((errors + bad)); fi
-      printf 'round %d  %-10s %-9s %10.0f req/s  p99 %8d us  cpu %3d%%  upstream cpu %3d%%%s\n' \
-        "$round" "$server" "$kind" "$r" "$l" "$cpu" "$ucpu" "$note"
+      printf 'round %d  %-10s %-9s %10.0f req/s  p99 %8d us  cpu %3d%% (%5.1f + %5.1f us/req user + sys)  upstream cpu %3d%%%s\n' \
+        "$round" "$server" "$kind" "$r" "$l" "$cpu" "$us" "$sy" "$ucpu" "$note"
+      cpu_user[$server,$kind]="${cpu_user[$server,$kind]:-} $us"
+      cpu_sys[$server,$kind]="${cpu_sys[$server,$kind]:-} $sy"
       rps[$server,$kind]="${rps[$server,$kind]:-} $r"
       p99[$server,$kind]="${p99[$server,$kind]:-} $l"
     done
@@ -89,11 +97,12 @@ for round in $(seq 1 "$rounds"); do
 done
 
 echo
-printf '%-10s %-10s %14s %14s\n' kind server "median req/s" "median p99 us"
+printf '%-10s %-10s %14s %14s %24s\n' kind server "median req/s" "median p99 us" "median CPU us/req (u+s)"
 for kind in $kinds; do
   for server in $servers; do
-    printf '%-10s %-10s %14.0f %14.0f\n' "$kind" "$server" \
-      "$(echo "${rps[$server,$kind]}" | median)" "$(echo "${p99[$server,$kind]}" | median)"
+    printf '%-10s %-10s %14.0f %14.0f %15.1f + %5.1f\n' "$kind" "$server" \
+      "$(echo "${rps[$server,$kind]}" | median)" "$(echo "${p99[$server,$kind]}" | median)" \
+      "$(echo "${cpu_user[$server,$kind]}" | median)" "$(echo "${cpu_sys[$server,$kind]}" | median)"
   done
 done
 has() { case " $servers " in *" $1 "*) return 0 ;; esac; return 1; }

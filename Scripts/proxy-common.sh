@@ -48,6 +48,8 @@ stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; forget "$
 
 # The sum of a process's user and system CPU ticks, over all its threads (`cpu_ticks PID...`).
 cpu_ticks() { local p t=0 v; for p in "$@"; do v=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $12 + $13}'); t=$((t + ${v:-0})); done; echo "$t"; }
+# The user and the system CPU ticks of processes, summed over their threads (`cpu_split PID...`: "USER SYS").
+cpu_split() { local p u=0 k=0 v; for p in "$@"; do v=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $12, $13}'); u=$((u + ${v%% *})); k=$((k + ${v##* })); done; echo "$u $k"; }
 clk_tck=$(getconf CLK_TCK)
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
