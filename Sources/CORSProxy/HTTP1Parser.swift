@@ -28,7 +28,7 @@ enum HTTP1ParseError: Error, Equatable {
     case invalidFieldName
     /// A control byte in a field value.
     case invalidFieldValue
-    /// Content-Length is not one decimal number, or repeats with another value.
+    /// Content-Length is not one decimal number, or is given more than once.
     case invalidContentLength
     /// Both Content-Length and Transfer-Encoding: how request smuggling starts (RFC 9112 §6.1).
     case contentLengthWithTransferEncoding
@@ -38,6 +38,8 @@ enum HTTP1ParseError: Error, Equatable {
     case invalidChunk
     /// The connection ended inside a message.
     case cutShort
+    /// A 101 response, though the gateway never forwards a request to upgrade.
+    case unaskedSwitchingProtocols
 }
 
 extension HTTP1ParseError: CustomStringConvertible {
@@ -52,11 +54,12 @@ extension HTTP1ParseError: CustomStringConvertible {
         case .invalidStatus: "the status line is malformed"
         case .invalidFieldName: "a field name is not a token (whitespace before the colon, or a folded line)"
         case .invalidFieldValue: "a field value has a control byte"
-        case .invalidContentLength: "Content-Length is not one decimal number"
+        case .invalidContentLength: "Content-Length is not one decimal number, or is given more than once"
         case .contentLengthWithTransferEncoding: "both Content-Length and Transfer-Encoding"
         case .unsupportedTransferEncoding: "a Transfer-Encoding other than one final chunked"
         case .invalidChunk: "a malformed chunk"
         case .cutShort: "the connection ended inside a message"
+        case .unaskedSwitchingProtocols: "101 Switching Protocols, though no upgrade was asked for"
         }
     }
 }
@@ -71,7 +74,7 @@ enum HTTP1Framing: Equatable {
 }
 
 /// The gateway's own HTTP/1.x parser, on the bytes as read (RFC 9112). Strict where a lenient
-/// parser opens request smuggling: one Content-Length (identical repeats allowed), no
+/// parser opens request smuggling: one Content-Length field, no
 /// Content-Length beside Transfer-Encoding, only `chunked` as a request's coding, CRLF line ends
 /// only (no bare LF or CR), no obs-fold, token names, no control bytes in values. An error
 /// (`HTTP1ParseError`) leaves the parser failed: it reads no more.
@@ -112,14 +115,30 @@ struct HTTP1Parser {
         self.maximumHeadBytes = maximumHeadBytes
     }
 
-    /// Takes the bytes just read; `next()` then returns what they complete.
+    /// Takes the bytes just read; `next()` then returns what they complete. Only unread bytes
+    /// are carried over (never the whole history of the connection).
     mutating func append(_ bytes: ByteBuffer) {
-        if pending == nil || pending!.readableBytes == 0 {
+        guard let unread = pending, unread.readableBytes > 0 else {
             pending = bytes
-        } else {
-            var bytes = bytes
-            pending!.writeBuffer(&bytes)
+            return
         }
+        var merged = ByteBufferAllocator().buffer(capacity: unread.readableBytes + bytes.readableBytes)
+        merged.writeImmutableBuffer(unread)
+        merged.writeImmutableBuffer(bytes)
+        pending = merged
+    }
+
+    /// The capacity of the buffer holding unread bytes (what the parser keeps in memory).
+    var bufferCapacity: Int { pending?.capacity ?? 0 }
+
+    /// Bytes are waiting that `next()` has not turned into events.
+    var hasBufferedBytes: Bool { (pending?.readableBytes ?? 0) > 0 }
+
+    /// Between two messages with nothing but empty lines read of the next (a connection in this
+    /// state may carry another exchange; one holding more bytes is out of step).
+    var isBetweenMessages: Bool {
+        guard case .head = state else { return false }
+        return pending.map { Self.onlyLineEnds($0) } ?? true
     }
 
     /// The next event the bytes so far complete, or `nil` when more bytes are needed.
@@ -257,9 +276,8 @@ struct HTTP1Parser {
         self.framing = framing
         switch framing {
         case .none:
-            // An interim answer (not 101, after which the connection is no longer HTTP/1): the
-            // final one follows on the same connection.
-            if case .responseHead(let head, _) = event, head.status.code < 200, head.status.code != 101 { return event }
+            // An interim answer: the final one follows on the same connection.
+            if case .responseHead(let head, _) = event, head.status.code < 200 { return event }
             state = .end
         case .length(let length): state = .body(remaining: length)
         case .chunked: state = .chunkSize
@@ -280,7 +298,12 @@ struct HTTP1Parser {
         var close = false
         var keepAlive = false
 
-        func persists(_ version: HTTPVersion) -> Bool { version.minor >= 1 ? !close : keepAlive && !close }
+        /// RFC 9112 §9.3; and an HTTP/1.0 message with Transfer-Encoding has faulty framing for a
+        /// 1.0 hop, so the connection closes after it (§6.1).
+        func persists(_ version: HTTPVersion) -> Bool {
+            guard version.minor >= 1 else { return keepAlive && !close && !transferEncoding }
+            return !close
+        }
     }
 
     private static func parseRequestHead(_ raw: UnsafeRawBufferPointer) throws -> (HTTP1Event, HTTP1Framing) {
@@ -332,6 +355,8 @@ struct HTTP1Parser {
         }
         index += 4
         guard code >= 100 else { throw HTTP1ParseError.invalidStatus }
+        // The gateway never forwards Upgrade, so a 101 was not asked for: the upstream is out of step.
+        guard code != 101 else { throw HTTP1ParseError.unaskedSwitchingProtocols }
         // The reason phrase is not relayed (the gateway writes the standard one); it only has to be text.
         if index < raw.count, raw[index] == space {
             while index < raw.count, raw[index] != cr {
@@ -413,18 +438,23 @@ struct HTTP1Parser {
         let result: (size: Int64, length: Int)? = try pending!.withUnsafeReadableBytes { raw in
             var index = 0
             var size: Int64 = 0
-            var digits = 0
+            var significant = 0
             while index < raw.count, let digit = Self.hexValue(raw[index]) {
-                digits += 1
-                guard digits <= 15 else { throw HTTP1ParseError.invalidChunk }
+                if size > 0 || digit > 0 { significant += 1 }
+                guard significant <= 15, index < 1024 else { throw HTTP1ParseError.invalidChunk }
                 size = size << 4 | Int64(digit)
                 index += 1
             }
-            guard index < raw.count else {
-                guard raw.count < 1024 else { throw HTTP1ParseError.invalidChunk }
-                return nil
+            guard index < raw.count else { return nil }
+            guard index > 0 else { throw HTTP1ParseError.invalidChunk }
+            // chunk-size [ BWS ";" chunk-ext ] CRLF: after the digits only whitespace, then an
+            // extension or the line's end ("0x1f" or "5 5" is not a size, it is a smuggling attempt).
+            while index < raw.count, raw[index] == Self.space || raw[index] == Self.tab {
+                guard index < 1024 else { throw HTTP1ParseError.invalidChunk }
+                index += 1
             }
-            guard digits > 0 else { throw HTTP1ParseError.invalidChunk }
+            guard index < raw.count else { return nil }
+            guard raw[index] == Self.semicolon || raw[index] == Self.cr else { throw HTTP1ParseError.invalidChunk }
             while index < raw.count, raw[index] != Self.cr {
                 let byte = raw[index]
                 guard index < 1024, byte >= Self.space ? byte != 0x7F : byte == Self.tab else { throw HTTP1ParseError.invalidChunk }
@@ -446,6 +476,7 @@ struct HTTP1Parser {
     static let space = UInt8(ascii: " ")
     static let tab = UInt8(ascii: "\t")
     static let colon = UInt8(ascii: ":")
+    static let semicolon = UInt8(ascii: ";")
 
     private static func hexValue(_ byte: UInt8) -> UInt8? {
         switch byte {
@@ -488,7 +519,9 @@ extension HTTP1Parser.FramingFields {
                 guard digit < 10 else { throw HTTP1ParseError.invalidContentLength }
                 length = length * 10 + Int64(digit)
             }
-            if let earlier = contentLength, earlier != length { throw HTTP1ParseError.invalidContentLength }
+            // A repeated Content-Length is refused even with the same value (as nginx does):
+            // forwarding both would leave the next hop to choose.
+            guard contentLength == nil else { throw HTTP1ParseError.invalidContentLength }
             contentLength = length
         } else if name.count == 10, HTTP1Parser.equalsIgnoringCase(name, "connection") {
             for item in value.split(separator: UInt8(ascii: ",")) {

@@ -83,8 +83,11 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
     private var closing = false
     /// The client half-closed: it sends no more, so the connection closes once what it asked is answered.
     private var inputClosed = false
-    /// Parts of pipelined requests that arrived while one was in flight, replayed in order after it.
-    private var queued: [HTTP1Event] = []
+    /// `pump` is running (a nested call, from an exchange completing inside it, returns at once
+    /// and the running loop goes on: no recursion per pipelined request).
+    private var pumping = false
+    /// The parser's end of input was taken (after the client half-closed and every request before was handled).
+    private var inputEndTaken = false
     /// The client's address as forwarding headers write it, and whether it is a trusted proxy,
     /// worked out once per connection and configuration generation.
     private var peer: (generation: Int, text: String, trusted: Bool)?
@@ -111,27 +114,33 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         parser.append(unwrapInboundIn(data))
+        pump()
+    }
+
+    /// Hands what the parser reads to the exchange, in order. Once the request in flight has
+    /// ended, the bytes after it (a pipelined request, HTTP/1.1 answers in order) stay unparsed
+    /// until it is answered: a malformed next request cannot fault the one before it, and what
+    /// waits is raw bytes, not parsed parts.
+    private func pump() {
+        guard !pumping else { return }
+        pumping = true
+        defer { pumping = false }
         do {
-            while !closing, let event = try parser.next() {
-                received(event)
+            while !closing {
+                if let exchange, exchange.requestEnded { return }
+                if let event = try parser.next() {
+                    handle(event)
+                } else if inputClosed, !inputEndTaken {
+                    inputEndTaken = true
+                    guard let event = try parser.endOfInput() else { return }
+                    handle(event)
+                } else {
+                    return
+                }
             }
         } catch {
             parserFailed(error)
         }
-    }
-
-    private func received(_ part: HTTP1Event) {
-        // A pipelined request waits for the one in flight (HTTP/1.1 answers in order).
-        if !queued.isEmpty || (exchange != nil && isHead(part)) {
-            queued.append(part)
-            return
-        }
-        handle(part)
-    }
-
-    private func isHead(_ part: HTTP1Event) -> Bool {
-        if case .requestHead = part { return true }
-        return false
     }
 
     private func handle(_ part: HTTP1Event) {
@@ -143,18 +152,6 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    /// Replays queued parts until one starts an exchange that is still in flight.
-    private func drainQueue() {
-        while !queued.isEmpty, !closing {
-            let part = queued.removeFirst()
-            if isHead(part), exchange != nil {
-                queued.insert(part, at: 0)
-                return
-            }
-            handle(part)
-        }
-    }
-
     func channelReadComplete(context: ChannelHandlerContext) {
         exchange?.upstream?.flush()
         context.fireChannelReadComplete()
@@ -162,7 +159,8 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
 
     /// Reads from the client are held while the upstream cannot take more, or is not connected yet.
     func read(context: ChannelHandlerContext) {
-        if !queued.isEmpty {
+        // A pipelined request already waits unparsed: read no more until the one in flight is answered.
+        if let exchange, exchange.requestEnded, parser.hasBufferedBytes {
             readHeld = true
             return
         }
@@ -235,18 +233,16 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case ChannelEvent.inputClosed? = event as? ChannelEvent {
-            do {
-                if case .end(let trailers)? = try parser.endOfInput() { received(.end(trailers)) }
-            } catch {
-                parserFailed(error)
-            }
+            // The client sends no more: what it sent is still answered (`pump` reads the end of
+            // input after the last request), then the connection closes.
             inputClosed = true
-            if exchange == nil, queued.isEmpty { context.close(promise: nil) }
+            pump()
+            if exchange == nil { context.close(promise: nil) }
             return
         }
         if event is DrainEvent {
             draining = true
-            guard exchange == nil, queued.isEmpty else { return }  // closes after the response in flight
+            guard exchange == nil else { return }  // closes after the response in flight
             if nextID > 0 {
                 context.close(promise: nil)  // idle between requests
             } else {
@@ -345,8 +341,9 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
                 return respond(exchange, fault: .requestBodyTooLarge(limit: limits.requestBodyBytes))
             }
         }
-        if head.headers.first(name: "expect")?.lowercased() == "100-continue" {
-            context.writeAndFlush(wrapOutboundOut(head.version.minor == 0 ? Self.continue10 : Self.continue11), promise: nil)
+        // An HTTP/1.0 client would take a 100 for the answer: its expectation is ignored (RFC 9110 §10.1.1).
+        if head.version.minor >= 1, head.headers.first(name: "expect")?.lowercased() == "100-continue" {
+            context.writeAndFlush(wrapOutboundOut(Self.continue11), promise: nil)
         }
         exchange.upstreamHead = upstreamRequestHead(exchange)
         armTimer(exchange, limits: limits)
@@ -571,7 +568,6 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
     }
 
     static let continue11 = ByteBuffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n")
-    static let continue10 = ByteBuffer(staticString: "HTTP/1.0 100 Continue\r\n\r\n")
 
     /// The CORS part of relaying: the upstream's Access-Control-* dropped (or the response left
     /// alone under `keep`), the policy's applied, its Vary merged into the upstream's.
@@ -619,7 +615,8 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
 
     func upstreamResponseEnd(_ trailers: HTTPHeaders?) {
         guard let exchange, exchange.responseStarted, !exchange.responseEnded else { return }
-        let reusable = exchange.requestEnded && !(exchange.upstream?.closesAfterResponse ?? true)
+        let reusable =
+            exchange.requestEnded && !(exchange.upstream?.closesAfterResponse ?? true) && (exchange.upstream?.isBetweenMessages ?? false)
         exchange.upstreamHead = nil
         writeEnd(exchange, trailers: trailers, reuseUpstream: reusable)
     }
@@ -701,12 +698,12 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
             context.close(promise: nil)
             return
         }
-        drainQueue()
-        if inputClosed, self.exchange == nil, queued.isEmpty {
+        pump()  // a pipelined request that waited, if any
+        if inputClosed, self.exchange == nil {
             context.close(promise: nil)
             return
         }
-        if queued.isEmpty { resumeReading() }
+        resumeReading()
     }
 
     /// Cuts a response already under way: the client must see an error, never a short body as complete.

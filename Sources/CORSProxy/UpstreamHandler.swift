@@ -29,6 +29,9 @@ final class UpstreamHandler: ChannelDuplexHandler {
     }
 
     var isActive: Bool { context?.channel.isActive ?? false }
+    /// Nothing read past the response just ended: only then may the connection carry another
+    /// exchange (bytes after it would be read as the next client's response).
+    var isBetweenMessages: Bool { parser.isBetweenMessages }
     var isWritable: Bool { context?.channel.isWritable ?? false }
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
@@ -60,7 +63,7 @@ final class UpstreamHandler: ChannelDuplexHandler {
         switch event {
         case .responseHead(let head, let keepAlive):
             if head.status.code >= 100 && head.status.code < 200 && head.status.code != 101 { return }  // interim: the gateway answers 100 itself
-            closesAfterResponse = !keepAlive || head.status.code == 101 || parser.framing == .untilClose
+            closesAfterResponse = !keepAlive || parser.framing == .untilClose
             owner.upstreamResponseHead(head)
         case .body(let buffer):
             owner.upstreamResponseBody(buffer)
@@ -128,8 +131,10 @@ final class UpstreamHandler: ChannelDuplexHandler {
             requestBody.write(buffer, { context.write(wrapOutboundOut($0), promise: nil) }, allocator: context.channel.allocator)
         case .body:
             break  // the gateway relays only byte buffers
-        case .end(let trailers):
-            let end = requestBody.end(trailers: trailers, allocator: context.channel.allocator)
+        case .end:
+            // Request trailers are not forwarded: they would reach the upstream without the
+            // rewriting every header gets (forwarding headers, rules, open mode's cookie removal).
+            let end = requestBody.end(trailers: nil, allocator: context.channel.allocator)
             if end.readableBytes > 0 { context.write(wrapOutboundOut(end), promise: nil) }
         }
         if flush { context.flush() }

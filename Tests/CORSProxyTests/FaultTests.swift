@@ -144,6 +144,16 @@ import Testing
         }
     }
 
+    @Test func anUnaskedSwitchingProtocolsFromTheUpstreamIsA502() async throws {
+        // The gateway never forwards Upgrade, so a 101 is the upstream out of step, not a tunnel.
+        let switching: UpstreamBehaviour = { _ in [.send(Array("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n".utf8))] }
+        try await withProxy(upstream: switching) { proxy in
+            let response = try await fetch(proxy.port, "GET", "/", headers: [("Origin", TestPolicy.origin)])
+            #expect(response.status == 502)
+            #expect(response.text.hasPrefix(#"{"error":"upstream-malformed-response""#), "\(response.text)")
+        }
+    }
+
     @Test func garbageFromTheClientIsA400AndTheGatewayKeepsServing() async throws {
         try await withProxy { proxy in
             let (response, closed) = try await blocking { [port = proxy.port] in

@@ -63,4 +63,57 @@ import Testing
             #expect(proxy.upstream.requests.map(\.uri) == ["/a", "/b"] + (0..<20).map { "/c/\($0)" })
         }
     }
+
+    @Test func tenThousandPipelinedPreflightsBehindAForwardedRequestAreAnsweredInOrderWithoutNesting() async throws {
+        // Each answered preflight used to start the next from inside the last: a stack frame per
+        // request, enough of them to overflow the event loop's stack and kill the process.
+        let count = 10_000
+        // The first answer comes late, so the preflights arrive while it is in flight (a gate the
+        // client opened only after sending would deadlock: the gateway stops reading meanwhile).
+        let slow: UpstreamBehaviour = { _ in [.pause(.milliseconds(300))] + Reply.response(200, body: "first") }
+        try await withProxy(upstream: slow) { proxy in
+            let statuses = try await blocking { [port = proxy.port] () -> [Int] in
+                let connection = try RawConnection(port: port)
+                let preflight = "OPTIONS /p HTTP/1.1\r\nOrigin: \(TestPolicy.origin)\r\nAccess-Control-Request-Method: PUT\r\n\r\n"
+                try connection.send("GET /first HTTP/1.1\r\nHost: x\r\n\r\n" + String(repeating: preflight, count: count))
+                return try (0...count).map { _ in try connection.readResponse().status }
+            }
+            #expect(statuses.first == 200)
+            #expect(statuses.dropFirst().allSatisfy { $0 == 204 })
+            #expect(statuses.count == count + 1)
+            #expect(try await fetch(proxy.port, "GET", "/after").status == 200)
+        }
+    }
+
+    @Test func aMalformedPipelinedRequestIsRefusedOnlyAfterTheOneBeforeItIsAnswered() async throws {
+        let gate = Gate()
+        let slow: UpstreamBehaviour = { _ in [.wait(gate)] + Reply.response(200, body: "valid") }
+        try await withProxy(upstream: slow) { proxy in
+            let (first, second) = try await blocking { [port = proxy.port] in
+                let connection = try RawConnection(port: port)
+                try connection.send("GET /valid HTTP/1.1\r\nHost: x\r\n\r\nG(T /bad HTTP/1.1\r\n\r\n")
+                gate.open()
+                return (try connection.readResponse(), try connection.readResponse())
+            }
+            #expect(first.status == 200 && first.text == "valid")
+            #expect(second.status == 400)
+            #expect(proxy.upstream.requests.map(\.uri) == ["/valid"])
+        }
+    }
+
+    @Test func anUpstreamConnectionWithBytesBeyondItsResponseIsNotReusedForTheNextClient() async throws {
+        // An upstream that sends more than the response (here a body after a 204, which has none):
+        // the extra bytes must never be read as another client's response.
+        let sloppy: UpstreamBehaviour = { request in
+            request.uri == "/sloppy"
+                ? [.send(Array("HTTP/1.1 204 No Content\r\n\r\nHTTP/1.1 418 Poisoned\r\nX-A: ".utf8))]
+                : Reply.response(200, body: "clean")
+        }
+        try await withProxy(upstream: sloppy) { proxy in
+            #expect(try await fetch(proxy.port, "GET", "/sloppy").status == 204)
+            let next = try await fetch(proxy.port, "POST", "/next", body: Array("x".utf8))
+            #expect(next.status == 200 && next.text == "clean")
+            #expect(proxy.upstream.record.acceptedConnections == 2)
+        }
+    }
 }
