@@ -5,6 +5,24 @@ import Testing
 /// Inputs the fuzz targets (Fuzz/, Scripts/fuzz.sh) found, each kept as the case it was, with the
 /// target that found it.
 @Suite struct FuzzRegressionTests {
+    /// FuzzOriginPattern (the ten-million run, 2026-12-06): an any-port pattern whose host is so
+    /// long that a port pushes the origin past `Origin.maximumLength` (512 bytes) is valid, and
+    /// matches its host on the default port but not on port 1234, because no origin longer than
+    /// that is ever matched (it is rejected before it is scanned; browsers never send one). The
+    /// target expected the match; the rule holds, and the target now expects it only within the
+    /// length.
+    @Test func noPatternMatchesAnOriginLongerThanTheMaximumEvenOneItDescribes() throws {
+        let label = String(repeating: "a", count: 63)
+        let host = Array(repeating: label, count: 7).joined(separator: ".") + "." + String(repeating: "b", count: 52)
+        let bare = "https://" + host
+        #expect(bare.utf8.count == 508)
+        let pattern = try OriginPattern(parsing: bare + ":*")
+        #expect(pattern.matches(bare))
+        #expect(Origin(bare + ":1234") == nil)
+        #expect(!pattern.matches(bare + ":1234"))
+        #expect(!(try OriginPattern(parsing: "https://*." + host)).matches("https://x." + host + ":1234"))
+    }
+
     /// FuzzRequestHead: an allowed OPTIONS request without Access-Control-Request-Method is not a
     /// preflight, but its response still varies on the preflight headers (a cache must not hand it
     /// to a preflight): `apply(to:)` used the prebuilt `Vary: Origin` of GET responses, while
