@@ -511,7 +511,7 @@ extension HTTP1Parser.FramingFields {
     /// Notes a Content-Length or Transfer-Encoding field; a Content-Length that is not one number,
     /// or that differs from an earlier one, fails (RFC 9112 §6.3 item 5).
     fileprivate mutating func record(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) throws {
-        if name.count == 14, HTTP1Parser.equalsIgnoringCase(name, "content-length") {
+        if HTTP1Parser.equalsIgnoringCase(name, "content-length") {
             var length: Int64 = 0
             guard value.count > 0, value.count <= 18 else { throw HTTP1ParseError.invalidContentLength }
             for byte in value {
@@ -523,20 +523,20 @@ extension HTTP1Parser.FramingFields {
             // forwarding both would leave the next hop to choose.
             guard contentLength == nil else { throw HTTP1ParseError.invalidContentLength }
             contentLength = length
-        } else if name.count == 10, HTTP1Parser.equalsIgnoringCase(name, "connection") {
+        } else if HTTP1Parser.equalsIgnoringCase(name, "connection") {
             for item in value.split(separator: UInt8(ascii: ",")) {
                 let option = Self.trimmed(item)
-                if Self.equalsIgnoringCase(option, "close") { close = true }
-                if Self.equalsIgnoringCase(option, "keep-alive") { keepAlive = true }
+                if HTTP1Parser.equalsIgnoringCase(option, "close") { close = true }
+                if HTTP1Parser.equalsIgnoringCase(option, "keep-alive") { keepAlive = true }
             }
-        } else if name.count == 17, HTTP1Parser.equalsIgnoringCase(name, "transfer-encoding") {
+        } else if HTTP1Parser.equalsIgnoringCase(name, "transfer-encoding") {
             transferEncoding = true
             // Codings are comma-separated, repeated fields continue the list; chunked must come
             // last and once (RFC 9112 §6.1).
             for item in value.split(separator: UInt8(ascii: ",")) {
                 let coding = Self.trimmed(item)
                 guard !coding.isEmpty else { continue }
-                let isChunked = Self.equalsIgnoringCase(coding, "chunked")
+                let isChunked = HTTP1Parser.equalsIgnoringCase(coding, "chunked")
                 if chunkedLast || !isChunked { otherCoding = true }  // a coding after chunked, or not chunked
                 chunkedLast = isChunked
             }
@@ -544,15 +544,11 @@ extension HTTP1Parser.FramingFields {
     }
 
     /// A list item without the whitespace around it.
-    private static func trimmed(_ item: Slice<UnsafeRawBufferPointer>) -> Slice<UnsafeRawBufferPointer> {
+    private static func trimmed(_ item: Slice<UnsafeRawBufferPointer>) -> UnsafeRawBufferPointer {
         let isWhitespace = { (byte: UInt8) in byte == HTTP1Parser.space || byte == HTTP1Parser.tab }
         guard let first = item.firstIndex(where: { !isWhitespace($0) }), let last = item.lastIndex(where: { !isWhitespace($0) }) else {
-            return item[item.startIndex..<item.startIndex]
+            return UnsafeRawBufferPointer(rebasing: item[item.startIndex..<item.startIndex])
         }
-        return item[first...last]
-    }
-
-    private static func equalsIgnoringCase(_ bytes: Slice<UnsafeRawBufferPointer>, _ lowercase: String) -> Bool {
-        bytes.count == lowercase.utf8.count && zip(bytes, lowercase.utf8).allSatisfy { $0 | 0x20 == $1 }
+        return UnsafeRawBufferPointer(rebasing: item[first...last])
     }
 }

@@ -57,7 +57,9 @@ enum HTTP1Writer {
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 }
 
-/// The body framing of one outgoing message, and the bytes each piece of it becomes.
+/// The body framing of one outgoing message, and the bytes each piece of it becomes. Outgoing,
+/// `.length` and `.untilClose` both mean "the bytes as they come" (the head carries the length,
+/// or the close ends the body); the count in `.length` is not used.
 struct HTTP1BodyFraming {
     var framing: HTTP1Framing
 

@@ -221,7 +221,6 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
                         path: "-",
                         now: .now()
                     )
-                    bare.keepAlive = false
                     exchange = bare
                     respond(bare, fault: fault)
                 }

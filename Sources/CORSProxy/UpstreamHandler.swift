@@ -62,7 +62,8 @@ final class UpstreamHandler: ChannelDuplexHandler {
         }
         switch event {
         case .responseHead(let head, let keepAlive):
-            if head.status.code >= 100 && head.status.code < 200 && head.status.code != 101 { return }  // interim: the gateway answers 100 itself
+            // Interim (the gateway answers 100 itself; a 101 is refused by the parser): the final one follows.
+            if head.status.code < 200 { return }
             closesAfterResponse = !keepAlive || parser.framing == .untilClose
             owner.upstreamResponseHead(head)
         case .body(let buffer):
