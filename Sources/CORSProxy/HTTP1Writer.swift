@@ -6,6 +6,13 @@ import NIOHTTP1
 enum HTTP1Writer {
     /// `HTTP/1.x CODE REASON`, the fields, the empty line.
     static func writeResponseHead(version: HTTPVersion, status: HTTPResponseStatus, headers: HTTPHeaders, into buffer: inout ByteBuffer) {
+        writeStatusLine(version: version, status: status, into: &buffer)
+        writeFields(headers, into: &buffer)
+        buffer.writeStaticString("\r\n")
+    }
+
+    /// `HTTP/1.x CODE REASON` and its line end: the fields follow.
+    static func writeStatusLine(version: HTTPVersion, status: HTTPResponseStatus, into buffer: inout ByteBuffer) {
         buffer.writeStaticString(version.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
         let code = Int(status.code)
         buffer.writeInteger(UInt8(ascii: "0") + UInt8(code / 100 % 10))
@@ -13,8 +20,6 @@ enum HTTP1Writer {
         buffer.writeInteger(UInt8(ascii: "0") + UInt8(code % 10))
         buffer.writeInteger(HTTP1Parser.space)
         buffer.writeString(status.reasonPhrase)
-        buffer.writeStaticString("\r\n")
-        writeFields(headers, into: &buffer)
         buffer.writeStaticString("\r\n")
     }
 
@@ -29,12 +34,16 @@ enum HTTP1Writer {
     }
 
     static func writeFields(_ headers: HTTPHeaders, into buffer: inout ByteBuffer) {
-        for (name, value) in headers {
-            buffer.writeString(name)
-            buffer.writeStaticString(": ")
-            buffer.writeString(value)
-            buffer.writeStaticString("\r\n")
-        }
+        for (name, value) in headers { writeField(name, value, into: &buffer) }
+    }
+
+    /// `name: value` and its line end.
+    @inline(__always)
+    static func writeField(_ name: String, _ value: String, into buffer: inout ByteBuffer) {
+        buffer.writeString(name)
+        buffer.writeStaticString(": ")
+        buffer.writeString(value)
+        buffer.writeStaticString("\r\n")
     }
 
     /// A chunk's size line (RFC 9112 §7.1), written before its data; `chunkEnd` goes after.

@@ -92,7 +92,9 @@ public struct ProxyRoute: Sendable {
     /// A path prefix matched by whole segments (`/api` covers `/api/x`, not `/apis`).
     public var prefix: String
     /// Where the route's requests are forwarded.
-    public var upstream: UpstreamURL
+    public var upstream: UpstreamURL {
+        didSet { (upstreamKey, upstreamHostHeader) = Self.derived(upstream) }
+    }
     /// The route's compiled policy.
     public var responder: CORSResponder
     /// What to do with Access-Control-* headers the upstream sends itself.
@@ -113,6 +115,15 @@ public struct ProxyRoute: Sendable {
         self.responder = responder
         self.upstreamCORS = upstreamCORS
         self.requestHeaderRules = requestHeaderRules
+        (upstreamKey, upstreamHostHeader) = Self.derived(upstream)
+    }
+
+    /// The pool key and Host header every request of the route uses, worked out once, not per request.
+    private(set) var upstreamKey: UpstreamKey
+    private(set) var upstreamHostHeader: String
+
+    private static func derived(_ upstream: UpstreamURL) -> (UpstreamKey, String) {
+        (UpstreamKey(scheme: upstream.scheme, host: upstream.host, port: upstream.port, serverName: upstream.host), upstream.hostHeader)
     }
 }
 
@@ -189,7 +200,7 @@ public struct UpstreamURL: Sendable, Hashable, CustomStringConvertible {
 
     /// The Host header the upstream is sent: its port only when not the scheme's default.
     public var hostHeader: String {
-        let host = self.host.contains(":") ? "[\(self.host)]" : self.host
+        let host = self.host.utf8.contains(UInt8(ascii: ":")) ? "[\(self.host)]" : self.host
         return port == scheme.defaultPort ? host : "\(host):\(port)"
     }
 

@@ -308,14 +308,9 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
             responder = route.responder
             exchange.decision = decide(responder, head)
             exchange.target = ExchangeTarget(
-                key: UpstreamKey(
-                    scheme: route.upstream.scheme,
-                    host: route.upstream.host,
-                    port: route.upstream.port,
-                    serverName: route.upstream.host
-                ),
+                key: route.upstreamKey,
                 address: nil,
-                hostHeader: route.upstream.hostHeader,
+                hostHeader: route.upstreamHostHeader,
                 uri: head.uri,
                 upstreamCORS: route.upstreamCORS,
                 rules: route.requestHeaderRules,
@@ -359,14 +354,19 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         return responder.decideSynchronously(cors)
     }
 
+    /// The preflight's answer, written from the decision's fields straight into one buffer.
     private func answerPreflight(_ exchange: Exchange, _ decision: CORSDecision) {
-        var headers = HTTPHeaders(decision.preflightAnswerPairs)
-        headers.add(name: "content-length", value: "0")
-        addConnectionHeader(&headers, exchange)
         exchange.status = Int(decision.preflightStatus.code)
         exchange.responseStarted = true
         exchange.discardingBody = true
-        writeHead(exchange, status: .init(statusCode: exchange.status), headers: &headers)
+        exchange.responseBody = HTTP1BodyFraming(framing: .none)
+        var buffer = context.channel.allocator.buffer(capacity: 512)
+        HTTP1Writer.writeStatusLine(version: exchange.head.version, status: .init(statusCode: exchange.status), into: &buffer)
+        for (name, value) in decision.preflightAnswerPairs { HTTP1Writer.writeField(name, value, into: &buffer) }
+        buffer.writeStaticString("content-length: 0\r\n")
+        if let connection = connectionHeaderValue(exchange) { HTTP1Writer.writeField("connection", connection, into: &buffer) }
+        buffer.writeStaticString("\r\n")
+        context.write(wrapOutboundOut(buffer), promise: nil)
         writeEnd(exchange)
     }
 
@@ -680,7 +680,11 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         let keepAlive = exchange.keepAlive && !draining
         let end = exchange.responseBody.end(trailers: trailers, allocator: context.channel.allocator)
         if keepAlive {
-            context.writeAndFlush(wrapOutboundOut(end), promise: nil)
+            if end.readableBytes == 0 {
+                context.flush()  // no empty buffer queued (it would be one more iovec per answer)
+            } else {
+                context.writeAndFlush(wrapOutboundOut(end), promise: nil)
+            }
         } else {
             let channel = context.channel
             context.writeAndFlush(wrapOutboundOut(end)).assumeIsolated().whenComplete { _ in channel.close(promise: nil) }
@@ -756,12 +760,14 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
     /// `close` when the connection ends after this response; `keep-alive` for an HTTP/1.0 client
     /// that asked for it (1.0 closes by default, so it waits for the close otherwise).
     private func addConnectionHeader(_ headers: inout HTTPHeaders, _ exchange: Exchange) {
+        if let value = connectionHeaderValue(exchange) { headers.add(name: "connection", value: value) }
+    }
+
+    private func connectionHeaderValue(_ exchange: Exchange) -> String? {
         if draining { exchange.keepAlive = false }
-        if !exchange.keepAlive {
-            headers.add(name: "connection", value: "close")
-        } else if exchange.head.version.major == 1, exchange.head.version.minor == 0 {
-            headers.add(name: "connection", value: "keep-alive")
-        }
+        if !exchange.keepAlive { return "close" }
+        if exchange.head.version.major == 1, exchange.head.version.minor == 0 { return "keep-alive" }
+        return nil
     }
 
     /// Methods a stale pooled connection may be retried for (RFC 9110 §9.2.2).
