@@ -83,16 +83,22 @@ struct HTTP1BodyFraming {
     )
         -> HTTP1BodyFraming
     {
+        let framing = forResponse(hasContentLength: headers.contains(name: "content-length"), status: status, requestMethod: requestMethod, version: version)
+        if framing.framing == .chunked { headers.add(name: "transfer-encoding", value: "chunked") }
+        return framing
+    }
+
+    /// The same, for a head written field by field: `.chunked` means the writer declares it.
+    static func forResponse(hasContentLength: Bool, status: HTTPResponseStatus, requestMethod: HTTPMethod, version: HTTPVersion) -> HTTP1BodyFraming {
         if requestMethod == .HEAD || status.code < 200 || status.code == 204 || status.code == 304 { return .init(framing: .none) }
-        if headers.contains(name: "content-length") { return .init(framing: .length(0)) }
+        if hasContentLength { return .init(framing: .length(0)) }
         if version.minor == 0 { return .init(framing: .untilClose) }
-        headers.add(name: "transfer-encoding", value: "chunked")
         return .init(framing: .chunked)
     }
 
     /// The framing a request head sent upstream announces: chunked when it says so, else as is.
-    static func forRequest(_ headers: HTTPHeaders) -> HTTP1BodyFraming {
-        headers.contains(name: "transfer-encoding") ? .init(framing: .chunked) : .init(framing: .length(0))
+    static func forRequest(chunked: Bool) -> HTTP1BodyFraming {
+        chunked ? .init(framing: .chunked) : .init(framing: .length(0))
     }
 
     /// Writes one piece of body as the framing wants it (a body a head said not to have is dropped).

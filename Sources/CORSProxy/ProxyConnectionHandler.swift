@@ -12,8 +12,10 @@ final class Exchange {
     var decision: CORSDecision?
     var target: ExchangeTarget?
     var upstream: UpstreamHandler?
-    /// The head sent upstream, kept until the answer starts so a stale pooled connection can be retried.
-    var upstreamHead: HTTPRequestHead?
+    /// The head sent upstream, as written, kept until the answer starts so a stale pooled
+    /// connection can be retried; whether its body is chunked.
+    var upstreamHead: ByteBuffer?
+    var upstreamChunked = false
     /// Body parts that arrived before the upstream connection was ready (reads stop meanwhile).
     var pending: [HTTPClientRequestPart] = []
     var connecting = false
@@ -339,7 +341,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         if head.version.minor >= 1, head.headers.first(name: "expect")?.lowercased() == "100-continue" {
             context.writeAndFlush(wrapOutboundOut(Self.continue11), promise: nil)
         }
-        exchange.upstreamHead = upstreamRequestHead(exchange)
+        writeUpstreamRequestHead(exchange)
         armTimer(exchange, limits: limits)
         if exchange.target?.openURL != nil, let open = configuration.openMode {
             resolveOpenTarget(exchange, allowPrivate: open.allowPrivateTargets)
@@ -410,32 +412,28 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
 
     // MARK: upstream side
 
-    private func upstreamRequestHead(_ exchange: Exchange) -> HTTPRequestHead {
-        guard let target = exchange.target else { return exchange.head }
+    /// The head the upstream is sent, written once (and kept for a retry on a stale connection).
+    private func writeUpstreamRequestHead(_ exchange: Exchange) {
+        guard let target = exchange.target else { return }
         let configuration = exchange.configuration!
-        var headers = exchange.head.headers
-        let originalHost = headers.first(name: "host")
-        let framing = HopByHopHeaders.strip(&headers)
-        headers.remove(name: "expect")
-        if framing.chunked && !headers.contains(name: "content-length") {
-            headers.add(name: "transfer-encoding", value: "chunked")
-        }
         if peer?.generation != exchange.generation {
             let address = context.channel.remoteAddress
             let trusted = address.map { address in configuration.trustedProxies.contains { $0.contains(address) } } ?? false
             peer = (exchange.generation, address?.ipAddress ?? "unknown", trusted)
         }
-        ForwardingHeaders.apply(
-            to: &headers,
-            peer: peer!.text,
-            trusted: peer!.trusted,
+        let head = exchange.head
+        var buffer = context.channel.allocator.buffer(capacity: 256 + head.uri.utf8.count + head.headers.count * 48)
+        exchange.upstreamChunked = UpstreamRequestHead.write(
+            method: head.method,
+            uri: target.uri,
+            clientFields: head.headers,
+            hostHeader: target.hostHeader,
+            rules: target.rules,
+            peer: .init(text: peer!.text, trusted: peer!.trusted),
             style: configuration.forwardedStyle,
-            originalHost: originalHost
+            into: &buffer
         )
-        headers.replaceOrAdd(name: "host", value: target.hostHeader)
-        for name in target.rules.removeHeaders { headers.remove(name: name) }
-        for (name, value) in target.rules.setHeaders { headers.replaceOrAdd(name: name, value: value) }
-        return HTTPRequestHead(version: .http1_1, method: exchange.head.method, uri: target.uri, headers: headers)
+        exchange.upstreamHead = buffer
     }
 
     private func resolveOpenTarget(_ exchange: Exchange, allowPrivate: Bool) {
@@ -516,7 +514,14 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         exchange.connecting = false
         exchange.headSentAt = .now()
         rearmTimer(exchange)  // the response-head and idle timeouts apply from now on
-        if let head = exchange.upstreamHead { upstream.send(.head(head), flush: exchange.pending.isEmpty && !exchange.requestEnded) }
+        if let head = exchange.upstreamHead {
+            upstream.sendHead(
+                head,
+                chunked: exchange.upstreamChunked,
+                isHEAD: exchange.head.method == .HEAD,
+                flush: exchange.pending.isEmpty && !exchange.requestEnded
+            )
+        }
         let pending = exchange.pending
         exchange.pending = []
         for (index, part) in pending.enumerated() { upstream.send(part, flush: index == pending.count - 1) }
@@ -536,17 +541,42 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         if let sent = exchange.headSentAt {
             runtime.metrics.recordUpstreamLatency(nanoseconds: (NIODeadline.now() - sent).nanoseconds)
         }
-        var headers = head.headers
-        HopByHopHeaders.strip(&headers)
-        decorate(&headers, exchange)
+        let fields = UpstreamResponseFields(head.headers)
+        var rewrite = ClientResponseHead.Rewrite(
+            dropAccessControl: false,
+            accessControl: [],
+            vary: nil,
+            replacesVary: false,
+            dropSetCookie: false,
+            location: nil,
+            connection: nil,
+            chunked: false
+        )
+        corsRewrite(&rewrite, fields, head.headers, exchange)
         // An HTTP/1.0 client cannot take a chunked body: a body of unknown length ends with the connection.
-        if exchange.head.version.minor == 0, !headers.contains(name: "content-length"), Self.mayHaveBody(head.status, exchange.head.method) {
+        if exchange.head.version.minor == 0, !fields.hasContentLength, Self.mayHaveBody(head.status, exchange.head.method) {
             exchange.keepAlive = false
         }
-        addConnectionHeader(&headers, exchange)
+        rewrite.connection = connectionHeaderValue(exchange)
+        exchange.responseBody = HTTP1BodyFraming.forResponse(
+            hasContentLength: fields.hasContentLength,
+            status: head.status,
+            requestMethod: exchange.head.method,
+            version: exchange.head.version
+        )
+        rewrite.chunked = exchange.responseBody.framing == .chunked
         exchange.responseStarted = true
         rearmTimer(exchange)  // the idle timeout now applies to the download
-        writeHead(exchange, status: head.status, headers: &headers)
+        var buffer = context.channel.allocator.buffer(capacity: 256 + head.headers.count * 48)
+        ClientResponseHead.write(
+            version: exchange.head.version,
+            status: head.status,
+            upstreamFields: head.headers,
+            named: fields.named,
+            rewrite,
+            into: &buffer
+        )
+        context.write(wrapOutboundOut(buffer), promise: nil)
     }
 
     /// Writes a response head, choosing how its body is framed toward this client.
@@ -570,10 +600,9 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
 
     /// The CORS part of relaying: the upstream's Access-Control-* dropped (or the response left
     /// alone under `keep`), the policy's applied, its Vary merged into the upstream's.
-    private func decorate(_ headers: inout HTTPHeaders, _ exchange: Exchange) {
+    private func corsRewrite(_ rewrite: inout ClientResponseHead.Rewrite, _ fields: UpstreamResponseFields, _ headers: HTTPHeaders, _ exchange: Exchange) {
         guard let decision = exchange.decision, let target = exchange.target else { return }
-        var upstreamCORS: [String] = []
-        for (name, _) in headers where HopByHopHeaders.hasAccessControlPrefix(name) { upstreamCORS.append(name) }
+        let upstreamCORS = fields.accessControlNames
         if !upstreamCORS.isEmpty {
             if target.upstreamCORS == .keep {
                 runtime.logger.debug("kept the upstream's CORS headers", metadata: ["path": "\(exchange.path)", "headers": "\(upstreamCORS)"])
@@ -583,20 +612,19 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
                 let dropped = upstreamCORS.map { "\($0): \(headers[$0].joined(separator: ", "))" }
                 runtime.logger.debug("replaced the upstream's CORS headers", metadata: ["path": "\(exchange.path)", "dropped": "\(dropped)"])
             }
-            for name in upstreamCORS { headers.remove(name: name) }
+            rewrite.dropAccessControl = true
         }
-        for (name, value) in decision.accessControlPairs { headers.add(name: name, value: value) }
-        let vary = headers["vary"]
-        if vary.isEmpty {
-            if let pair = decision.varyPair { headers.add(name: pair.0, value: pair.1) }
-        } else if let merged = decision.mergedVary(vary) {
-            headers.remove(name: "vary")
-            headers.add(name: "vary", value: merged)
+        rewrite.accessControl = decision.accessControlPairs
+        if fields.vary.isEmpty {
+            rewrite.vary = decision.varyPair.map { (name: $0.0, value: $0.1) }
+        } else if let merged = decision.mergedVary(fields.vary) {
+            rewrite.vary = ("vary", merged)
+            rewrite.replacesVary = true
         }
         if let url = target.openURL {
-            headers.remove(name: "set-cookie")
+            rewrite.dropSetCookie = true
             if let location = headers.first(name: "location"), let rewritten = url.proxiedLocation(location) {
-                headers.replaceOrAdd(name: "location", value: rewritten)
+                rewrite.location = rewritten
             }
         }
     }

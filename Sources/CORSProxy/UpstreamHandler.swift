@@ -119,15 +119,21 @@ final class UpstreamHandler: ChannelDuplexHandler {
         context.close(promise: nil)
     }
 
+    /// Sends a request head written by `UpstreamRequestHead`; its body follows with `send`.
+    func sendHead(_ head: ByteBuffer, chunked: Bool, isHEAD: Bool, flush: Bool) {
+        guard let context else { return }
+        requestBody = HTTP1BodyFraming.forRequest(chunked: chunked)
+        parser.answersHEAD = isHEAD
+        context.write(wrapOutboundOut(head), promise: nil)
+        if flush { context.flush() }
+    }
+
+    /// Sends a piece of the request's body, or its end.
     func send(_ part: HTTPClientRequestPart, flush: Bool) {
         guard let context else { return }
         switch part {
-        case .head(let head):
-            requestBody = HTTP1BodyFraming.forRequest(head.headers)
-            parser.answersHEAD = head.method == .HEAD
-            var buffer = context.channel.allocator.buffer(capacity: 256 + head.headers.count * 48)
-            HTTP1Writer.writeRequestHead(head, into: &buffer)
-            context.write(wrapOutboundOut(buffer), promise: nil)
+        case .head:
+            assertionFailure("heads go through sendHead")
         case .body(.byteBuffer(let buffer)):
             requestBody.write(buffer, { context.write(wrapOutboundOut($0), promise: nil) }, allocator: context.channel.allocator)
         case .body:

@@ -157,7 +157,7 @@ func checkWrittenRequest(_ input: inout FuzzInput) {
     var first = ByteBuffer()
     HTTP1Writer.writeRequestHead(head, into: &first)
     out.append(first)
-    let framing = HTTP1BodyFraming.forRequest(headers)
+    let framing = HTTP1BodyFraming.forRequest(chunked: headers.contains(name: "transfer-encoding"))
     for piece in pieces { framing.write(ByteBuffer(bytes: piece), { out.append($0) }, allocator: .init()) }
     out.append(framing.end(trailers: trailers, allocator: .init()))
     let bytes = written(out)
