@@ -386,9 +386,10 @@ struct HTTP1Parser {
 
     /// `HTTP/1.0` or `HTTP/1.1` (another major version is not HTTP/1).
     private static func parseVersion(_ raw: UnsafeRawBufferPointer, _ index: inout Int) throws -> HTTPVersion {
-        let prefix: [UInt8] = [0x48, 0x54, 0x54, 0x50, 0x2F, 0x31, 0x2E]  // "HTTP/1."
         guard index + 8 <= raw.count else { throw HTTP1ParseError.invalidVersion }
-        for (offset, byte) in prefix.enumerated() where raw[index + offset] != byte { throw HTTP1ParseError.invalidVersion }
+        // "HTTP/1." as one little-endian word (its eighth byte, the minor digit, masked off).
+        let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+        guard word & 0x00FF_FFFF_FFFF_FFFF == 0x002E_312F_5054_5448 else { throw HTTP1ParseError.invalidVersion }
         let minor = raw[index + 7] &- UInt8(ascii: "0")
         guard minor < 10 else { throw HTTP1ParseError.invalidVersion }
         index += 8
@@ -487,16 +488,17 @@ struct HTTP1Parser {
         }
     }
 
-    /// tchar (RFC 9110 §5.6.2): letters, digits and `!#$%&'*+-.^_`|~`.
-    private static let tokenBytes: [Bool] = (0..<256).map { byte in
-        switch UInt8(byte) {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): return true
-        default: return "!#$%&'*+-.^_`|~".utf8.contains(UInt8(byte))
+    /// tchar (RFC 9110 §5.6.2): letters, digits and `!#$%&'*+-.^_`|~`, as a bit per byte below
+    /// 128 (constants, so a check is two instructions and no lazy table).
+    @inline(__always)
+    static func isTokenByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0..<64: return (0x03FF_6CFA_0000_0000 as UInt64) >> UInt64(byte) & 1 == 1
+        case 64..<128: return (0x57FF_FFFF_C7FF_FFFE as UInt64) >> UInt64(byte - 64) & 1 == 1
+        default: return false
         }
     }
 
-    @inline(__always)
-    static func isTokenByte(_ byte: UInt8) -> Bool { tokenBytes[Int(byte)] }
 
     /// Whether `bytes` spell `lowercase` in any case (`lowercase` is ASCII lowercase).
     static func equalsIgnoringCase(_ bytes: UnsafeRawBufferPointer, _ lowercase: StaticString) -> Bool {

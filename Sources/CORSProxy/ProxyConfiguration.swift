@@ -50,9 +50,19 @@ public struct ProxyConfiguration: Sendable {
 
     /// The route for `path` (without query): the longest prefix that covers it by whole segments.
     public func route(forPath path: Substring) -> ProxyRoute? {
-        let path = String(path)
-        for route in routes where CORSRoutes.covers(route.prefix, path) { return route }
+        for route in routes where Self.covers(route.prefix, path) { return route }
         return nil
+    }
+
+    /// `CORSRoutes.covers` on the path's bytes as read (a request target is ASCII), without
+    /// making a `String` of it per request.
+    @inline(__always)
+    static func covers(_ prefix: String, _ path: Substring) -> Bool {
+        if prefix == "/" { return true }
+        let bytes = path.utf8
+        guard bytes.starts(with: prefix.utf8) else { return false }
+        let rest = bytes.dropFirst(prefix.utf8.count)
+        return rest.isEmpty || rest.first == UInt8(ascii: "/")
     }
 }
 

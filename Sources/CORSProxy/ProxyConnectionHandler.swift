@@ -40,8 +40,8 @@ final class Exchange {
     /// How the response's body is framed toward the client (set with its head).
     var responseBody = HTTP1BodyFraming(framing: .none)
     /// The configuration in force when the request arrived: it applies to the whole exchange.
-    var configuration: ProxyConfiguration!
-    var generation = 0
+    var inForce: ConfigurationInForce!
+    var limits: ProxyLimits { inForce.configuration.limits }
 
     init(id: Int, head: HTTPRequestHead, keepAlive: Bool, path: Substring, now: NIODeadline) {
         self.id = id
@@ -274,10 +274,9 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         {
             exchange.keepAlive = false
         }
-        let (configuration, generation) = runtime.snapshot
-        exchange.configuration = configuration
-        exchange.generation = generation
-        let limits = configuration.limits
+        let inForce = runtime.snapshot
+        exchange.inForce = inForce
+        let limits = inForce.configuration.limits
         parser.maximumHeadBytes = Self.parserHeadLimit(limits)
 
         var headBytes = head.uri.utf8.count + 16
@@ -288,7 +287,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         }
 
         let responder: CORSResponder
-        if let open = configuration.openMode, let url = OpenTargetURL(uri: head.uri) {
+        if let open = inForce.configuration.openMode, let url = OpenTargetURL(uri: head.uri) {
             responder = open.responder
             exchange.decision = decide(responder, head)
             guard let origin = url.origin, open.allowTargets.contains(where: { $0.matches(origin) }) else {
@@ -306,7 +305,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
                 route: "open",
                 openURL: url
             )
-        } else if let route = configuration.route(forPath: path) {
+        } else if let route = inForce.configuration.route(forPath: path) {
             responder = route.responder
             exchange.decision = decide(responder, head)
             exchange.target = ExchangeTarget(
@@ -343,7 +342,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         }
         writeUpstreamRequestHead(exchange)
         armTimer(exchange, limits: limits)
-        if exchange.target?.openURL != nil, let open = configuration.openMode {
+        if exchange.target?.openURL != nil, let open = inForce.configuration.openMode {
             resolveOpenTarget(exchange, allowPrivate: open.allowPrivateTargets)
         } else {
             connectUpstream(exchange, fresh: false)
@@ -377,7 +376,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         exchange.lastActivity = .now()
         exchange.bytesIn += Int64(buffer.readableBytes)
         if exchange.discardingBody || exchange.responseEnded { return }
-        let limit = exchange.configuration.limits.requestBodyBytes
+        let limit = exchange.limits.requestBodyBytes
         if exchange.bytesIn > limit {
             exchange.keepAlive = false
             if exchange.responseStarted { return abort(exchange) }
@@ -415,11 +414,11 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
     /// The head the upstream is sent, written once (and kept for a retry on a stale connection).
     private func writeUpstreamRequestHead(_ exchange: Exchange) {
         guard let target = exchange.target else { return }
-        let configuration = exchange.configuration!
-        if peer?.generation != exchange.generation {
+        let inForce = exchange.inForce!
+        if peer?.generation != inForce.generation {
             let address = context.channel.remoteAddress
-            let trusted = address.map { address in configuration.trustedProxies.contains { $0.contains(address) } } ?? false
-            peer = (exchange.generation, address?.ipAddress ?? "unknown", trusted)
+            let trusted = address.map { address in inForce.configuration.trustedProxies.contains { $0.contains(address) } } ?? false
+            peer = (exchange.inForce.generation, address?.ipAddress ?? "unknown", trusted)
         }
         let head = exchange.head
         var buffer = context.channel.allocator.buffer(capacity: 256 + head.uri.utf8.count + head.headers.count * 48)
@@ -430,7 +429,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
             hostHeader: target.hostHeader,
             rules: target.rules,
             peer: .init(text: peer!.text, trusted: peer!.trusted),
-            style: configuration.forwardedStyle,
+            style: inForce.configuration.forwardedStyle,
             into: &buffer
         )
         exchange.upstreamHead = buffer
@@ -476,7 +475,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         }
         exchange.connecting = true
         let id = exchange.id
-        let limits = exchange.configuration.limits
+        let limits = exchange.limits
         UpstreamPool.connect(key: target.key, address: target.address, on: context.eventLoop, timeout: limits.connectTimeout, tls: runtime.tls)
             .assumeIsolated()
             .whenComplete { result in
@@ -754,7 +753,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
             exchange.upstream = nil
             upstream.owner = nil
             if reuseUpstream {
-                pool.put(upstream, limit: exchange.configuration?.limits.idleConnectionsPerUpstream ?? 0)
+                pool.put(upstream, limit: exchange.inForce?.configuration.limits.idleConnectionsPerUpstream ?? 0)
             } else {
                 upstream.close()
             }
@@ -827,7 +826,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: when) {
             self.timer = nil
             self.timerWhen = .distantFuture
-            guard !self.closing, let current = self.exchange, !current.responseEnded, let limits = current.configuration?.limits else { return }
+            guard !self.closing, let current = self.exchange, !current.responseEnded, let limits = current.inForce?.configuration.limits else { return }
             let (when, fault) = Self.nextDeadline(current, limits)
             if NIODeadline.now() >= when, let fault { return self.respond(current, fault: fault) }
             self.scheduleTimer(at: when)
@@ -843,7 +842,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
 
     /// Re-arms the timer after a state change, only if that brings a deadline before the armed one.
     private func rearmTimer(_ exchange: Exchange) {
-        let next = Self.nextDeadline(exchange, exchange.configuration.limits).when
+        let next = Self.nextDeadline(exchange, exchange.limits).when
         if timer == nil || next < timerWhen { scheduleTimer(at: next) }
     }
 

@@ -7,7 +7,7 @@ import Synchronization
 /// What every connection of one gateway shares: the configuration in force (swapped whole on
 /// reload), the per-loop upstream pools, the access log and the metrics.
 final class ProxyRuntime: Sendable {
-    private let state: Mutex<(configuration: ProxyConfiguration, generation: Int)>
+    private let state: Mutex<ConfigurationInForce>
     let accessLog: AccessLogWriter
     let metrics: ProxyMetrics
     let logger: Logger
@@ -17,7 +17,7 @@ final class ProxyRuntime: Sendable {
     private let connections = Mutex<[ObjectIdentifier: Channel]>([:])
 
     init(configuration: ProxyConfiguration, group: MultiThreadedEventLoopGroup, logger: Logger, tls: NIOSSLContext?) {
-        state = Mutex((configuration, 1))
+        state = Mutex(ConfigurationInForce(configuration, generation: 1))
         accessLog = AccessLogWriter(configuration.accessLog)
         metrics = ProxyMetrics()
         self.logger = logger
@@ -30,13 +30,13 @@ final class ProxyRuntime: Sendable {
     }
 
     var configuration: ProxyConfiguration { state.withLock { $0.configuration } }
-    /// The configuration and its generation, read together (one lock per request).
-    var snapshot: (configuration: ProxyConfiguration, generation: Int) { state.withLock { $0 } }
+    /// The configuration and its generation, read together (one lock and one retain per request).
+    var snapshot: ConfigurationInForce { state.withLock { $0 } }
     var generation: Int { state.withLock { $0.generation } }
 
     /// Puts a new configuration in force for every request that starts from now on.
     func replace(_ configuration: ProxyConfiguration) {
-        state.withLock { $0 = (configuration, $0.generation + 1) }
+        state.withLock { $0 = ConfigurationInForce(configuration, generation: $0.generation + 1) }
         metrics.recordReload(applied: true)
     }
 
@@ -59,6 +59,18 @@ final class ProxyRuntime: Sendable {
     }
 
     var openConnections: [Channel] { connections.withLock { Array($0.values) } }
+}
+
+/// A configuration put in force and its generation, shared by reference: an exchange holds it
+/// with one retain rather than copying every field of the configuration.
+final class ConfigurationInForce: Sendable {
+    let configuration: ProxyConfiguration
+    let generation: Int
+
+    init(_ configuration: ProxyConfiguration, generation: Int) {
+        self.configuration = configuration
+        self.generation = generation
+    }
 }
 
 /// Sent to every connection when the gateway stops: finish the request in flight, then close.
