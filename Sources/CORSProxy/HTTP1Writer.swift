@@ -37,13 +37,30 @@ enum HTTP1Writer {
         for (name, value) in headers { writeField(name, value, into: &buffer) }
     }
 
-    /// `name: value` and its line end.
+    /// `name: value` and its line end, copied in with one access to the buffer (four writes
+    /// would each check the buffer's uniqueness and exclusivity).
     @inline(__always)
     static func writeField(_ name: String, _ value: String, into buffer: inout ByteBuffer) {
-        buffer.writeString(name)
-        buffer.writeStaticString(": ")
-        buffer.writeString(value)
-        buffer.writeStaticString("\r\n")
+        var name = name
+        var value = value
+        name.withUTF8 { name in
+            value.withUTF8 { value in
+                let total = name.count + value.count + 4
+                buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: total) { out in
+                    var at = 0
+                    if let base = name.baseAddress { out.baseAddress!.copyMemory(from: base, byteCount: name.count) }
+                    at += name.count
+                    out[at] = UInt8(ascii: ":")
+                    out[at + 1] = UInt8(ascii: " ")
+                    at += 2
+                    if let base = value.baseAddress { (out.baseAddress! + at).copyMemory(from: base, byteCount: value.count) }
+                    at += value.count
+                    out[at] = UInt8(ascii: "\r")
+                    out[at + 1] = UInt8(ascii: "\n")
+                    return total
+                }
+            }
+        }
     }
 
     /// A chunk's size line (RFC 9112 §7.1), written before its data; `chunkEnd` goes after.
