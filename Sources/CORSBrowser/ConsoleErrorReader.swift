@@ -19,7 +19,7 @@ public enum ConsoleErrorReader {
     }
 
     private static func position(of error: ConsoleError, in text: Substring) -> Int {
-        guard let line = error.lines.first, let range = text.firstRange(of: line) else { return Int.max }
+        guard let line = error.lines.first, let range = text.firstRange(ofText: line) else { return Int.max }
         return text.distance(from: text.startIndex, to: range.lowerBound)
     }
 
@@ -349,7 +349,7 @@ public enum ConsoleErrorReader {
         {
             return .localNetworkAccess
         }
-        if let range = text.firstRange(of: "net::ERR_") {
+        if let range = text.firstRange(ofText: "net::ERR_") {
             let code = text[range.lowerBound...].prefix { $0.isLetter || $0.isNumber || $0 == "_" || $0 == ":" }
             if code != "net::ERR_FAILED" { return .networkError(String(code)) }
         }

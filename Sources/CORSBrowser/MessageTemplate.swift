@@ -17,7 +17,7 @@ struct MessageTemplate: Sendable {
     /// A hole takes the shortest run up to the next literal and never spans a line.
     func firstMatch(in text: Substring) -> (range: Range<String.Index>, values: [Substring])? {
         var searchFrom = text.startIndex
-        while let first = text[searchFrom...].firstRange(of: literals[0]) {
+        while let first = text[searchFrom...].firstRange(ofText: literals[0]) {
             if let match = match(in: text, from: first.upperBound) {
                 return (first.lowerBound..<match.end, match.values)
             }
@@ -44,7 +44,7 @@ struct MessageTemplate: Sendable {
                 position = line.endIndex
                 continue
             }
-            guard let next = line.firstRange(of: literal) else { return nil }
+            guard let next = line.firstRange(ofText: literal) else { return nil }
             values.append(text[position..<next.lowerBound])
             position = next.upperBound
         }
