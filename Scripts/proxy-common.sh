@@ -113,6 +113,7 @@ start_cors_proxy() {
     sed -e "s|@PORT@|$CORS_PORT|g" -e "s|@UPORT@|$UPORT|g" -e "s|@POLICY@|$policy|g" "$CORS_CONFIG" > "$tmp/cors-proxy.json"
     where=(--config "$tmp/cors-proxy.json")
   fi
+  : > "$log"  # there before the first check below (the background start creates it a moment later)
   # shellcheck disable=SC2086  # CORS_ARGS is words
   ${pin_server[@]+"${pin_server[@]}"} "$CORS_BIN" proxy "${where[@]}" $CORS_ARGS > "$log" 2>&1 & server_pid=$!
   started+=("$server_pid"); server_stop=$server_pid; server_pids=("$server_pid")
