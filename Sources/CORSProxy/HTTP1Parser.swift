@@ -499,7 +499,6 @@ struct HTTP1Parser {
         }
     }
 
-
     /// Whether `bytes` spell `lowercase` in any case (`lowercase` is ASCII lowercase).
     static func equalsIgnoringCase(_ bytes: UnsafeRawBufferPointer, _ lowercase: StaticString) -> Bool {
         guard bytes.count == lowercase.utf8CodeUnitCount else { return false }

@@ -100,7 +100,12 @@ struct HTTP1BodyFraming {
     )
         -> HTTP1BodyFraming
     {
-        let framing = forResponse(hasContentLength: headers.contains(name: "content-length"), status: status, requestMethod: requestMethod, version: version)
+        let framing = forResponse(
+            hasContentLength: headers.contains(name: "content-length"),
+            status: status,
+            requestMethod: requestMethod,
+            version: version
+        )
         if framing.framing == .chunked { headers.add(name: "transfer-encoding", value: "chunked") }
         return framing
     }

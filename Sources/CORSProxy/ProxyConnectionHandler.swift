@@ -599,7 +599,12 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
 
     /// The CORS part of relaying: the upstream's Access-Control-* dropped (or the response left
     /// alone under `keep`), the policy's applied, its Vary merged into the upstream's.
-    private func corsRewrite(_ rewrite: inout ClientResponseHead.Rewrite, _ fields: UpstreamResponseFields, _ headers: HTTPHeaders, _ exchange: Exchange) {
+    private func corsRewrite(
+        _ rewrite: inout ClientResponseHead.Rewrite,
+        _ fields: UpstreamResponseFields,
+        _ headers: HTTPHeaders,
+        _ exchange: Exchange
+    ) {
         guard let decision = exchange.decision, let target = exchange.target else { return }
         let upstreamCORS = fields.accessControlNames
         if !upstreamCORS.isEmpty {
@@ -826,7 +831,9 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: when) {
             self.timer = nil
             self.timerWhen = .distantFuture
-            guard !self.closing, let current = self.exchange, !current.responseEnded, let limits = current.inForce?.configuration.limits else { return }
+            guard !self.closing, let current = self.exchange, !current.responseEnded, let limits = current.inForce?.configuration.limits else {
+                return
+            }
             let (when, fault) = Self.nextDeadline(current, limits)
             if NIODeadline.now() >= when, let fault { return self.respond(current, fault: fault) }
             self.scheduleTimer(at: when)

@@ -149,7 +149,10 @@ import Testing
 
     @Test func theScanSeesOnlyWhatIsRelayed() {
         let scanned = UpstreamResponseFields(
-            HTTPHeaders([("Connection", "vary, access-control-allow-origin"), ("Vary", "Origin"), ("Access-Control-Allow-Origin", "*"), ("Content-Length", "2")])
+            HTTPHeaders([
+                ("Connection", "vary, access-control-allow-origin"), ("Vary", "Origin"), ("Access-Control-Allow-Origin", "*"),
+                ("Content-Length", "2"),
+            ])
         )
         #expect(scanned.vary.isEmpty)
         #expect(scanned.accessControlNames.isEmpty)
