@@ -6,8 +6,8 @@ import NIOHTTP1
 enum HTTP1Event {
     /// `keepAlive`: whether the connection persists after this message (RFC 9112 §9.3): in 1.1
     /// unless Connection says `close`, in 1.0 only when it says `keep-alive`.
-    case requestHead(HTTPRequestHead, keepAlive: Bool)
-    case responseHead(HTTPResponseHead, keepAlive: Bool)
+    case requestHead(HTTP1RequestHead, keepAlive: Bool)
+    case responseHead(HTTP1ResponseHead, keepAlive: Bool)
     case body(ByteBuffer)
     case end(HTTPHeaders?)
 }
@@ -95,6 +95,8 @@ struct HTTP1Parser {
     private var state = State.head
     /// How many bytes of the pending head were searched for its end already (a slow head is not rescanned).
     private var scanned = 0
+    /// The array the last head's spans went into, reused for the next head's.
+    private var spanStorage: [HTTP1FieldSpan] = []
 
     private enum State {
         case head
@@ -209,11 +211,15 @@ struct HTTP1Parser {
                     return .end(nil)
                 }
                 guard let end = try findHeadEnd() else { return nil }
-                let trailers = try pending!.withUnsafeReadableBytes { raw in
+                let trailerBytes = pending!.getSlice(at: pending!.readerIndex, length: end + 2)!
+                let spans = try trailerBytes.withUnsafeReadableBytes { raw in
                     var index = 0
                     var framing = FramingFields()
-                    return HTTPHeaders(try Self.parseFields(UnsafeRawBufferPointer(rebasing: raw[..<(end + 2)]), &index, &framing))
+                    var spans: [HTTP1FieldSpan] = []
+                    try Self.parseFields(raw, &index, &framing, into: &spans)
+                    return spans
                 }
+                let trailers = HTTP1Fields(bytes: trailerBytes, spans: spans).headers
                 pending!.moveReaderIndex(forwardBy: end + 4)
                 state = .head
                 return .end(trailers)
@@ -268,11 +274,21 @@ struct HTTP1Parser {
         guard pending!.readableBytes > 0, let end = try findHeadEnd() else { return nil }
         let role = self.role
         let answersHEAD = self.answersHEAD
-        let (event, framing) = try pending!.withUnsafeReadableBytes { raw in
-            let head = UnsafeRawBufferPointer(rebasing: raw[..<(end + 2)])
-            return role == .request ? try Self.parseRequestHead(head) : try Self.parseResponseHead(head, answersHEAD: answersHEAD)
+        // The head's bytes are kept as a slice (shared, not copied): its fields are ranges of it.
+        let bytes = pending!.getSlice(at: pending!.readerIndex, length: end + 2)!
+        // The spans go into the array the last head used, when its reader has let it go (the
+        // usual case): no allocation per head.
+        var spans = spanStorage
+        spanStorage = []
+        spans.removeAll(keepingCapacity: true)
+        let (event, framing) = try bytes.withUnsafeReadableBytes { head in
+            role == .request
+                ? try Self.parseRequestHead(head, bytes, &spans)
+                : try Self.parseResponseHead(head, bytes, &spans, answersHEAD: answersHEAD)
         }
+        spanStorage = spans
         pending!.moveReaderIndex(forwardBy: end + 4)
+        if pending!.readableBytes == 0 { pending = nil }  // the read buffer goes back to NIO's pool sooner
         self.framing = framing
         switch framing {
         case .none:
@@ -306,7 +322,11 @@ struct HTTP1Parser {
         }
     }
 
-    private static func parseRequestHead(_ raw: UnsafeRawBufferPointer) throws -> (HTTP1Event, HTTP1Framing) {
+    private static func parseRequestHead(
+        _ raw: UnsafeRawBufferPointer,
+        _ bytes: ByteBuffer,
+        _ fields: inout [HTTP1FieldSpan]
+    ) throws -> (HTTP1Event, HTTP1Framing) {
         var index = 0
         while index < raw.count, raw[index] != space {
             guard isTokenByte(raw[index]) else { throw HTTP1ParseError.invalidMethod }
@@ -327,7 +347,7 @@ struct HTTP1Parser {
         guard index + 1 < raw.count, raw[index] == cr, raw[index + 1] == lf else { throw HTTP1ParseError.invalidVersion }
         index += 2
         var framingFields = FramingFields()
-        let fields = try parseFields(raw, &index, &framingFields)
+        try parseFields(raw, &index, &framingFields, into: &fields)
         let framing: HTTP1Framing
         if framingFields.transferEncoding {
             // RFC 9112 §6.1: both in a request is how smuggling starts; only chunked frames a request.
@@ -339,11 +359,16 @@ struct HTTP1Parser {
         } else {
             framing = .none
         }
-        let head = HTTPRequestHead(version: version, method: method, uri: uri, headers: HTTPHeaders(fields))
+        let head = HTTP1RequestHead(method: method, uri: uri, version: version, fields: HTTP1Fields(bytes: bytes, spans: fields))
         return (.requestHead(head, keepAlive: framingFields.persists(version)), framing)
     }
 
-    private static func parseResponseHead(_ raw: UnsafeRawBufferPointer, answersHEAD: Bool) throws -> (HTTP1Event, HTTP1Framing) {
+    private static func parseResponseHead(
+        _ raw: UnsafeRawBufferPointer,
+        _ bytes: ByteBuffer,
+        _ fields: inout [HTTP1FieldSpan],
+        answersHEAD: Bool
+    ) throws -> (HTTP1Event, HTTP1Framing) {
         var index = 0
         let version = try parseVersion(raw, &index)
         guard index + 4 <= raw.count, raw[index] == space else { throw HTTP1ParseError.invalidStatus }
@@ -367,7 +392,7 @@ struct HTTP1Parser {
         guard index + 1 < raw.count, raw[index] == cr, raw[index + 1] == lf else { throw HTTP1ParseError.invalidStatus }
         index += 2
         var framingFields = FramingFields()
-        let fields = try parseFields(raw, &index, &framingFields)
+        try parseFields(raw, &index, &framingFields, into: &fields)
         let framing: HTTP1Framing
         if answersHEAD || code < 200 || code == 204 || code == 304 {
             framing = .none
@@ -380,7 +405,11 @@ struct HTTP1Parser {
         } else {
             framing = .untilClose
         }
-        let head = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: code), headers: HTTPHeaders(fields))
+        let head = HTTP1ResponseHead(
+            version: version,
+            status: HTTPResponseStatus(statusCode: code),
+            fields: HTTP1Fields(bytes: bytes, spans: fields)
+        )
         return (.responseHead(head, keepAlive: framingFields.persists(version)), framing)
     }
 
@@ -396,17 +425,14 @@ struct HTTP1Parser {
         return HTTPVersion(major: 1, minor: Int(minor))
     }
 
-    /// Field lines up to the end of `raw` (each ends in CRLF); values trimmed of surrounding
-    /// whitespace. A line starting with whitespace (obs-fold) fails as an invalid name.
+    /// Field lines up to the end of `raw` (each ends in CRLF), as ranges of `raw`; values trimmed
+    /// of surrounding whitespace. A line starting with whitespace (obs-fold) fails as an invalid name.
     fileprivate static func parseFields(
         _ raw: UnsafeRawBufferPointer,
         _ index: inout Int,
-        _ framing: inout FramingFields
-    ) throws
-        -> [(String, String)]
-    {
-        var fields: [(String, String)] = []
-        fields.reserveCapacity(12)
+        _ framing: inout FramingFields,
+        into fields: inout [HTTP1FieldSpan]
+    ) throws {
         while index < raw.count {
             let nameStart = index
             while index < raw.count, raw[index] != colon {
@@ -429,13 +455,20 @@ struct HTTP1Parser {
             let valueBytes = UnsafeRawBufferPointer(rebasing: raw[valueStart..<valueEnd])
             index += 2
             try framing.record(name: nameBytes, value: valueBytes)
-            fields.append((String(decoding: nameBytes, as: UTF8.self), String(decoding: valueBytes, as: UTF8.self)))
+            fields.append(
+                HTTP1FieldSpan(
+                    nameStart: Int32(nameStart),
+                    nameLength: Int32(nameBytes.count),
+                    valueStart: Int32(valueStart),
+                    valueLength: Int32(valueEnd - valueStart)
+                )
+            )
         }
-        return fields
     }
 
     /// Chunk size in hex, an optional extension (ignored), CRLF (RFC 9112 §7.1).
     private mutating func parseChunkSize() throws -> Int64? {
+        guard pending != nil else { return nil }
         let result: (size: Int64, length: Int)? = try pending!.withUnsafeReadableBytes { raw in
             var index = 0
             var size: Int64 = 0
@@ -525,8 +558,7 @@ extension HTTP1Parser.FramingFields {
             guard contentLength == nil else { throw HTTP1ParseError.invalidContentLength }
             contentLength = length
         } else if HTTP1Parser.equalsIgnoringCase(name, "connection") {
-            for item in value.split(separator: UInt8(ascii: ",")) {
-                let option = Self.trimmed(item)
+            ASCIIBytes.forEachListItem(value) { option in
                 if HTTP1Parser.equalsIgnoringCase(option, "close") { close = true }
                 if HTTP1Parser.equalsIgnoringCase(option, "keep-alive") { keepAlive = true }
             }
@@ -534,22 +566,11 @@ extension HTTP1Parser.FramingFields {
             transferEncoding = true
             // Codings are comma-separated, repeated fields continue the list; chunked must come
             // last and once (RFC 9112 §6.1).
-            for item in value.split(separator: UInt8(ascii: ",")) {
-                let coding = Self.trimmed(item)
-                guard !coding.isEmpty else { continue }
+            ASCIIBytes.forEachListItem(value) { coding in
                 let isChunked = HTTP1Parser.equalsIgnoringCase(coding, "chunked")
                 if chunkedLast || !isChunked { otherCoding = true }  // a coding after chunked, or not chunked
                 chunkedLast = isChunked
             }
         }
-    }
-
-    /// A list item without the whitespace around it.
-    private static func trimmed(_ item: Slice<UnsafeRawBufferPointer>) -> UnsafeRawBufferPointer {
-        let isWhitespace = { (byte: UInt8) in byte == HTTP1Parser.space || byte == HTTP1Parser.tab }
-        guard let first = item.firstIndex(where: { !isWhitespace($0) }), let last = item.lastIndex(where: { !isWhitespace($0) }) else {
-            return UnsafeRawBufferPointer(rebasing: item[item.startIndex..<item.startIndex])
-        }
-        return UnsafeRawBufferPointer(rebasing: item[first...last])
     }
 }

@@ -44,22 +44,26 @@ enum HTTP1Writer {
         var name = name
         var value = value
         name.withUTF8 { name in
-            value.withUTF8 { value in
-                let total = name.count + value.count + 4
-                buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: total) { out in
-                    var at = 0
-                    if let base = name.baseAddress { out.baseAddress!.copyMemory(from: base, byteCount: name.count) }
-                    at += name.count
-                    out[at] = UInt8(ascii: ":")
-                    out[at + 1] = UInt8(ascii: " ")
-                    at += 2
-                    if let base = value.baseAddress { (out.baseAddress! + at).copyMemory(from: base, byteCount: value.count) }
-                    at += value.count
-                    out[at] = UInt8(ascii: "\r")
-                    out[at + 1] = UInt8(ascii: "\n")
-                    return total
-                }
-            }
+            value.withUTF8 { value in writeField(UnsafeRawBufferPointer(name), UnsafeRawBufferPointer(value), into: &buffer) }
+        }
+    }
+
+    /// The same, from bytes (a field relayed from a parsed head).
+    @inline(__always)
+    static func writeField(_ name: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, into buffer: inout ByteBuffer) {
+        let total = name.count + value.count + 4
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: total) { out in
+            var at = 0
+            if let base = name.baseAddress { out.baseAddress!.copyMemory(from: base, byteCount: name.count) }
+            at += name.count
+            out[at] = UInt8(ascii: ":")
+            out[at + 1] = UInt8(ascii: " ")
+            at += 2
+            if let base = value.baseAddress { (out.baseAddress! + at).copyMemory(from: base, byteCount: value.count) }
+            at += value.count
+            out[at] = UInt8(ascii: "\r")
+            out[at + 1] = UInt8(ascii: "\n")
+            return total
         }
     }
 

@@ -3,10 +3,20 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
+/// What an exchange keeps of its request's head (its fields are read while the request starts,
+/// and not kept: they are ranges of the bytes read).
+struct HTTP1RequestLine {
+    var method: HTTPMethod
+    var uri: String
+    var version: HTTPVersion
+}
+
 /// One request through the gateway, from its head to the end of the answer.
 final class Exchange {
     let id: Int
-    let head: HTTPRequestHead
+    let head: HTTP1RequestLine
+    /// The request's Origin (for the access log).
+    var origin: String?
     let path: Substring
     let start: NIODeadline
     var decision: CORSDecision?
@@ -43,7 +53,7 @@ final class Exchange {
     var inForce: ConfigurationInForce!
     var limits: ProxyLimits { inForce.configuration.limits }
 
-    init(id: Int, head: HTTPRequestHead, keepAlive: Bool, path: Substring, now: NIODeadline) {
+    init(id: Int, head: HTTP1RequestLine, keepAlive: Bool, path: Substring, now: NIODeadline) {
         self.id = id
         self.head = head
         self.path = path
@@ -218,7 +228,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
                 } else {
                     let bare = Exchange(
                         id: -1,
-                        head: HTTPRequestHead(version: .http1_1, method: .GET, uri: "-"),
+                        head: HTTP1RequestLine(method: .GET, uri: "-", version: .http1_1),
                         keepAlive: false,
                         path: "-",
                         now: .now()
@@ -259,19 +269,53 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         context.fireUserInboundEventTriggered(event)
     }
 
-    private func begin(_ head: HTTPRequestHead, keepAlive: Bool) {
+    private func begin(_ head: HTTP1RequestHead, keepAlive: Bool) {
         nextID += 1
         let now = NIODeadline.now()
         let path = head.uri.utf8.firstIndex(of: UInt8(ascii: "?")).map { head.uri[..<$0] } ?? head.uri[...]
-        let exchange = Exchange(id: nextID, head: head, keepAlive: keepAlive, path: path, now: now)
+        let exchange = Exchange(
+            id: nextID,
+            head: HTTP1RequestLine(method: head.method, uri: head.uri, version: head.version),
+            keepAlive: keepAlive,
+            path: path,
+            now: now
+        )
         self.exchange = exchange
         if draining { exchange.keepAlive = false }
+        // One pass over the fields for what the gateway reads of them: the CORS fields, the head's
+        // size, an upgrade, an expectation.
+        var cors = CORSRequestHead(isOptions: head.method == .OPTIONS)
+        var headBytes = head.uri.utf8.count + 16
+        var upgrade = false
+        var connectionUpgrade = false
+        var expectsContinue = false
+        head.fields.withBytes { raw in
+            for span in head.fields.spans {
+                let name = HTTP1Fields.name(raw, span)
+                let value = HTTP1Fields.value(raw, span)
+                headBytes += name.count + value.count + 4
+                switch name.count {
+                case 6 where ASCIIBytes.equal(name, "origin"):
+                    cors.record(name: "origin", value: value.text)
+                case 6 where ASCIIBytes.equal(name, "expect"):
+                    expectsContinue = expectsContinue || ASCIIBytes.equal(value, "100-continue")
+                case 7 where ASCIIBytes.equal(name, "upgrade"):
+                    upgrade = true
+                case 10 where ASCIIBytes.equal(name, "connection"):
+                    ASCIIBytes.forEachListItem(value) { if ASCIIBytes.equal($0, "upgrade") { connectionUpgrade = true } }
+                case 29 where ASCIIBytes.equal(name, "access-control-request-method"):
+                    cors.record(name: "access-control-request-method", value: value.text)
+                case 30 where ASCIIBytes.equal(name, "access-control-request-headers"):
+                    cors.record(name: "access-control-request-headers", value: value.text)
+                default: continue
+                }
+            }
+        }
+        exchange.origin = cors.origin
         // After a request that asks to upgrade (or CONNECT) the parser reads nothing more on this
         // connection, and the gateway never upgrades: answer it, then close rather than leave the
         // client's next request unread.
-        if head.method == .CONNECT
-            || (head.headers.contains(name: "upgrade") && head.headers[canonicalForm: "connection"].contains { $0.lowercased() == "upgrade" })
-        {
+        if head.method == .CONNECT || (upgrade && connectionUpgrade) {
             exchange.keepAlive = false
         }
         let inForce = runtime.snapshot
@@ -279,8 +323,6 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         let limits = inForce.configuration.limits
         parser.maximumHeadBytes = Self.parserHeadLimit(limits)
 
-        var headBytes = head.uri.utf8.count + 16
-        for (name, value) in head.headers { headBytes += name.utf8.count + value.utf8.count + 4 }
         guard headBytes <= limits.requestHeaderBytes else {
             exchange.keepAlive = false
             return respond(exchange, fault: .requestHeadTooLarge(limit: limits.requestHeaderBytes))
@@ -289,7 +331,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         let responder: CORSResponder
         if let open = inForce.configuration.openMode, let url = OpenTargetURL(uri: head.uri) {
             responder = open.responder
-            exchange.decision = decide(responder, head)
+            exchange.decision = responder.decideSynchronously(cors)
             guard let origin = url.origin, open.allowTargets.contains(where: { $0.matches(origin) }) else {
                 return respond(exchange, fault: .targetNotAllowed("\(url.originText) is not in the gateway's list of allowed targets"))
             }
@@ -307,7 +349,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
             )
         } else if let route = inForce.configuration.route(forPath: path) {
             responder = route.responder
-            exchange.decision = decide(responder, head)
+            exchange.decision = responder.decideSynchronously(cors)
             exchange.target = ExchangeTarget(
                 key: route.upstreamKey,
                 address: nil,
@@ -326,33 +368,22 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         if decision.answersWithoutApplication {
             return answerPreflight(exchange, decision)
         }
-        if let length = head.headers.first(name: "content-length") {
-            guard let value = Int64(Substring(length).trimmingCharacters(in: " \t")), value >= 0 else {
-                exchange.keepAlive = false
-                return respond(exchange, fault: .malformedRequest("Content-Length is not a number"))
-            }
-            if value > limits.requestBodyBytes {
-                exchange.keepAlive = false
-                return respond(exchange, fault: .requestBodyTooLarge(limit: limits.requestBodyBytes))
-            }
+        // The parser checked Content-Length (one decimal number) and framed the body by it.
+        if case .length(let length) = parser.framing, length > limits.requestBodyBytes {
+            exchange.keepAlive = false
+            return respond(exchange, fault: .requestBodyTooLarge(limit: limits.requestBodyBytes))
         }
         // An HTTP/1.0 client would take a 100 for the answer: its expectation is ignored (RFC 9110 §10.1.1).
-        if head.version.minor >= 1, head.headers.first(name: "expect")?.lowercased() == "100-continue" {
+        if head.version.minor >= 1, expectsContinue {
             context.writeAndFlush(wrapOutboundOut(Self.continue11), promise: nil)
         }
-        writeUpstreamRequestHead(exchange)
+        writeUpstreamRequestHead(exchange, head.fields)
         armTimer(exchange, limits: limits)
         if exchange.target?.openURL != nil, let open = inForce.configuration.openMode {
             resolveOpenTarget(exchange, allowPrivate: open.allowPrivateTargets)
         } else {
             connectUpstream(exchange, fresh: false)
         }
-    }
-
-    private func decide(_ responder: CORSResponder, _ head: HTTPRequestHead) -> CORSDecision? {
-        var cors = CORSRequestHead(isOptions: head.method == .OPTIONS)
-        for (name, value) in head.headers { cors.record(name: name, value: value) }
-        return responder.decideSynchronously(cors)
     }
 
     /// The preflight's answer, written from the decision's fields straight into one buffer.
@@ -412,7 +443,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
     // MARK: upstream side
 
     /// The head the upstream is sent, written once (and kept for a retry on a stale connection).
-    private func writeUpstreamRequestHead(_ exchange: Exchange) {
+    private func writeUpstreamRequestHead(_ exchange: Exchange, _ fields: HTTP1Fields) {
         guard let target = exchange.target else { return }
         let inForce = exchange.inForce!
         if peer?.generation != inForce.generation {
@@ -421,11 +452,11 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
             peer = (exchange.inForce.generation, address?.ipAddress ?? "unknown", trusted)
         }
         let head = exchange.head
-        var buffer = context.channel.allocator.buffer(capacity: 256 + head.uri.utf8.count + head.headers.count * 48)
+        var buffer = context.channel.allocator.buffer(capacity: 256 + head.uri.utf8.count + fields.bytes.readableBytes)
         exchange.upstreamChunked = UpstreamRequestHead.write(
             method: head.method,
             uri: target.uri,
-            clientFields: head.headers,
+            clientFields: fields,
             hostHeader: target.hostHeader,
             rules: target.rules,
             peer: .init(text: peer!.text, trusted: peer!.trusted),
@@ -531,7 +562,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         if writable { resumeReading() }
     }
 
-    func upstreamResponseHead(_ head: HTTPResponseHead) {
+    func upstreamResponseHead(_ head: HTTP1ResponseHead) {
         guard let exchange, !exchange.responseStarted else { return }
         exchange.lastActivity = .now()
         exchange.upstreamStatus = Int(head.status.code)
@@ -540,7 +571,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         if let sent = exchange.headSentAt {
             runtime.metrics.recordUpstreamLatency(nanoseconds: (NIODeadline.now() - sent).nanoseconds)
         }
-        let fields = UpstreamResponseFields(head.headers)
+        let fields = UpstreamResponseFields(head.fields)
         var rewrite = ClientResponseHead.Rewrite(
             dropAccessControl: false,
             accessControl: [],
@@ -551,7 +582,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
             connection: nil,
             chunked: false
         )
-        corsRewrite(&rewrite, fields, head.headers, exchange)
+        corsRewrite(&rewrite, fields, head.fields, exchange)
         // An HTTP/1.0 client cannot take a chunked body: a body of unknown length ends with the connection.
         if exchange.head.version.minor == 0, !fields.hasContentLength, Self.mayHaveBody(head.status, exchange.head.method) {
             exchange.keepAlive = false
@@ -566,11 +597,11 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         rewrite.chunked = exchange.responseBody.framing == .chunked
         exchange.responseStarted = true
         rearmTimer(exchange)  // the idle timeout now applies to the download
-        var buffer = context.channel.allocator.buffer(capacity: 256 + head.headers.count * 48)
+        var buffer = context.channel.allocator.buffer(capacity: 256 + head.fields.bytes.readableBytes)
         ClientResponseHead.write(
             version: exchange.head.version,
             status: head.status,
-            upstreamFields: head.headers,
+            upstreamFields: head.fields,
             named: fields.named,
             rewrite,
             into: &buffer
@@ -602,18 +633,21 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
     private func corsRewrite(
         _ rewrite: inout ClientResponseHead.Rewrite,
         _ fields: UpstreamResponseFields,
-        _ headers: HTTPHeaders,
+        _ upstreamFields: HTTP1Fields,
         _ exchange: Exchange
     ) {
         guard let decision = exchange.decision, let target = exchange.target else { return }
-        let upstreamCORS = fields.accessControlNames
-        if !upstreamCORS.isEmpty {
+        if fields.accessControlCount > 0 {
             if target.upstreamCORS == .keep {
-                runtime.logger.debug("kept the upstream's CORS headers", metadata: ["path": "\(exchange.path)", "headers": "\(upstreamCORS)"])
+                if runtime.logger.logLevel <= .debug {
+                    let names = fields.accessControlNames(in: upstreamFields)
+                    runtime.logger.debug("kept the upstream's CORS headers", metadata: ["path": "\(exchange.path)", "headers": "\(names)"])
+                }
                 return
             }
             if runtime.logger.logLevel <= .debug {  // the list is built only when it is logged
-                let dropped = upstreamCORS.map { "\($0): \(headers[$0].joined(separator: ", "))" }
+                let headers = upstreamFields.headers
+                let dropped = fields.accessControlNames(in: upstreamFields).map { "\($0): \(headers[$0].joined(separator: ", "))" }
                 runtime.logger.debug("replaced the upstream's CORS headers", metadata: ["path": "\(exchange.path)", "dropped": "\(dropped)"])
             }
             rewrite.dropAccessControl = true
@@ -627,7 +661,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         }
         if let url = target.openURL {
             rewrite.dropSetCookie = true
-            if let location = headers.first(name: "location"), let rewritten = url.proxiedLocation(location) {
+            if let location = upstreamFields.first("location"), let rewritten = url.proxiedLocation(location) {
                 rewrite.location = rewritten
             }
         }
@@ -769,7 +803,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         runtime.metrics.record(outcome: outcome, fault: exchange.fault)
         if runtime.accessLog.isOn {
             let rejection = exchange.decision?.rejection
-            let origin = exchange.head.headers.first(name: "origin")
+            let origin = exchange.origin
             runtime.accessLog.write(
                 AccessLogEntry(
                     method: exchange.head.method.rawValue,

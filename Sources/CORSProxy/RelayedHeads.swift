@@ -20,14 +20,14 @@ enum FieldRole: Equatable {
     case location
     case other
 
-    init(_ name: String) {
-        let utf8 = name.utf8
-        if utf8.count > 15, HopByHopHeaders.hasAccessControlPrefix(name) {
+    /// The role of a field name given as bytes (any case).
+    init(_ name: UnsafeRawBufferPointer) {
+        if name.count > 15, ASCIIBytes.hasAccessControlPrefix(name) {
             self = .accessControl
             return
         }
-        @inline(__always) func spells(_ lowercase: String) -> Bool { CORSRequestHead.equalsIgnoringCase(utf8, lowercase) }
-        switch utf8.count {
+        @inline(__always) func spells(_ lowercase: StaticString) -> Bool { HTTP1Parser.equalsIgnoringCase(name, lowercase) }
+        switch name.count {
         case 2: self = spells("te") ? .hopByHop : .other
         case 4: self = spells("host") ? .host : spells("vary") ? .vary : .other
         case 6: self = spells("expect") ? .expect : .other
@@ -44,6 +44,12 @@ enum FieldRole: Equatable {
         default: self = .other
         }
     }
+
+    /// The role of a field name given as text.
+    init(_ name: String) {
+        var name = name
+        self = name.withUTF8 { FieldRole(UnsafeRawBufferPointer($0)) }
+    }
 }
 
 /// The field names a message's Connection fields list (lowercased; `close` and `keep-alive` are
@@ -52,27 +58,28 @@ enum FieldRole: Equatable {
 struct ConnectionNamedFields {
     private(set) var names: [String] = []
 
-    mutating func read(_ value: String) {
-        for token in value.utf8.split(separator: UInt8(ascii: ",")) {
-            var item = token[...]
-            while let first = item.first, first == HTTP1Parser.space || first == HTTP1Parser.tab { item = item.dropFirst() }
-            while let last = item.last, last == HTTP1Parser.space || last == HTTP1Parser.tab { item = item.dropLast() }
-            if item.isEmpty || Self.equal(item, "close") || Self.equal(item, "keep-alive") { continue }
-            let name = String(decoding: item.map { $0 &- UInt8(ascii: "A") < 26 ? $0 | 0x20 : $0 }, as: UTF8.self)
-            if name != "content-length" && name != "host" { names.append(name) }
+    mutating func read(_ value: UnsafeRawBufferPointer) {
+        ASCIIBytes.forEachListItem(value) { item in
+            if ASCIIBytes.equal(item, "close") || ASCIIBytes.equal(item, "keep-alive") { return }
+            if ASCIIBytes.equal(item, "content-length") || ASCIIBytes.equal(item, "host") { return }
+            names.append(String(decoding: item.lazy.map(ASCIIBytes.lowercased), as: UTF8.self))
         }
+    }
+
+    mutating func read(_ value: String) {
+        var value = value
+        value.withUTF8 { read(UnsafeRawBufferPointer($0)) }
     }
 
     /// Whether `name` is one the Connection fields listed.
-    func contains(_ name: String) -> Bool {
-        !names.isEmpty && names.contains { CORSRequestHead.equalsIgnoringCase(name.utf8, $0) }
+    @inline(__always)
+    func contains(_ name: UnsafeRawBufferPointer) -> Bool {
+        !names.isEmpty && names.contains { ASCIIBytes.equal(name, $0) }
     }
 
-    private static func equal(_ bytes: Substring.UTF8View.SubSequence, _ lowercase: StaticString) -> Bool {
-        guard bytes.count == lowercase.utf8CodeUnitCount else { return false }
-        return lowercase.withUTF8Buffer { expected in
-            zip(bytes, expected).allSatisfy { ($0 &- UInt8(ascii: "A") < 26 ? $0 | 0x20 : $0) == $1 }
-        }
+    func contains(_ name: String) -> Bool {
+        var name = name
+        return name.withUTF8 { contains(UnsafeRawBufferPointer($0)) }
     }
 }
 
@@ -90,41 +97,44 @@ enum UpstreamRequestHead {
     static func write(
         method: HTTPMethod,
         uri: String,
-        clientFields headers: HTTPHeaders,
+        clientFields fields: HTTP1Fields,
         hostHeader: String,
         rules: RequestHeaderRules,
         peer: Peer,
         style: ForwardedStyle,
         into buffer: inout ByteBuffer
     ) -> Bool {
-        var named = ConnectionNamedFields()
-        var originalHost: String?
-        var chunked = false
-        var hasContentLength = false
-        for (name, value) in headers {
-            switch FieldRole(name) {
-            case .connection: named.read(value)
-            case .host: if originalHost == nil { originalHost = value }
-            case .transferEncoding: chunked = chunked || Self.listsChunked(value)
-            case .contentLength: hasContentLength = true
-            default: continue
-            }
-        }
-
         buffer.writeString(method.rawValue)
         buffer.writeInteger(HTTP1Parser.space)
         buffer.writeString(uri)
         buffer.writeStaticString(" HTTP/1.1\r\n")
-        for (name, value) in headers {
-            switch FieldRole(name) {
-            case .hopByHop, .connection, .transferEncoding, .host, .expect, .forwarding: continue
-            default:
-                if named.contains(name) || rules.removes(name) || rules.sets(name) { continue }
-                HTTP1Writer.writeField(name, value, into: &buffer)
+        let (named, originalHost, chunked) = fields.withBytes { raw in
+            var named = ConnectionNamedFields()
+            var originalHost: HTTP1FieldSpan?
+            var chunked = false
+            var hasContentLength = false
+            for span in fields.spans {
+                switch FieldRole(HTTP1Fields.name(raw, span)) {
+                case .connection: named.read(HTTP1Fields.value(raw, span))
+                case .host: if originalHost == nil { originalHost = span }
+                case .transferEncoding: chunked = chunked || Self.listsChunked(HTTP1Fields.value(raw, span))
+                case .contentLength: hasContentLength = true
+                default: continue
+                }
             }
+            for span in fields.spans {
+                let name = HTTP1Fields.name(raw, span)
+                switch FieldRole(name) {
+                case .hopByHop, .connection, .transferEncoding, .host, .expect, .forwarding: continue
+                default:
+                    if named.contains(name) || rules.removes(name) || rules.sets(name) { continue }
+                    HTTP1Fields.writeField(raw, span, into: &buffer)
+                }
+            }
+            if chunked && !hasContentLength { buffer.writeStaticString("transfer-encoding: chunked\r\n") }
+            return (named, originalHost.map { HTTP1Fields.value(raw, $0).text }, chunked)
         }
-        if chunked && !hasContentLength { buffer.writeStaticString("transfer-encoding: chunked\r\n") }
-        writeForwarding(headers, named: named, peer: peer, style: style, originalHost: originalHost, into: &buffer)
+        writeForwarding(fields, named: named, peer: peer, style: style, originalHost: originalHost, into: &buffer)
         HTTP1Writer.writeField("host", hostHeader, into: &buffer)
         for (name, value) in rules.setHeaders { HTTP1Writer.writeField(name, value, into: &buffer) }
         buffer.writeStaticString("\r\n")
@@ -135,7 +145,7 @@ enum UpstreamRequestHead {
     /// it asked for. A peer's own values are kept (and appended to) only from trusted proxies, so
     /// nobody else can choose the address an upstream logs or rate-limits by.
     private static func writeForwarding(
-        _ headers: HTTPHeaders,
+        _ fields: HTTP1Fields,
         named: ConnectionNamedFields,
         peer: Peer,
         style: ForwardedStyle,
@@ -143,9 +153,9 @@ enum UpstreamRequestHead {
         into buffer: inout ByteBuffer
     ) {
         // A trusted peer's values, except those its Connection field says are hop-by-hop.
-        func previous(_ name: String) -> [String] {
-            guard peer.trusted, !named.contains(name) else { return [] }
-            return headers[name]
+        func previous(_ name: StaticString) -> [String] {
+            guard peer.trusted, !named.contains(name.description) else { return [] }
+            return fields.values(name)
         }
         switch style {
         case .xForwarded:
@@ -167,22 +177,24 @@ enum UpstreamRequestHead {
     }
 
     /// Whether a Transfer-Encoding value lists `chunked`.
-    static func listsChunked(_ value: String) -> Bool {
-        value.split(separator: ",").contains { $0.trimmingCharacters(in: " \t").lowercased() == "chunked" }
+    static func listsChunked(_ value: UnsafeRawBufferPointer) -> Bool {
+        var found = false
+        ASCIIBytes.forEachListItem(value) { if ASCIIBytes.equal($0, "chunked") { found = true } }
+        return found
     }
 }
 
 extension RequestHeaderRules {
     /// Whether the rules remove `name` (any case).
     @inline(__always)
-    func removes(_ name: String) -> Bool {
-        !removeHeaders.isEmpty && removeHeaders.contains { CORSRequestHead.equalsIgnoringCase(name.utf8, $0) }
+    func removes(_ name: UnsafeRawBufferPointer) -> Bool {
+        !removeHeaders.isEmpty && removeHeaders.contains { ASCIIBytes.equal(name, $0) }
     }
 
     /// Whether the rules set `name` (any case), replacing the client's.
     @inline(__always)
-    func sets(_ name: String) -> Bool {
-        !setHeaders.isEmpty && setHeaders.contains { CORSRequestHead.equalsIgnoringCase(name.utf8, $0.name) }
+    func sets(_ name: UnsafeRawBufferPointer) -> Bool {
+        !setHeaders.isEmpty && setHeaders.contains { ASCIIBytes.equal(name, $0.name) }
     }
 }
 
@@ -193,22 +205,42 @@ struct UpstreamResponseFields {
     var named = ConnectionNamedFields()
     var hasContentLength = false
     var vary: [String] = []
-    /// The Access-Control-* names the upstream sent itself, in order.
-    var accessControlNames: [String] = []
+    /// How many Access-Control-* fields the upstream sent itself (their names are read again only
+    /// when logged: `accessControlNames`).
+    var accessControlCount = 0
 
-    init(_ headers: HTTPHeaders) {
-        for (name, value) in headers {
-            switch FieldRole(name) {
-            case .connection: named.read(value)
-            case .contentLength: hasContentLength = true
-            case .vary: vary.append(value)
-            case .accessControl: accessControlNames.append(name)
-            default: continue
+    init(_ fields: HTTP1Fields) {
+        fields.withBytes { raw in
+            for span in fields.spans {
+                switch FieldRole(HTTP1Fields.name(raw, span)) {
+                case .connection: named.read(HTTP1Fields.value(raw, span))
+                case .contentLength: hasContentLength = true
+                case .vary: vary.append(HTTP1Fields.value(raw, span).text)
+                case .accessControl: accessControlCount += 1
+                default: continue
+                }
+            }
+            guard !named.names.isEmpty else { return }
+            // What Connection lists is not relayed, so it neither counts.
+            if named.contains("vary") { vary = [] }
+            if accessControlCount > 0 {
+                accessControlCount = fields.spans.count {
+                    let name = HTTP1Fields.name(raw, $0)
+                    return ASCIIBytes.hasAccessControlPrefix(name) && !named.contains(name)
+                }
             }
         }
-        if !named.names.isEmpty {  // what Connection lists is not relayed, so it neither counts
-            accessControlNames.removeAll { named.contains($0) }
-            if named.contains("vary") { vary = [] }
+    }
+
+    init(_ headers: HTTPHeaders) { self.init(HTTP1Fields(headers)) }
+
+    /// The Access-Control-* names the upstream sent itself, in order (for the log).
+    func accessControlNames(in fields: HTTP1Fields) -> [String] {
+        fields.withBytes { raw in
+            fields.spans.compactMap {
+                let name = HTTP1Fields.name(raw, $0)
+                return ASCIIBytes.hasAccessControlPrefix(name) && !named.contains(name) ? name.text : nil
+            }
         }
     }
 }
@@ -238,22 +270,25 @@ enum ClientResponseHead {
     static func write(
         version: HTTPVersion,
         status: HTTPResponseStatus,
-        upstreamFields headers: HTTPHeaders,
+        upstreamFields fields: HTTP1Fields,
         named: ConnectionNamedFields,
         _ rewrite: Rewrite,
         into buffer: inout ByteBuffer
     ) {
         HTTP1Writer.writeStatusLine(version: version, status: status, into: &buffer)
-        for (name, value) in headers {
-            switch FieldRole(name) {
-            case .hopByHop, .connection, .transferEncoding: continue
-            case .accessControl where rewrite.dropAccessControl: continue
-            case .vary where rewrite.replacesVary: continue
-            case .setCookie where rewrite.dropSetCookie: continue
-            case .location where rewrite.location != nil: continue
-            default:
-                if named.contains(name) { continue }
-                HTTP1Writer.writeField(name, value, into: &buffer)
+        fields.withBytes { raw in
+            for span in fields.spans {
+                let name = HTTP1Fields.name(raw, span)
+                switch FieldRole(name) {
+                case .hopByHop, .connection, .transferEncoding: continue
+                case .accessControl where rewrite.dropAccessControl: continue
+                case .vary where rewrite.replacesVary: continue
+                case .setCookie where rewrite.dropSetCookie: continue
+                case .location where rewrite.location != nil: continue
+                default:
+                    if named.contains(name) { continue }
+                    HTTP1Fields.writeField(raw, span, into: &buffer)
+                }
             }
         }
         for (name, value) in rewrite.accessControl { HTTP1Writer.writeField(name, value, into: &buffer) }

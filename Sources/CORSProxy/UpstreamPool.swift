@@ -28,13 +28,13 @@ final class UpstreamPool: @unchecked Sendable {
     }
 
     /// An idle live connection for `key`, most recently used first (the least likely to be stale).
+    /// One hash of the key; the key's list stays (empty) for the next `put`, so a connection that
+    /// goes back and forth costs no allocation.
     func take(_ key: UpstreamKey) -> UpstreamHandler? {
         eventLoop.assertInEventLoop()
-        guard idle[key] != nil else { return nil }
+        guard let index = idle.index(forKey: key), !idle.values[index].isEmpty else { return nil }
         let now = NIODeadline.now()
-        defer { if idle[key]?.isEmpty == true { idle[key] = nil } }
-        // Mutated in place (a copy of the list per request would cost more than the lookup).
-        while let last = idle[key]?.popLast() {
+        while let last = idle.values[index].popLast() {
             if last.handler.isActive, now - last.since < Self.maximumIdleTime { return last.handler }
             last.handler.close()
         }
@@ -44,18 +44,25 @@ final class UpstreamPool: @unchecked Sendable {
     /// Keeps `handler` for reuse, or closes it when the pool for its key is full.
     func put(_ handler: UpstreamHandler, limit: Int) {
         guard handler.isActive else { return }
-        guard idle[handler.key, default: []].count < limit else {
-            handler.close()
+        guard let index = idle.index(forKey: handler.key) else {
+            guard limit > 0 else { return handler.close() }
+            // Keys without idle connections are kept for reuse, but not without bound (open mode
+            // may reach many hosts).
+            if idle.count >= Self.maximumKeys { idle = idle.filter { !$0.value.isEmpty } }
+            idle[handler.key] = [(handler, .now())]
             return
         }
-        idle[handler.key, default: []].append((handler, .now()))
+        guard idle.values[index].count < limit else { return handler.close() }
+        idle.values[index].append((handler, .now()))
     }
+
+    /// How many upstreams the pool keeps a (possibly empty) list for before it drops the empty ones.
+    static let maximumKeys = 64
 
     /// An idle connection closed by its upstream leaves the pool.
     func remove(_ handler: UpstreamHandler) {
-        guard idle[handler.key] != nil else { return }
-        idle[handler.key]!.removeAll { $0.handler === handler }
-        if idle[handler.key]!.isEmpty { idle[handler.key] = nil }
+        guard let index = idle.index(forKey: handler.key) else { return }
+        idle.values[index].removeAll { $0.handler === handler }
     }
 
     func closeAll() {

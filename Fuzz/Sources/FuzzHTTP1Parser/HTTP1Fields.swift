@@ -1,0 +1,1 @@
+../../../Sources/CORSProxy/HTTP1Fields.swift
