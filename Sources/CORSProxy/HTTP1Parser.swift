@@ -333,7 +333,7 @@ struct HTTP1Parser {
             index += 1
         }
         guard index > 0, index < raw.count else { throw HTTP1ParseError.invalidMethod }
-        let method = HTTPMethod(rawValue: String(decoding: UnsafeRawBufferPointer(rebasing: raw[..<index]), as: UTF8.self))
+        let method = method(UnsafeRawBufferPointer(rebasing: raw[..<index]))
         index += 1
         let targetStart = index
         while index < raw.count, raw[index] != space {
@@ -411,6 +411,25 @@ struct HTTP1Parser {
             fields: HTTP1Fields(bytes: bytes, spans: fields)
         )
         return (.responseHead(head, keepAlive: framingFields.persists(version)), framing)
+    }
+
+    /// The method token: the common ones told by their bytes (methods are case-sensitive, RFC 9110
+    /// §9.1), any other through a `String`.
+    private static func method(_ token: UnsafeRawBufferPointer) -> HTTPMethod {
+        func spells(_ name: StaticString) -> Bool {
+            guard token.count == name.utf8CodeUnitCount else { return false }
+            for index in 0..<token.count where token[index] != name.utf8Start[index] { return false }
+            return true
+        }
+        switch token.count {
+        case 3: if spells("GET") { return .GET } else if spells("PUT") { return .PUT }
+        case 4: if spells("POST") { return .POST } else if spells("HEAD") { return .HEAD }
+        case 5: if spells("PATCH") { return .PATCH }
+        case 6: if spells("DELETE") { return .DELETE }
+        case 7: if spells("OPTIONS") { return .OPTIONS }
+        default: break
+        }
+        return HTTPMethod(rawValue: String(decoding: token, as: UTF8.self))
     }
 
     /// `HTTP/1.0` or `HTTP/1.1` (another major version is not HTTP/1).

@@ -21,6 +21,21 @@ import Testing
         #expect(head.fields.first("missing") == nil)
     }
 
+    @Test(arguments: [
+        ("GET", HTTPMethod.GET), ("PUT", .PUT), ("POST", .POST), ("HEAD", .HEAD), ("PATCH", .PATCH), ("DELETE", .DELETE),
+        ("OPTIONS", .OPTIONS), ("get", .RAW(value: "get")), ("PROPFIND", .PROPFIND), ("GETS", .RAW(value: "GETS")),
+        ("OPTIONZ", .RAW(value: "OPTIONZ")),
+    ])
+    func methodsAreReadCaseSensitively(token: String, method: HTTPMethod) throws {
+        var parser = HTTP1Parser(role: .request, maximumHeadBytes: 4096)
+        parser.append(ByteBuffer(string: "\(token) / HTTP/1.1\r\nHost: x\r\n\r\n"))
+        guard case .requestHead(let head, _)? = try parser.next() else {
+            Issue.record("no head")
+            return
+        }
+        #expect(head.method == method)
+    }
+
     @Test func fieldsBuiltFromHeadersKeepOrderRepeatsAndCase() {
         let headers = HTTPHeaders([("Vary", "Origin"), ("X-A", "1"), ("vary", "Accept"), ("Set-Cookie", "a=1; Path=/")])
         let fields = HTTP1Fields(headers)
