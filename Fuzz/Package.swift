@@ -12,7 +12,7 @@ let targetNames = [
     "FuzzBrowserLists", "FuzzOriginMatcher", "FuzzResponderVsBrowser", "FuzzPolicyRoundTrip", "FuzzConsoleMessage",
 ]
 /// The gateway's HTTP/1 parser and writer are internal to CORSProxy, and CORSProxy brings TLS,
-/// metrics and lifecycle along: this target compiles the two files themselves (links into
+/// metrics and lifecycle along: this target compiles those files themselves (links into
 /// Sources/CORSProxy), needing only swift-nio's core and HTTP/1 types.
 let gatewayTargetNames = ["FuzzHTTP1Parser"]
 
