@@ -286,7 +286,9 @@ struct HTTP1Parser {
                 ? try Self.parseRequestHead(head, bytes, &spans)
                 : try Self.parseResponseHead(head, bytes, &spans, answersHEAD: answersHEAD)
         }
-        spanStorage = spans
+        // Kept for the next head only when small: one head of thousands of tiny fields must not
+        // leave its array held by the connection for its whole life.
+        spanStorage = spans.capacity <= 64 ? spans : []
         pending!.moveReaderIndex(forwardBy: end + 4)
         if pending!.readableBytes == 0 { pending = nil }  // the read buffer goes back to NIO's pool sooner
         self.framing = framing

@@ -311,7 +311,8 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
                 }
             }
         }
-        exchange.origin = cors.origin
+        // The log names the first Origin field (the decision refuses a request with several).
+        exchange.origin = cors.hasDuplicateOrigin ? head.fields.first("origin") : cors.origin
         // After a request that asks to upgrade (or CONNECT) the parser reads nothing more on this
         // connection, and the gateway never upgrades: answer it, then close rather than leave the
         // client's next request unread.

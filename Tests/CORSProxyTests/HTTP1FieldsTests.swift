@@ -44,6 +44,32 @@ import Testing
         #expect(HTTP1Fields(HTTPHeaders()).count == 0)
     }
 
+    @Test func aValueThatIsNotUTF8IsRelayedByteForByte() throws {
+        var request = ByteBuffer(string: "GET / HTTP/1.1\r\nHost: x\r\nX-Name: caf")
+        request.writeBytes([0xE9, 0x20, 0xFF])  // Latin-1 "é", a space, a byte no UTF-8 has
+        request.writeString("\r\n\r\n")
+        var parser = HTTP1Parser(role: .request, maximumHeadBytes: 4096)
+        parser.append(request)
+        guard case .requestHead(let head, _)? = try parser.next() else {
+            Issue.record("no head")
+            return
+        }
+        var out = ByteBuffer()
+        _ = UpstreamRequestHead.write(
+            method: head.method,
+            uri: head.uri,
+            clientFields: head.fields,
+            hostHeader: "upstream",
+            rules: RequestHeaderRules(),
+            peer: .init(text: "127.0.0.1", trusted: false),
+            style: .xForwarded,
+            into: &out
+        )
+        let written = Array(out.readableBytesView)
+        let expected: [UInt8] = Array("X-Name: caf".utf8) + [0xE9, 0x20, 0xFF, 0x0D, 0x0A]
+        #expect(written.firstRange(of: expected) != nil, "\(String(decoding: written, as: UTF8.self))")
+    }
+
     @Test func listItemsAreTrimmedAndEmptyOnesSkipped() {
         func items(_ text: String) -> [String] {
             var found: [String] = []
