@@ -3,14 +3,40 @@ import NIOHTTP1
 import NIOPosix
 import NIOSSL
 
-/// Which connections are interchangeable: same scheme, address, port and TLS name.
+/// Which connections are interchangeable: same scheme, address, port and TLS name. Its hash is
+/// worked out when a part changes, not on every pool lookup (two per forwarded request).
 struct UpstreamKey: Hashable, Sendable {
-    var scheme: UpstreamURL.Scheme
+    var scheme: UpstreamURL.Scheme { didSet { rehash() } }
     /// A host name, or the checked address open mode connects to.
-    var host: String
-    var port: Int
+    var host: String { didSet { rehash() } }
+    var port: Int { didSet { rehash() } }
     /// The name TLS verifies (and SNI sends); the host for routes, the URL's host in open mode.
-    var serverName: String
+    var serverName: String { didSet { rehash() } }
+    private var hashOfParts = 0
+
+    init(scheme: UpstreamURL.Scheme, host: String, port: Int, serverName: String) {
+        self.scheme = scheme
+        self.host = host
+        self.port = port
+        self.serverName = serverName
+        rehash()
+    }
+
+    private mutating func rehash() {
+        var hasher = Hasher()
+        hasher.combine(scheme)
+        hasher.combine(host)
+        hasher.combine(port)
+        hasher.combine(serverName)
+        hashOfParts = hasher.finalize()
+    }
+
+    func hash(into hasher: inout Hasher) { hasher.combine(hashOfParts) }
+
+    static func == (lhs: UpstreamKey, rhs: UpstreamKey) -> Bool {
+        lhs.hashOfParts == rhs.hashOfParts && lhs.port == rhs.port && lhs.scheme == rhs.scheme && lhs.host == rhs.host
+            && lhs.serverName == rhs.serverName
+    }
 }
 
 /// Idle keep-alive connections to upstreams, one pool per event loop: an exchange only ever takes a
