@@ -27,7 +27,7 @@ enum ASCIIBytes {
     /// Whether `name` starts with `access-control-` in any case.
     @inline(__always)
     static func hasAccessControlPrefix(_ name: UnsafeRawBufferPointer) -> Bool {
-        name.count > 15 && HTTP1Parser.equalsIgnoringCase(UnsafeRawBufferPointer(rebasing: name[..<15]), "access-control-")
+        name.count > 15 && ASCIIBytes.equal(UnsafeRawBufferPointer(rebasing: name[..<15]), "access-control-")
     }
 
     /// The comma-separated items of a list value, each without the whitespace around it; empty

@@ -65,7 +65,7 @@ struct HTTP1Fields {
     func values(_ lowercase: StaticString) -> [String] {
         withBytes { raw in
             spans.compactMap { span in
-                HTTP1Parser.equalsIgnoringCase(Self.name(raw, span), lowercase) ? Self.value(raw, span).text : nil
+                ASCIIBytes.equal(Self.name(raw, span), lowercase) ? Self.value(raw, span).text : nil
             }
         }
     }
@@ -73,7 +73,7 @@ struct HTTP1Fields {
     /// The first value of the fields named `lowercase` (in any case).
     func first(_ lowercase: StaticString) -> String? {
         withBytes { raw in
-            for span in spans where HTTP1Parser.equalsIgnoringCase(Self.name(raw, span), lowercase) {
+            for span in spans where ASCIIBytes.equal(Self.name(raw, span), lowercase) {
                 return Self.value(raw, span).text
             }
             return nil

@@ -552,21 +552,13 @@ struct HTTP1Parser {
         default: return false
         }
     }
-
-    /// Whether `bytes` spell `lowercase` in any case (`lowercase` is ASCII lowercase).
-    static func equalsIgnoringCase(_ bytes: UnsafeRawBufferPointer, _ lowercase: StaticString) -> Bool {
-        guard bytes.count == lowercase.utf8CodeUnitCount else { return false }
-        let expected = UnsafeRawBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
-        for index in 0..<bytes.count where bytes[index] | 0x20 != expected[index] { return false }
-        return true
-    }
 }
 
 extension HTTP1Parser.FramingFields {
     /// Notes a Content-Length or Transfer-Encoding field; a Content-Length that is not one number,
     /// or that differs from an earlier one, fails (RFC 9112 §6.3 item 5).
     fileprivate mutating func record(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) throws {
-        if HTTP1Parser.equalsIgnoringCase(name, "content-length") {
+        if ASCIIBytes.equal(name, "content-length") {
             var length: Int64 = 0
             guard value.count > 0, value.count <= 18 else { throw HTTP1ParseError.invalidContentLength }
             for byte in value {
@@ -578,17 +570,17 @@ extension HTTP1Parser.FramingFields {
             // forwarding both would leave the next hop to choose.
             guard contentLength == nil else { throw HTTP1ParseError.invalidContentLength }
             contentLength = length
-        } else if HTTP1Parser.equalsIgnoringCase(name, "connection") {
+        } else if ASCIIBytes.equal(name, "connection") {
             ASCIIBytes.forEachListItem(value) { option in
-                if HTTP1Parser.equalsIgnoringCase(option, "close") { close = true }
-                if HTTP1Parser.equalsIgnoringCase(option, "keep-alive") { keepAlive = true }
+                if ASCIIBytes.equal(option, "close") { close = true }
+                if ASCIIBytes.equal(option, "keep-alive") { keepAlive = true }
             }
-        } else if HTTP1Parser.equalsIgnoringCase(name, "transfer-encoding") {
+        } else if ASCIIBytes.equal(name, "transfer-encoding") {
             transferEncoding = true
             // Codings are comma-separated, repeated fields continue the list; chunked must come
             // last and once (RFC 9112 §6.1).
             ASCIIBytes.forEachListItem(value) { coding in
-                let isChunked = HTTP1Parser.equalsIgnoringCase(coding, "chunked")
+                let isChunked = ASCIIBytes.equal(coding, "chunked")
                 if chunkedLast || !isChunked { otherCoding = true }  // a coding after chunked, or not chunked
                 chunkedLast = isChunked
             }

@@ -22,11 +22,11 @@ enum FieldRole: Equatable {
 
     /// The role of a field name given as bytes (any case).
     init(_ name: UnsafeRawBufferPointer) {
-        if name.count > 15, ASCIIBytes.hasAccessControlPrefix(name) {
+        if ASCIIBytes.hasAccessControlPrefix(name) {
             self = .accessControl
             return
         }
-        @inline(__always) func spells(_ lowercase: StaticString) -> Bool { HTTP1Parser.equalsIgnoringCase(name, lowercase) }
+        @inline(__always) func spells(_ lowercase: StaticString) -> Bool { ASCIIBytes.equal(name, lowercase) }
         switch name.count {
         case 2: self = spells("te") ? .hopByHop : .other
         case 4: self = spells("host") ? .host : spells("vary") ? .vary : .other
@@ -64,11 +64,6 @@ struct ConnectionNamedFields {
             if ASCIIBytes.equal(item, "content-length") || ASCIIBytes.equal(item, "host") { return }
             names.append(String(decoding: item.lazy.map(ASCIIBytes.lowercased), as: UTF8.self))
         }
-    }
-
-    mutating func read(_ value: String) {
-        var value = value
-        value.withUTF8 { read(UnsafeRawBufferPointer($0)) }
     }
 
     /// Whether `name` is one the Connection fields listed.
