@@ -1,6 +1,14 @@
 import NIOCore
 import NIOHTTP1
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// One step of an HTTP/1.x message as the gateway's parser reads it: the head, body pieces
 /// (slices of the bytes read, never copied), then the end with any trailers.
 enum HTTP1Event {
@@ -244,12 +252,13 @@ struct HTTP1Parser {
         let limit = maximumHeadBytes
         let (found, searched): (Int?, Int) = try pending!.withUnsafeReadableBytes { raw in
             let window = min(raw.count, limit)
+            guard let base = raw.baseAddress else { return (nil, window) }
             var index = from
-            while index < window {
-                if raw[index] == Self.lf {
-                    guard index > 0, raw[index - 1] == Self.cr else { throw HTTP1ParseError.lineEndNotCRLF }
-                    if index >= 3, raw[index - 2] == Self.lf, raw[index - 3] == Self.cr { return (index - 3, index) }
-                }
+            // Line by line: libc's memchr finds each LF many bytes at a time.
+            while index < window, let found = memchr(base + index, Int32(Self.lf), window - index) {
+                index = base.distance(to: UnsafeRawPointer(found))
+                guard index > 0, raw[index - 1] == Self.cr else { throw HTTP1ParseError.lineEndNotCRLF }
+                if index >= 3, raw[index - 2] == Self.lf, raw[index - 3] == Self.cr { return (index - 3, index) }
                 index += 1
             }
             return (nil, window)
@@ -465,14 +474,10 @@ struct HTTP1Parser {
             index += 1
             while index < raw.count, raw[index] == space || raw[index] == tab { index += 1 }
             let valueStart = index
-            var valueEnd = index
-            while index < raw.count, raw[index] != cr {
-                let byte = raw[index]
-                guard byte >= space ? byte != 0x7F : byte == tab else { throw HTTP1ParseError.invalidFieldValue }
-                if byte != space && byte != tab { valueEnd = index + 1 }
-                index += 1
-            }
+            index = try valueEnd(raw, from: index)
             guard index + 1 < raw.count, raw[index + 1] == lf else { throw HTTP1ParseError.lineEndNotCRLF }
+            var valueEnd = index
+            while valueEnd > valueStart, raw[valueEnd - 1] == space || raw[valueEnd - 1] == tab { valueEnd -= 1 }
             let valueBytes = UnsafeRawBufferPointer(rebasing: raw[valueStart..<valueEnd])
             index += 2
             try framing.record(name: nameBytes, value: valueBytes)
@@ -485,6 +490,31 @@ struct HTTP1Parser {
                 )
             )
         }
+    }
+
+    /// The offset of the CR that ends the field value starting at `index` (`raw.count` when there
+    /// is none); throws on a control byte other than HTAB, or DEL (RFC 9110 §5.5). Eight bytes at
+    /// a time while none of them is below 0x20 or DEL (bytes from 0x80 are obs-text, allowed).
+    @inline(__always)
+    fileprivate static func valueEnd(_ raw: UnsafeRawBufferPointer, from start: Int) throws -> Int {
+        var index = start
+        while index + 8 <= raw.count {
+            let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            let high: UInt64 = 0x8080_8080_8080_8080
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let del = word ^ (0x7F &* ones)
+            // A byte below 0x20, or a DEL, sets its high bit here (bytes above a flagged one may
+            // be flagged too: the bytes are then looked at one by one).
+            if ((word &- 0x20 &* ones) | (del &- ones)) & ~word & high != 0 { break }
+            index += 8
+        }
+        while index < raw.count {
+            let byte = raw[index]
+            if byte == cr { return index }
+            guard byte >= space ? byte != 0x7F : byte == tab else { throw HTTP1ParseError.invalidFieldValue }
+            index += 1
+        }
+        return index
     }
 
     /// Chunk size in hex, an optional extension (ignored), CRLF (RFC 9112 §7.1).

@@ -95,4 +95,44 @@ import Testing
         #expect(FieldRole("Access-Control-Allow-Origin") == .accessControl)
         #expect(FieldRole("Access-Control") == .other)
     }
+
+    /// The value scan reads eight bytes at a time: every byte kind at every offset of a word, in
+    /// values of every length up to three words, gives what the one-byte-at-a-time rule gives
+    /// (RFC 9110 §5.5: HTAB, SP, visible ASCII and obs-text allowed; other controls and DEL not;
+    /// surrounding whitespace not part of the value).
+    @Test func fieldValuesAreCheckedAndTrimmedAtEveryOffsetOfAWord() throws {
+        let kinds: [UInt8] = [0x00, 0x01, 0x09, 0x0A, 0x0B, 0x1F, 0x20, 0x21, 0x41, 0x7E, 0x7F, 0x80, 0x9F, 0xA0, 0xFF]
+        for length in 1...24 {
+            for position in 0..<length {
+                for kind in kinds {
+                    var value = [UInt8](repeating: UInt8(ascii: "v"), count: length)
+                    value[position] = kind
+                    if kind == 0x20 || kind == 0x09 { value[length - 1] = kind }  // trailing whitespace too
+                    var request = ByteBuffer(string: "GET / HTTP/1.1\r\nX-V:")
+                    request.writeBytes(value)
+                    request.writeString("\r\nHost: x\r\n\r\n")
+                    var parser = HTTP1Parser(role: .request, maximumHeadBytes: 4096)
+                    parser.append(request)
+                    let valid = value.allSatisfy { $0 == 0x09 || ($0 >= 0x20 && $0 != 0x7F) }
+                    if !valid {
+                        // A bare LF ends the line early: the line end, not the byte, is the error.
+                        let expected: HTTP1ParseError = kind == 0x0A ? .lineEndNotCRLF : .invalidFieldValue
+                        #expect(throws: expected, "byte \(kind) at \(position) of \(length)") { try parser.next() }
+                        continue
+                    }
+                    guard case .requestHead(let head, _)? = try parser.next() else {
+                        Issue.record("no head for byte \(kind) at \(position) of \(length)")
+                        continue
+                    }
+                    var first = 0
+                    var last = value.count
+                    while first < last, value[first] == 0x20 || value[first] == 0x09 { first += 1 }
+                    while last > first, value[last - 1] == 0x20 || value[last - 1] == 0x09 { last -= 1 }
+                    let read = head.fields.withBytes { raw in Array(HTTP1Fields.value(raw, head.fields.spans[0])) }
+                    #expect(read == Array(value[first..<last]), "byte \(kind) at \(position) of \(length)")
+                    #expect(head.fields.count == 2)
+                }
+            }
+        }
+    }
 }
