@@ -103,6 +103,8 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
     /// The client's address as forwarding headers write it, and whether it is a trusted proxy,
     /// worked out once per connection and configuration generation.
     private var peer: (generation: Int, text: String, trusted: Bool)?
+    /// A response part was written to the client since the last flush (see `flushClient`).
+    private var clientUnflushed = false
     /// The connection's one timer (see `scheduleTimer`) and when it fires.
     private var timer: Scheduled<Void>?
     private var timerWhen = NIODeadline.distantFuture
@@ -376,7 +378,8 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         }
         // An HTTP/1.0 client would take a 100 for the answer: its expectation is ignored (RFC 9110 §10.1.1).
         if head.version.minor >= 1, expectsContinue {
-            context.writeAndFlush(wrapOutboundOut(Self.continue11), promise: nil)
+            writeToClient(Self.continue11)
+            flushClient()
         }
         writeUpstreamRequestHead(exchange, head.fields)
         armTimer(exchange, limits: limits)
@@ -399,7 +402,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         buffer.writeStaticString("content-length: 0\r\n")
         if let connection = connectionHeaderValue(exchange) { HTTP1Writer.writeField("connection", connection, into: &buffer) }
         buffer.writeStaticString("\r\n")
-        context.write(wrapOutboundOut(buffer), promise: nil)
+        writeToClient(buffer)
         writeEnd(exchange)
     }
 
@@ -565,12 +568,13 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
 
     func upstreamResponseHead(_ head: HTTP1ResponseHead) {
         guard let exchange, !exchange.responseStarted else { return }
-        exchange.lastActivity = .now()
+        let now = NIODeadline.now()
+        exchange.lastActivity = now
         exchange.upstreamStatus = Int(head.status.code)
         exchange.status = Int(head.status.code)
         exchange.upstreamHead = nil
         if let sent = exchange.headSentAt {
-            runtime.metrics.recordUpstreamLatency(nanoseconds: (NIODeadline.now() - sent).nanoseconds)
+            runtime.metrics.recordUpstreamLatency(nanoseconds: (now - sent).nanoseconds)
         }
         let fields = UpstreamResponseFields(head.fields)
         var rewrite = ClientResponseHead.Rewrite(
@@ -607,7 +611,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
             rewrite,
             into: &buffer
         )
-        context.write(wrapOutboundOut(buffer), promise: nil)
+        writeToClient(buffer)
     }
 
     /// Writes a response head, choosing how its body is framed toward this client.
@@ -620,11 +624,11 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         )
         var buffer = context.channel.allocator.buffer(capacity: 256 + headers.count * 48)
         HTTP1Writer.writeResponseHead(version: exchange.head.version, status: status, headers: headers, into: &buffer)
-        context.write(wrapOutboundOut(buffer), promise: nil)
+        writeToClient(buffer)
     }
 
     private func writeBody(_ exchange: Exchange, _ buffer: ByteBuffer) {
-        exchange.responseBody.write(buffer, { context.write(wrapOutboundOut($0), promise: nil) }, allocator: context.channel.allocator)
+        exchange.responseBody.write(buffer, { writeToClient($0) }, allocator: context.channel.allocator)
     }
 
     static let continue11 = ByteBuffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n")
@@ -676,6 +680,19 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
     }
 
     func upstreamReadComplete() {
+        flushClient()
+    }
+
+    private func writeToClient(_ buffer: ByteBuffer) {
+        context.write(wrapOutboundOut(buffer), promise: nil)
+        clientUnflushed = true
+    }
+
+    /// Sends what was written to the client, if anything was (an empty flush still walks the
+    /// pipeline and the channel's checks).
+    private func flushClient() {
+        guard clientUnflushed else { return }
+        clientUnflushed = false
         context.flush()
     }
 
@@ -748,11 +765,13 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         let end = exchange.responseBody.end(trailers: trailers, allocator: context.channel.allocator)
         if keepAlive {
             if end.readableBytes == 0 {
-                context.flush()  // no empty buffer queued (it would be one more iovec per answer)
+                flushClient()  // no empty buffer queued (it would be one more iovec per answer)
             } else {
-                context.writeAndFlush(wrapOutboundOut(end), promise: nil)
+                writeToClient(end)
+                flushClient()
             }
         } else {
+            clientUnflushed = false
             let channel = context.channel
             context.writeAndFlush(wrapOutboundOut(end)).assumeIsolated().whenComplete { _ in channel.close(promise: nil) }
         }

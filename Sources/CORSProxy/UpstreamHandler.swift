@@ -23,6 +23,9 @@ final class UpstreamHandler: ChannelDuplexHandler {
     private var parser = HTTP1Parser(role: .response, maximumHeadBytes: 80 * 1024)
     /// How the request body in flight is framed toward the upstream.
     private var requestBody = HTTP1BodyFraming(framing: .none)
+    /// Something was written since the last flush (a flush with nothing to send still walks the
+    /// pipeline and the channel's checks: up to three per request otherwise).
+    private var unflushed = false
 
     init(key: UpstreamKey) {
         self.key = key
@@ -125,7 +128,8 @@ final class UpstreamHandler: ChannelDuplexHandler {
         requestBody = HTTP1BodyFraming.forRequest(chunked: chunked)
         parser.answersHEAD = isHEAD
         context.write(wrapOutboundOut(head), promise: nil)
-        if flush { context.flush() }
+        unflushed = true
+        if flush { self.flush() }
     }
 
     /// Sends a piece of the request's body, or its end.
@@ -136,18 +140,27 @@ final class UpstreamHandler: ChannelDuplexHandler {
             assertionFailure("heads go through sendHead")
         case .body(.byteBuffer(let buffer)):
             requestBody.write(buffer, { context.write(wrapOutboundOut($0), promise: nil) }, allocator: context.channel.allocator)
+            unflushed = true
         case .body:
             break  // the gateway relays only byte buffers
         case .end:
             // Request trailers are not forwarded: they would reach the upstream without the
             // rewriting every header gets (forwarding headers, rules, open mode's cookie removal).
             let end = requestBody.end(trailers: nil, allocator: context.channel.allocator)
-            if end.readableBytes > 0 { context.write(wrapOutboundOut(end), promise: nil) }
+            if end.readableBytes > 0 {
+                context.write(wrapOutboundOut(end), promise: nil)
+                unflushed = true
+            }
         }
-        if flush { context.flush() }
+        if flush { self.flush() }
     }
 
-    func flush() { context?.flush() }
+    /// Sends what was written, if anything was.
+    func flush() {
+        guard unflushed, let context else { return }
+        unflushed = false
+        context.flush()
+    }
 
     func close() {
         owner = nil
