@@ -105,6 +105,13 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
     private var peer: (generation: Int, text: String, trusted: Bool)?
     /// A response part was written to the client since the last flush (see `flushClient`).
     private var clientUnflushed = false
+    /// The response head just written, held until the flush so that small body pieces read with
+    /// it join it: a small response goes out as one buffer (one trip through the pipeline and the
+    /// channel's write path) instead of two or three.
+    private var heldHead: ByteBuffer?
+    /// The largest body piece copied into the held head, and the most the head may grow to.
+    private static let joinedPieceLimit = 1024
+    private static let heldHeadLimit = 8192
     /// The connection's one timer (see `scheduleTimer`) and when it fires.
     private var timer: Scheduled<Void>?
     private var timerWhen = NIODeadline.distantFuture
@@ -611,7 +618,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
             rewrite,
             into: &buffer
         )
-        writeToClient(buffer)
+        writeHeadToClient(buffer)
     }
 
     /// Writes a response head, choosing how its body is framed toward this client.
@@ -624,7 +631,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         )
         var buffer = context.channel.allocator.buffer(capacity: 256 + headers.count * 48)
         HTTP1Writer.writeResponseHead(version: exchange.head.version, status: status, headers: headers, into: &buffer)
-        writeToClient(buffer)
+        writeHeadToClient(buffer)
     }
 
     private func writeBody(_ exchange: Exchange, _ buffer: ByteBuffer) {
@@ -683,9 +690,30 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         flushClient()
     }
 
-    private func writeToClient(_ buffer: ByteBuffer) {
-        context.write(wrapOutboundOut(buffer), promise: nil)
+    /// Writes a response head toward the client; it is held (see `heldHead`) until the flush or
+    /// the next write that does not join it.
+    private func writeHeadToClient(_ head: ByteBuffer) {
+        releaseHeldHead()
+        heldHead = head
         clientUnflushed = true
+    }
+
+    private func writeToClient(_ buffer: ByteBuffer) {
+        clientUnflushed = true
+        if heldHead != nil, buffer.readableBytes <= Self.joinedPieceLimit,
+            heldHead!.readableBytes + buffer.readableBytes <= Self.heldHeadLimit
+        {
+            heldHead!.writeImmutableBuffer(buffer)
+            return
+        }
+        releaseHeldHead()
+        context.write(wrapOutboundOut(buffer), promise: nil)
+    }
+
+    private func releaseHeldHead() {
+        guard let head = heldHead else { return }
+        heldHead = nil
+        context.write(wrapOutboundOut(head), promise: nil)
     }
 
     /// Sends what was written to the client, if anything was (an empty flush still walks the
@@ -693,6 +721,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
     private func flushClient() {
         guard clientUnflushed else { return }
         clientUnflushed = false
+        releaseHeldHead()
         context.flush()
     }
 
@@ -772,6 +801,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
             }
         } else {
             clientUnflushed = false
+            releaseHeldHead()
             let channel = context.channel
             context.writeAndFlush(wrapOutboundOut(end)).assumeIsolated().whenComplete { _ in channel.close(promise: nil) }
         }
