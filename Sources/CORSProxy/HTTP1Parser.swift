@@ -465,10 +465,7 @@ struct HTTP1Parser {
     ) throws {
         while index < raw.count {
             let nameStart = index
-            while index < raw.count, raw[index] != colon {
-                guard isTokenByte(raw[index]) else { throw HTTP1ParseError.invalidFieldName }
-                index += 1
-            }
+            index = try nameEnd(raw, from: index)
             guard index > nameStart, index < raw.count else { throw HTTP1ParseError.invalidFieldName }
             let nameBytes = UnsafeRawBufferPointer(rebasing: raw[nameStart..<index])
             index += 1
@@ -480,7 +477,10 @@ struct HTTP1Parser {
             while valueEnd > valueStart, raw[valueEnd - 1] == space || raw[valueEnd - 1] == tab { valueEnd -= 1 }
             let valueBytes = UnsafeRawBufferPointer(rebasing: raw[valueStart..<valueEnd])
             index += 2
-            try framing.record(name: nameBytes, value: valueBytes)
+            // Only Content-Length, Connection and Transfer-Encoding frame a message.
+            if nameBytes.count == 14 || nameBytes.count == 10 || nameBytes.count == 17 {
+                try framing.record(name: nameBytes, value: valueBytes)
+            }
             fields.append(
                 HTTP1FieldSpan(
                     nameStart: Int32(nameStart),
@@ -492,29 +492,69 @@ struct HTTP1Parser {
         }
     }
 
-    /// The offset of the CR that ends the field value starting at `index` (`raw.count` when there
+    /// The offset of the colon that ends the field name starting at `start` (`raw.count` when
+    /// there is none); throws on a byte that is not a tchar. Eight bytes at a time while all are
+    /// letters, digits or `-` (most names); any other byte is then looked at alone.
+    @inline(__always)
+    fileprivate static func nameEnd(_ raw: UnsafeRawBufferPointer, from start: Int) throws -> Int {
+        var index = start
+        while true {
+            if index + 8 <= raw.count {
+                let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                // Per byte (each below 0x80 after the mask, so no carry crosses bytes): the high
+                // bit of `x + (0x80 - lo)` is set when the byte is at least lo, that of
+                // `x + (0x7F - hi)` when it is above hi, that of `~((x ^ c) + 0x7F)` when it is c.
+                let x = word & ~SWAR.high
+                let upper = (x &+ SWAR.ones &* (0x80 - 0x41)) & ~(x &+ SWAR.ones &* (0x7F - 0x5A))
+                let lower = (x &+ SWAR.ones &* (0x80 - 0x61)) & ~(x &+ SWAR.ones &* (0x7F - 0x7A))
+                let digit = (x &+ SWAR.ones &* (0x80 - 0x30)) & ~(x &+ SWAR.ones &* (0x7F - 0x39))
+                let hyphen = ~((x ^ SWAR.ones &* 0x2D) &+ SWAR.ones &* 0x7F)
+                let common = (upper | lower | digit | hyphen) & ~word & SWAR.high
+                if common == SWAR.high {
+                    index += 8
+                    continue
+                }
+                index += (~common & SWAR.high).trailingZeroBitCount >> 3  // the first other byte
+            }
+            guard index < raw.count else { return index }
+            let byte = raw[index]
+            if byte == colon { return index }
+            guard isTokenByte(byte) else { throw HTTP1ParseError.invalidFieldName }
+            index += 1
+        }
+    }
+
+    /// The offset of the CR that ends the field value starting at `start` (`raw.count` when there
     /// is none); throws on a control byte other than HTAB, or DEL (RFC 9110 §5.5). Eight bytes at
     /// a time while none of them is below 0x20 or DEL (bytes from 0x80 are obs-text, allowed).
     @inline(__always)
     fileprivate static func valueEnd(_ raw: UnsafeRawBufferPointer, from start: Int) throws -> Int {
         var index = start
-        while index + 8 <= raw.count {
-            let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-            let high: UInt64 = 0x8080_8080_8080_8080
-            let ones: UInt64 = 0x0101_0101_0101_0101
-            let del = word ^ (0x7F &* ones)
-            // A byte below 0x20, or a DEL, sets its high bit here (bytes above a flagged one may
-            // be flagged too: the bytes are then looked at one by one).
-            if ((word &- 0x20 &* ones) | (del &- ones)) & ~word & high != 0 { break }
-            index += 8
-        }
-        while index < raw.count {
+        while true {
+            if index + 8 <= raw.count {
+                let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                // The high bit of a byte below 0x20, or of a DEL. A borrow can flag a byte above
+                // a flagged one, never below: the lowest flagged byte is one of them.
+                let del = word ^ SWAR.ones &* 0x7F
+                let flagged = ((word &- SWAR.ones &* 0x20) | (del &- SWAR.ones)) & ~word & SWAR.high
+                if flagged == 0 {
+                    index += 8
+                    continue
+                }
+                index += flagged.trailingZeroBitCount >> 3
+            }
+            guard index < raw.count else { return index }
             let byte = raw[index]
             if byte == cr { return index }
             guard byte >= space ? byte != 0x7F : byte == tab else { throw HTTP1ParseError.invalidFieldValue }
             index += 1
         }
-        return index
+    }
+
+    /// Constants for reading eight bytes at a time.
+    private enum SWAR {
+        static let ones: UInt64 = 0x0101_0101_0101_0101
+        static let high: UInt64 = 0x8080_8080_8080_8080
     }
 
     /// Chunk size in hex, an optional extension (ignored), CRLF (RFC 9112 §7.1).

@@ -135,4 +135,38 @@ import Testing
             }
         }
     }
+
+    /// The name scan reads eight bytes at a time while they are letters, digits or `-`: every
+    /// other tchar, a colon and non-tchar bytes at every offset of a word, in names of every
+    /// length up to three words, give what the one-byte-at-a-time rule gives (RFC 9110 §5.6.2).
+    @Test func fieldNamesAreCheckedAtEveryOffsetOfAWord() throws {
+        let tchars = Set(Array("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".utf8))
+        let kinds: [UInt8] =
+            Array("Az09-!#$%&'*+.^_`|~:".utf8) + [0x00, 0x09, 0x0D, 0x20, 0x22, 0x28, 0x2C, 0x2F, 0x40, 0x5B, 0x7B, 0x7F, 0x80, 0xFF]
+        for length in 1...24 {
+            for position in 0..<length {
+                for kind in kinds {
+                    var name = [UInt8](repeating: UInt8(ascii: "n"), count: length)
+                    name[position] = kind
+                    var request = ByteBuffer(string: "GET / HTTP/1.1\r\n")
+                    request.writeBytes(name)
+                    request.writeString(": v\r\nHost: x\r\n\r\n")
+                    var parser = HTTP1Parser(role: .request, maximumHeadBytes: 4096)
+                    parser.append(request)
+                    let before = name.firstIndex(of: UInt8(ascii: ":")).map { Array(name[..<$0]) } ?? name
+                    if before.isEmpty || !before.allSatisfy(tchars.contains) {
+                        #expect(throws: HTTP1ParseError.invalidFieldName, "byte \(kind) at \(position) of \(length)") { try parser.next() }
+                        continue
+                    }
+                    guard case .requestHead(let head, _)? = try parser.next() else {
+                        Issue.record("no head for byte \(kind) at \(position) of \(length)")
+                        continue
+                    }
+                    let read = head.fields.withBytes { raw in Array(HTTP1Fields.name(raw, head.fields.spans[0])) }
+                    #expect(read == before, "byte \(kind) at \(position) of \(length)")
+                    #expect(head.fields.count == 2)
+                }
+            }
+        }
+    }
 }
