@@ -69,7 +69,7 @@ struct ConnectionNamedFields {
     /// Whether `name` is one the Connection fields listed.
     @inline(__always)
     func contains(_ name: UnsafeRawBufferPointer) -> Bool {
-        !names.isEmpty && names.contains { ASCIIBytes.equal(name, $0) }
+        !names.isEmpty && names.contains { ASCIIBytes.equal(name, text: $0) }
     }
 
     func contains(_ name: String) -> Bool {
@@ -183,13 +183,13 @@ extension RequestHeaderRules {
     /// Whether the rules remove `name` (any case).
     @inline(__always)
     func removes(_ name: UnsafeRawBufferPointer) -> Bool {
-        !removeHeaders.isEmpty && removeHeaders.contains { ASCIIBytes.equal(name, $0) }
+        !removeHeaders.isEmpty && removeHeaders.contains { ASCIIBytes.equal(name, text: $0) }
     }
 
     /// Whether the rules set `name` (any case), replacing the client's.
     @inline(__always)
     func sets(_ name: UnsafeRawBufferPointer) -> Bool {
-        !setHeaders.isEmpty && setHeaders.contains { ASCIIBytes.equal(name, $0.name) }
+        !setHeaders.isEmpty && setHeaders.contains { ASCIIBytes.equal(name, text: $0.name) }
     }
 }
 
