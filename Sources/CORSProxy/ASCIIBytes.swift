@@ -40,15 +40,23 @@ enum ASCIIBytes {
         return true
     }
 
-    /// Eight bytes lowercased: a byte from A to Z gains 0x20 (per byte, below 0x80 after the
-    /// mask: the high bit of `x + 0x3F` is set from A up, that of `x + 0x25` above Z).
+    /// Eight bytes lowercased: a byte from A to Z gains 0x20.
     @inline(__always)
     static func lowercased(_ word: UInt64) -> UInt64 {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let high: UInt64 = 0x8080_8080_8080_8080
-        let x = word & ~high
-        let upper = (x &+ ones &* 0x3F) & ~(x &+ ones &* 0x25) & ~word & high
+        let upper = inRange(word & ~wordHigh, 0x41, 0x5A) & ~word & wordHigh
         return word | upper >> 2
+    }
+
+    /// One in every byte of a word, and each byte's high bit.
+    static let wordOnes: UInt64 = 0x0101_0101_0101_0101
+    static let wordHigh: UInt64 = 0x8080_8080_8080_8080
+
+    /// The high bit of each byte of `x` (every byte below 0x80, so no carry crosses bytes) that
+    /// lies in `low...high`: `x + (0x80 - low)` sets it from `low` up, `x + (0x7F - high)` above
+    /// `high`. Other bits are left over; mask with `wordHigh`.
+    @inline(__always)
+    static func inRange(_ x: UInt64, _ low: UInt64, _ high: UInt64) -> UInt64 {
+        (x &+ wordOnes &* (0x80 - low)) & ~(x &+ wordOnes &* (0x7F - high))
     }
 
     /// Whether `name` starts with `access-control-` in any case.

@@ -501,20 +501,16 @@ struct HTTP1Parser {
         while true {
             if index + 8 <= raw.count {
                 let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-                // Per byte (each below 0x80 after the mask, so no carry crosses bytes): the high
-                // bit of `x + (0x80 - lo)` is set when the byte is at least lo, that of
-                // `x + (0x7F - hi)` when it is above hi, that of `~((x ^ c) + 0x7F)` when it is c.
-                let x = word & ~SWAR.high
-                let upper = (x &+ SWAR.ones &* (0x80 - 0x41)) & ~(x &+ SWAR.ones &* (0x7F - 0x5A))
-                let lower = (x &+ SWAR.ones &* (0x80 - 0x61)) & ~(x &+ SWAR.ones &* (0x7F - 0x7A))
-                let digit = (x &+ SWAR.ones &* (0x80 - 0x30)) & ~(x &+ SWAR.ones &* (0x7F - 0x39))
-                let hyphen = ~((x ^ SWAR.ones &* 0x2D) &+ SWAR.ones &* 0x7F)
-                let common = (upper | lower | digit | hyphen) & ~word & SWAR.high
-                if common == SWAR.high {
+                let x = word & ~ASCIIBytes.wordHigh
+                let letters = ASCIIBytes.inRange(x, 0x41, 0x5A) | ASCIIBytes.inRange(x, 0x61, 0x7A)
+                let digits = ASCIIBytes.inRange(x, 0x30, 0x39)
+                let hyphens = ASCIIBytes.inRange(x, 0x2D, 0x2D)
+                let common = (letters | digits | hyphens) & ~word & ASCIIBytes.wordHigh
+                if common == ASCIIBytes.wordHigh {
                     index += 8
                     continue
                 }
-                index += (~common & SWAR.high).trailingZeroBitCount >> 3  // the first other byte
+                index += (~common & ASCIIBytes.wordHigh).trailingZeroBitCount >> 3  // the first other byte
             }
             guard index < raw.count else { return index }
             let byte = raw[index]
@@ -535,8 +531,8 @@ struct HTTP1Parser {
                 let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
                 // The high bit of a byte below 0x20, or of a DEL. A borrow can flag a byte above
                 // a flagged one, never below: the lowest flagged byte is one of them.
-                let del = word ^ SWAR.ones &* 0x7F
-                let flagged = ((word &- SWAR.ones &* 0x20) | (del &- SWAR.ones)) & ~word & SWAR.high
+                let del = word ^ ASCIIBytes.wordOnes &* 0x7F
+                let flagged = ((word &- ASCIIBytes.wordOnes &* 0x20) | (del &- ASCIIBytes.wordOnes)) & ~word & ASCIIBytes.wordHigh
                 if flagged == 0 {
                     index += 8
                     continue
@@ -549,12 +545,6 @@ struct HTTP1Parser {
             guard byte >= space ? byte != 0x7F : byte == tab else { throw HTTP1ParseError.invalidFieldValue }
             index += 1
         }
-    }
-
-    /// Constants for reading eight bytes at a time.
-    private enum SWAR {
-        static let ones: UInt64 = 0x0101_0101_0101_0101
-        static let high: UInt64 = 0x8080_8080_8080_8080
     }
 
     /// Chunk size in hex, an optional extension (ignored), CRLF (RFC 9112 §7.1).
