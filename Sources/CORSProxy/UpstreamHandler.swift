@@ -3,6 +3,9 @@ import NIOHTTP1
 
 /// The upstream end of a connection: relays the response to the exchange that holds it, and
 /// reads only while the client can take more (backpressure toward the upstream).
+/// Stored properties are `@exclusivity(unchecked)`: only the event loop touches them and no access
+/// spans a call out (the body framers, whose writes call out, stay checked); the runtime's checks
+/// were 3.5% of a forwarded GET's instructions.
 final class UpstreamHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
@@ -10,22 +13,22 @@ final class UpstreamHandler: ChannelDuplexHandler {
 
     let key: UpstreamKey
     /// The exchange using this connection; `nil` while it idles in a pool.
-    var owner: ProxyConnectionHandler?
+    @exclusivity(unchecked) var owner: ProxyConnectionHandler?
     /// The pool that holds it while idle.
-    var pool: UpstreamPool?
-    private var context: ChannelHandlerContext?
-    private var readHeld = false
+    @exclusivity(unchecked) var pool: UpstreamPool?
+    @exclusivity(unchecked) private var context: ChannelHandlerContext?
+    @exclusivity(unchecked) private var readHeld = false
     /// Whether it carried an exchange before (a failure before any answer may then be a stale connection).
-    var wasReused = false
+    @exclusivity(unchecked) var wasReused = false
     /// Set when the upstream said it closes after this response (or spoke HTTP/1.0).
-    var closesAfterResponse = false
+    @exclusivity(unchecked) var closesAfterResponse = false
     /// Responses are read with the gateway's own parser (NIOHTTP1's default head limit, 80 KiB).
-    private var parser = HTTP1Parser(role: .response, maximumHeadBytes: 80 * 1024)
+    @exclusivity(unchecked) private var parser = HTTP1Parser(role: .response, maximumHeadBytes: 80 * 1024)
     /// How the request body in flight is framed toward the upstream.
     private var requestBody = HTTP1BodyFraming(framing: .none)
     /// Something was written since the last flush (a flush with nothing to send still walks the
     /// pipeline and the channel's checks: up to three per request otherwise).
-    private var unflushed = false
+    @exclusivity(unchecked) private var unflushed = false
 
     init(key: UpstreamKey) {
         self.key = key
