@@ -11,24 +11,52 @@ enum HTTP1Writer {
         buffer.writeStaticString("\r\n")
     }
 
-    /// `HTTP/1.x CODE REASON` and its line end: the fields follow.
+    /// `HTTP/1.x CODE REASON` and its line end, copied in with one access to the buffer (the
+    /// fields follow).
     static func writeStatusLine(version: HTTPVersion, status: HTTPResponseStatus, into buffer: inout ByteBuffer) {
-        buffer.writeStaticString(version.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
-        let code = Int(status.code)
-        buffer.writeInteger(UInt8(ascii: "0") + UInt8(code / 100 % 10))
-        buffer.writeInteger(UInt8(ascii: "0") + UInt8(code / 10 % 10))
-        buffer.writeInteger(UInt8(ascii: "0") + UInt8(code % 10))
-        buffer.writeInteger(HTTP1Parser.space)
-        buffer.writeString(status.reasonPhrase)
-        buffer.writeStaticString("\r\n")
+        var reason = status.reasonPhrase
+        reason.withUTF8 { reason in
+            let total = 13 + reason.count + 2
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: total) { out in
+                let prefix: StaticString = version.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 "
+                out.baseAddress!.copyMemory(from: prefix.utf8Start, byteCount: 9)
+                let code = Int(status.code)
+                out[9] = UInt8(ascii: "0") + UInt8(code / 100 % 10)
+                out[10] = UInt8(ascii: "0") + UInt8(code / 10 % 10)
+                out[11] = UInt8(ascii: "0") + UInt8(code % 10)
+                out[12] = HTTP1Parser.space
+                if let base = reason.baseAddress { (out.baseAddress! + 13).copyMemory(from: base, byteCount: reason.count) }
+                out[total - 2] = UInt8(ascii: "\r")
+                out[total - 1] = UInt8(ascii: "\n")
+                return total
+            }
+        }
     }
 
-    /// `METHOD target HTTP/1.1`, the fields, the empty line (the gateway speaks 1.1 upstream).
+    /// `METHOD target HTTP/1.1` and its line end, copied in with one access to the buffer (the
+    /// gateway speaks 1.1 upstream; the fields follow).
+    static func writeRequestLine(method: HTTPMethod, uri: String, into buffer: inout ByteBuffer) {
+        var method = method.rawValue
+        var uri = uri
+        method.withUTF8 { method in
+            uri.withUTF8 { uri in
+                let tail: StaticString = " HTTP/1.1\r\n"
+                let total = method.count + 1 + uri.count + tail.utf8CodeUnitCount
+                buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: total) { out in
+                    let start = out.baseAddress!
+                    if let base = method.baseAddress { start.copyMemory(from: base, byteCount: method.count) }
+                    out[method.count] = HTTP1Parser.space
+                    if let base = uri.baseAddress { (start + method.count + 1).copyMemory(from: base, byteCount: uri.count) }
+                    (start + method.count + 1 + uri.count).copyMemory(from: tail.utf8Start, byteCount: tail.utf8CodeUnitCount)
+                    return total
+                }
+            }
+        }
+    }
+
+    /// `METHOD target HTTP/1.1`, the fields, the empty line.
     static func writeRequestHead(_ head: HTTPRequestHead, into buffer: inout ByteBuffer) {
-        buffer.writeString(head.method.rawValue)
-        buffer.writeInteger(HTTP1Parser.space)
-        buffer.writeString(head.uri)
-        buffer.writeStaticString(" HTTP/1.1\r\n")
+        writeRequestLine(method: head.method, uri: head.uri, into: &buffer)
         writeFields(head.headers, into: &buffer)
         buffer.writeStaticString("\r\n")
     }

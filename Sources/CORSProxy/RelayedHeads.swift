@@ -99,10 +99,7 @@ enum UpstreamRequestHead {
         style: ForwardedStyle,
         into buffer: inout ByteBuffer
     ) -> Bool {
-        buffer.writeString(method.rawValue)
-        buffer.writeInteger(HTTP1Parser.space)
-        buffer.writeString(uri)
-        buffer.writeStaticString(" HTTP/1.1\r\n")
+        HTTP1Writer.writeRequestLine(method: method, uri: uri, into: &buffer)
         let (named, originalHost, chunked) = fields.withBytes { raw in
             var named = ConnectionNamedFields()
             var originalHost: HTTP1FieldSpan?

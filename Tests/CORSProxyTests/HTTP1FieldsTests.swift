@@ -189,3 +189,32 @@ import Testing
         }
     }
 }
+
+/// The status and request lines, each copied into the buffer in one piece: the exact bytes, after
+/// whatever the buffer already held.
+@Suite struct HTTP1LineWritingTests {
+    @Test(arguments: [
+        (HTTPVersion.http1_1, HTTPResponseStatus.ok, "HTTP/1.1 200 OK\r\n"),
+        (.http1_0, .noContent, "HTTP/1.0 204 No Content\r\n"),
+        (.http1_1, .custom(code: 599, reasonPhrase: ""), "HTTP/1.1 599 \r\n"),
+        (.http1_1, .custom(code: 101, reasonPhrase: "Switching Protocols Now"), "HTTP/1.1 101 Switching Protocols Now\r\n"),
+        (.http1_1, .gatewayTimeout, "HTTP/1.1 504 Gateway Timeout\r\n"),
+    ])
+    func statusLinesAreWrittenExactly(version: HTTPVersion, status: HTTPResponseStatus, expected: String) {
+        var buffer = ByteBuffer(string: "before|")
+        HTTP1Writer.writeStatusLine(version: version, status: status, into: &buffer)
+        #expect(String(buffer: buffer) == "before|" + expected)
+    }
+
+    @Test(arguments: [
+        (HTTPMethod.GET, "/items/1", "GET /items/1 HTTP/1.1\r\n"),
+        (.OPTIONS, "*", "OPTIONS * HTTP/1.1\r\n"),
+        (.RAW(value: "PROPPATCH"), "/a?b=c&d=%20", "PROPPATCH /a?b=c&d=%20 HTTP/1.1\r\n"),
+        (.PUT, String(repeating: "/x", count: 3000), "PUT " + String(repeating: "/x", count: 3000) + " HTTP/1.1\r\n"),
+    ])
+    func requestLinesAreWrittenExactly(method: HTTPMethod, uri: String, expected: String) {
+        var buffer = ByteBuffer(string: "before|")
+        HTTP1Writer.writeRequestLine(method: method, uri: uri, into: &buffer)
+        #expect(String(buffer: buffer) == "before|" + expected)
+    }
+}
