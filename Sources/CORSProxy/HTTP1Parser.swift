@@ -126,16 +126,18 @@ struct HTTP1Parser {
     }
 
     /// Takes the bytes just read; `next()` then returns what they complete. Only unread bytes
-    /// are carried over (never the whole history of the connection).
+    /// are carried over (never the whole history of the connection), and they grow in place (the
+    /// storage doubles when full): a head sent a byte at a time costs linear time, where copying
+    /// the unread bytes into a new buffer on every read cost quadratic.
     mutating func append(_ bytes: ByteBuffer) {
-        guard let unread = pending, unread.readableBytes > 0 else {
+        guard var unread = pending, unread.readableBytes > 0 else {
             pending = bytes
             return
         }
-        var merged = ByteBufferAllocator().buffer(capacity: unread.readableBytes + bytes.readableBytes)
-        merged.writeImmutableBuffer(unread)
-        merged.writeImmutableBuffer(bytes)
-        pending = merged
+        pending = nil  // `unread` is then the storage's only holder here: written in place, not copied
+        if unread.readerIndex > 0 { unread.discardReadBytes() }
+        unread.writeImmutableBuffer(bytes)
+        pending = unread
     }
 
     /// The capacity of the buffer holding unread bytes (what the parser keeps in memory).
