@@ -18,6 +18,12 @@ public enum OriginPattern: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses one `allowOrigins` entry; the error says what is wrong and, where it can, what was meant.
     public init(parsing text: String) throws(OriginPatternError) {
+        try self.init(parsing: text, suggesting: true)
+    }
+
+    /// `suggesting: false` parses a suggestion to check it: its own failure suggests nothing (each
+    /// suggestion of a suggestion used to parse in turn, one level per character it removed).
+    init(parsing text: String, suggesting: Bool) throws(OriginPatternError) {
         if text == "null" {
             self = .null
             return
@@ -33,7 +39,7 @@ public enum OriginPattern: Sendable, Hashable, CustomStringConvertible {
                 self = .exact(origin)
                 return
             }
-            throw .notAnOrigin(text, suggestion: OriginPattern.validEntry(OriginPattern.suggestion(for: text)))
+            throw .notAnOrigin(text, suggestion: suggesting ? OriginPattern.validEntry(OriginPattern.suggestion(for: text)) : nil)
         }
         // Wildcards: only a whole leading label (`*.`) or a whole port (`:*`).
         var anyPort = false
@@ -54,6 +60,7 @@ public enum OriginPattern: Sendable, Hashable, CustomStringConvertible {
         // What remains must be a valid origin once the wildcards are filled in.
         let probe = "\(scheme)://\(subdomains ? "x." : "")\(rest)"
         guard let origin = Origin(probe), origin.scheme == Substring(scheme) else {
+            guard suggesting else { throw .notAnOrigin(text, suggestion: nil) }
             let fixed = OriginPattern.suggestion(for: probe).map { suggestion -> String in
                 var fixed = suggestion
                 if subdomains, let range = fixed.firstRange(of: "://x.") { fixed.replaceSubrange(range, with: "://*.") }
@@ -114,12 +121,12 @@ public enum OriginPattern: Sendable, Hashable, CustomStringConvertible {
     /// `suggestion` when it is itself a valid entry, else `nil`: a fix that would be refused in
     /// turn is no fix (`http://*.a.0` covers subdomains of an address; `htt*.://a` has a `*` scheme).
     static func validEntry(_ suggestion: String?) -> String? {
-        guard let suggestion, (try? OriginPattern(parsing: suggestion)) != nil else { return nil }
+        guard let suggestion, (try? OriginPattern(parsing: suggestion, suggesting: false)) != nil else { return nil }
         return suggestion
     }
 
     /// What the user most likely meant by a string that is not a serialized origin: lowercased,
-    /// without path, query, fragment, trailing slash, userinfo, or default port. `nil` when even
+    /// without path, query, fragment, trailing slash, trailing dots, userinfo, or default port. `nil` when even
     /// that is not an origin.
     static func suggestion(for text: String) -> String? {
         var candidate = text.trimmingHTTPWhitespace().lowercased()
@@ -130,7 +137,7 @@ public enum OriginPattern: Sendable, Hashable, CustomStringConvertible {
             authority = String(authority[..<end])
         }
         if let at = authority.lastIndex(of: "@") { authority = String(authority[authority.index(after: at)...]) }
-        if authority.hasSuffix(".") { authority.removeLast() }
+        while authority.hasSuffix(".") { authority.removeLast() }
         candidate = "\(scheme)://\(authority)"
         if let colon = authority.lastIndex(of: ":"), !authority.hasSuffix("]"),
             let port = Int(authority[authority.index(after: colon)...])

@@ -23,6 +23,25 @@ import Testing
         #expect(!(try OriginPattern(parsing: "https://*." + host)).matches("https://x." + host + ":1234"))
     }
 
+    /// FuzzOriginPattern (its last million, 2026-12-07, as "slow units" of 3-5 s): a mistaken entry
+    /// whose suggestion is also refused. Each suggestion was parsed to check it, and its refusal
+    /// computed a suggestion in turn, one level per trailing dot removed: quadratic time and
+    /// recursion as deep as the dots. An entry with 100,000 took 233 s and 2 GB. Now a suggestion
+    /// is checked without suggesting, and every trailing dot goes at once.
+    @Test(.timeLimit(.minutes(1)))
+    func aMistakenEntryIsCheckedWithoutSuggestingForItsSuggestion() {
+        let dots = String(repeating: ".", count: 100_000)
+        #expect(throws: OriginPatternError.notAnOrigin("h*ttps://example.com" + dots, suggestion: nil)) {
+            try OriginPattern(parsing: "h*ttps://example.com" + dots)
+        }
+        #expect(throws: OriginPatternError.notAnOrigin("https://*.example.com" + dots, suggestion: "https://*.example.com")) {
+            try OriginPattern(parsing: "https://*.example.com" + dots)
+        }
+        #expect(throws: OriginPatternError.notAnOrigin("https://example.com...", suggestion: "https://example.com")) {
+            try OriginPattern(parsing: "https://example.com...")
+        }
+    }
+
     /// FuzzRequestHead: an allowed OPTIONS request without Access-Control-Request-Method is not a
     /// preflight, but its response still varies on the preflight headers (a cache must not hand it
     /// to a preflight): `apply(to:)` used the prebuilt `Vary: Origin` of GET responses, while
