@@ -65,6 +65,11 @@ for name in "${targets[@]}"; do
     ${FUZZ_FLAGS:-} >"$log" 2>&1 || status=$?
   grep -E '^(#[0-9]+[[:space:]]+DONE|stat::number_of_executed_units|stat::average_exec_per_sec|stat::new_units_added)' "$log" || true
   grep -E '^#[0-9]+' "$log" | tail -1 || true
+  # libFuzzer keeps an input that took over -report_slow_units seconds (default 10) without failing;
+  # a benchmark's SIGSTOP can do that too, but one found that way was a recursion: time each.
+  find "$artifacts" -name 'slow-unit-*' -newer "$artifacts/.started" | while read -r input; do
+    echo "   slow input kept: time it with SWIFT_BACKTRACE=enable=no $bin/$name $input"
+  done
   if [ "$status" -ne 0 ]; then
     echo "!! $name failed (exit $status); the end of $log:"
     tail -n 40 "$log"
