@@ -18,17 +18,14 @@ enum HTTP1Writer {
         reason.withUTF8 { reason in
             let total = 13 + reason.count + 2
             buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: total) { out in
-                let prefix: StaticString = version.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 "
-                out.baseAddress!.copyMemory(from: prefix.utf8Start, byteCount: 9)
+                var at = put(version.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ", into: out, at: 0)
                 let code = Int(status.code)
-                out[9] = UInt8(ascii: "0") + UInt8(code / 100 % 10)
-                out[10] = UInt8(ascii: "0") + UInt8(code / 10 % 10)
-                out[11] = UInt8(ascii: "0") + UInt8(code % 10)
-                out[12] = HTTP1Parser.space
-                if let base = reason.baseAddress { (out.baseAddress! + 13).copyMemory(from: base, byteCount: reason.count) }
-                out[total - 2] = UInt8(ascii: "\r")
-                out[total - 1] = UInt8(ascii: "\n")
-                return total
+                out[at] = UInt8(ascii: "0") + UInt8(code / 100 % 10)
+                out[at + 1] = UInt8(ascii: "0") + UInt8(code / 10 % 10)
+                out[at + 2] = UInt8(ascii: "0") + UInt8(code % 10)
+                out[at + 3] = HTTP1Parser.space
+                at = put(UnsafeRawBufferPointer(reason), into: out, at: at + 4)
+                return put("\r\n", into: out, at: at)
             }
         }
     }
@@ -43,12 +40,10 @@ enum HTTP1Writer {
                 let tail: StaticString = " HTTP/1.1\r\n"
                 let total = method.count + 1 + uri.count + tail.utf8CodeUnitCount
                 buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: total) { out in
-                    let start = out.baseAddress!
-                    if let base = method.baseAddress { start.copyMemory(from: base, byteCount: method.count) }
-                    out[method.count] = HTTP1Parser.space
-                    if let base = uri.baseAddress { (start + method.count + 1).copyMemory(from: base, byteCount: uri.count) }
-                    (start + method.count + 1 + uri.count).copyMemory(from: tail.utf8Start, byteCount: tail.utf8CodeUnitCount)
-                    return total
+                    var at = put(UnsafeRawBufferPointer(method), into: out, at: 0)
+                    out[at] = HTTP1Parser.space
+                    at = put(UnsafeRawBufferPointer(uri), into: out, at: at + 1)
+                    return put(tail, into: out, at: at)
                 }
             }
         }
@@ -81,18 +76,24 @@ enum HTTP1Writer {
     static func writeField(_ name: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, into buffer: inout ByteBuffer) {
         let total = name.count + value.count + 4
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: total) { out in
-            var at = 0
-            if let base = name.baseAddress { out.baseAddress!.copyMemory(from: base, byteCount: name.count) }
-            at += name.count
-            out[at] = UInt8(ascii: ":")
-            out[at + 1] = UInt8(ascii: " ")
-            at += 2
-            if let base = value.baseAddress { (out.baseAddress! + at).copyMemory(from: base, byteCount: value.count) }
-            at += value.count
-            out[at] = UInt8(ascii: "\r")
-            out[at + 1] = UInt8(ascii: "\n")
-            return total
+            var at = put(name, into: out, at: 0)
+            at = put(": ", into: out, at: at)
+            at = put(value, into: out, at: at)
+            return put("\r\n", into: out, at: at)
         }
+    }
+
+    /// Copies `bytes` into `out` from `offset`; returns the offset after them. The head writers
+    /// build each piece this way inside one access to the buffer.
+    @inline(__always)
+    private static func put(_ bytes: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer, at offset: Int) -> Int {
+        if let base = bytes.baseAddress { (out.baseAddress! + offset).copyMemory(from: base, byteCount: bytes.count) }
+        return offset + bytes.count
+    }
+
+    @inline(__always)
+    private static func put(_ text: StaticString, into out: UnsafeMutableRawBufferPointer, at offset: Int) -> Int {
+        put(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount), into: out, at: offset)
     }
 
     /// A chunk's size line (RFC 9112 §7.1), written before its data; `chunkEnd` goes after.
