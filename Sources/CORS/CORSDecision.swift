@@ -225,6 +225,36 @@ public struct CORSDecision: Sendable {
         return [(HTTPField.Name.accessControlAllowOrigin.rawName, origin)] + tail
     }
 
+    /// `accessControlPairs` as HTTP/1.1 field lines (`name: value` CRLF each, RFC 9112 §5), for
+    /// servers that write heads as bytes: prebuilt and shared, except an echoed origin past the first 64.
+    public var accessControlFieldLines: [UInt8] {
+        switch outcome {
+        case .actualAllowed where prebuilt >= 0: return compiled.prebuilt[Int(prebuilt)].actualWithoutVaryLines
+        case .actualAllowed:
+            guard let origin = echoedOrigin else { return compiled.actualWithoutVaryLines }
+            return FieldLines.line(HTTPField.Name.accessControlAllowOrigin.rawName, origin, before: compiled.actualWithoutVaryLines)
+        case .preflightAllowed:
+            return FieldLines.bytes(accessControlFields)
+        case .notCORS, .actualRejected, .preflightRejected: return []
+        }
+    }
+
+    /// `preflightAnswerPairs` as HTTP/1.1 field lines: the whole answer's fields but its framing.
+    public var preflightAnswerFieldLines: [UInt8] {
+        guard outcome == .preflightAllowed else { return compiled.rejectedPreflightLines }
+        if prebuilt >= 0 {
+            return requestedHeaders
+                ? compiled.prebuilt[Int(prebuilt)].preflightWithHeadersLines
+                : compiled.prebuilt[Int(prebuilt)].preflightWithoutHeadersLines
+        }
+        let tail = requestedHeaders ? compiled.preflightWithHeadersLines : compiled.preflightWithoutHeadersLines
+        guard let origin = echoedOrigin else { return tail }
+        return FieldLines.line(HTTPField.Name.accessControlAllowOrigin.rawName, origin, before: tail)
+    }
+
+    /// `varyPair` as an HTTP/1.1 field line; empty when there is none.
+    public var varyFieldLine: [UInt8] { isOptions ? compiled.varyOptionsLine : compiled.varyActualLine }
+
     /// The `Vary` field a response without one gets, as a string pair; `nil` when there is none.
     public var varyPair: (String, String)? {
         (isOptions ? compiled.varyOptionsPair : compiled.varyActualPair)

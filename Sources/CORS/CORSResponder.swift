@@ -212,6 +212,13 @@ final class CompiledPolicy: Sendable {
     let rejectedPreflightPairs: [(String, String)]
     let varyActualPair: (String, String)?
     let varyOptionsPair: (String, String)?
+    // The same as HTTP/1.1 field lines, for servers that write heads as bytes (`FieldLines`).
+    let actualWithoutVaryLines: [UInt8]
+    let preflightWithHeadersLines: [UInt8]
+    let preflightWithoutHeadersLines: [UInt8]
+    let rejectedPreflightLines: [UInt8]
+    let varyActualLine: [UInt8]
+    let varyOptionsLine: [UInt8]
 
     init(policy: CORSPolicy, patterns: [OriginPattern], warnings: [CORSPolicyWarning]) {
         self.policy = policy
@@ -258,6 +265,12 @@ final class CompiledPolicy: Sendable {
         rejectedPreflightPairs = pairs(varyOptions.fields)
         varyActualPair = pairs(varyActual.fields).first
         varyOptionsPair = pairs(varyOptions.fields).first
+        actualWithoutVaryLines = FieldLines.bytes(actualWithoutVary)
+        preflightWithHeadersLines = FieldLines.bytes(preflightWithHeaders)
+        preflightWithoutHeadersLines = FieldLines.bytes(preflightWithoutHeaders)
+        rejectedPreflightLines = FieldLines.bytes(varyOptions.fields)
+        varyActualLine = FieldLines.bytes(varyActual.fields)
+        varyOptionsLine = FieldLines.bytes(varyOptions.fields)
         let (actualWith, actualWithout, preflightWith, preflightWithout) =
             (actualWithVary, actualWithoutVary, preflightWithHeaders, preflightWithoutHeaders)
         prebuilt =
@@ -272,7 +285,10 @@ final class CompiledPolicy: Sendable {
                     preflightWithoutHeaders: HTTPFields([allowOrigin] + preflightWithout),
                     actualWithoutVaryPairs: pairs([allowOrigin] + actualWithout),
                     preflightWithHeadersPairs: pairs([allowOrigin] + preflightWith),
-                    preflightWithoutHeadersPairs: pairs([allowOrigin] + preflightWithout)
+                    preflightWithoutHeadersPairs: pairs([allowOrigin] + preflightWithout),
+                    actualWithoutVaryLines: FieldLines.bytes([allowOrigin] + actualWithout),
+                    preflightWithHeadersLines: FieldLines.bytes([allowOrigin] + preflightWith),
+                    preflightWithoutHeadersLines: FieldLines.bytes([allowOrigin] + preflightWithout)
                 )
             }
     }
@@ -288,6 +304,10 @@ struct PrebuiltOriginFields: Sendable {
     let actualWithoutVaryPairs: [(String, String)]
     let preflightWithHeadersPairs: [(String, String)]
     let preflightWithoutHeadersPairs: [(String, String)]
+    // As HTTP/1.1 field lines (`CORSDecision.accessControlFieldLines`, `preflightAnswerFieldLines`).
+    let actualWithoutVaryLines: [UInt8]
+    let preflightWithHeadersLines: [UInt8]
+    let preflightWithoutHeadersLines: [UInt8]
 }
 
 /// `allowMethods`, compiled: case-sensitive lookup of a requested method token.

@@ -21,6 +21,9 @@ final class Exchange {
     let path: Substring
     let start: NIODeadline
     @exclusivity(unchecked) var decision: CORSDecision?
+    /// The route's prefix (`open` in open mode), for the access log.
+    @exclusivity(unchecked) var route: String?
+    /// Where the request goes: set once it is known to go upstream.
     @exclusivity(unchecked) var target: ExchangeTarget?
     @exclusivity(unchecked) var upstream: UpstreamHandler?
     /// The head sent upstream, as written, kept until the answer starts so a stale pooled
@@ -74,7 +77,6 @@ final class ExchangeTarget {
     let uri: String
     let upstreamCORS: UpstreamCORSHandling
     let rules: RequestHeaderRules
-    let route: String
     /// Open mode: the target URL, against which a redirect's Location is resolved and re-proxied.
     let openURL: OpenTargetURL?
 
@@ -85,7 +87,6 @@ final class ExchangeTarget {
         uri: String,
         upstreamCORS: UpstreamCORSHandling,
         rules: RequestHeaderRules,
-        route: String,
         openURL: OpenTargetURL?
     ) {
         self.key = key
@@ -94,7 +95,6 @@ final class ExchangeTarget {
         self.uri = uri
         self.upstreamCORS = upstreamCORS
         self.rules = rules
-        self.route = route
         self.openURL = openURL
     }
 }
@@ -363,10 +363,10 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
             return respond(exchange, fault: .requestHeadTooLarge(limit: limits.requestHeaderBytes))
         }
 
-        let responder: CORSResponder
+        var routeIndex: Int?
         if let open = inForce.configuration.openMode, let url = OpenTargetURL(uri: head.uri) {
-            responder = open.responder
-            exchange.decision = responder.decideSynchronously(cors)
+            exchange.route = "open"
+            exchange.decision = open.responder.decideSynchronously(cors)
             guard let origin = url.origin, open.allowTargets.contains(where: { $0.matches(origin) }) else {
                 return respond(exchange, fault: .targetNotAllowed("\(url.originText) is not in the gateway's list of allowed targets"))
             }
@@ -379,22 +379,12 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
                 uri: url.pathAndQuery,
                 upstreamCORS: .replace,
                 rules: rules,
-                route: "open",
                 openURL: url
             )
-        } else if let route = inForce.configuration.route(forPath: path) {
-            responder = route.responder
-            exchange.decision = responder.decideSynchronously(cors)
-            exchange.target = ExchangeTarget(
-                key: route.upstreamKey,
-                address: nil,
-                hostHeader: route.upstreamHostHeader,
-                uri: head.uri,
-                upstreamCORS: route.upstreamCORS,
-                rules: route.requestHeaderRules,
-                route: route.prefix,
-                openURL: nil
-            )
+        } else if let index = inForce.routeIndex(forPath: path) {
+            routeIndex = index
+            exchange.route = inForce.configuration.routes[index].prefix
+            exchange.decision = inForce.configuration.routes[index].responder.decideSynchronously(cors)
         } else {
             return respond(exchange, fault: .noRoute(String(path)))
         }
@@ -402,6 +392,19 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
 
         if decision.answersWithoutApplication {
             return answerPreflight(exchange, decision)
+        }
+        // Where the request goes, worked out only for a request that goes there.
+        if let routeIndex {
+            let route = inForce.configuration.routes[routeIndex]
+            exchange.target = ExchangeTarget(
+                key: route.upstreamKey,
+                address: nil,
+                hostHeader: route.upstreamHostHeader,
+                uri: head.uri,
+                upstreamCORS: route.upstreamCORS,
+                rules: route.requestHeaderRules,
+                openURL: nil
+            )
         }
         // The parser checked Content-Length (one decimal number) and framed the body by it.
         if case .length(let length) = parser.framing, length > limits.requestBodyBytes {
@@ -430,7 +433,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         exchange.responseBody = HTTP1BodyFraming(framing: .none)
         var buffer = context.channel.allocator.buffer(capacity: 512)
         HTTP1Writer.writeStatusLine(version: exchange.head.version, status: .init(statusCode: exchange.status), into: &buffer)
-        for (name, value) in decision.preflightAnswerPairs { HTTP1Writer.writeField(name, value, into: &buffer) }
+        buffer.writeBytes(decision.preflightAnswerFieldLines)
         buffer.writeStaticString("content-length: 0\r\n")
         if let connection = connectionHeaderValue(exchange) { HTTP1Writer.writeField("connection", connection, into: &buffer) }
         buffer.writeStaticString("\r\n")
@@ -612,7 +615,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         var rewrite = ClientResponseHead.Rewrite(
             dropAccessControl: false,
             accessControl: [],
-            vary: nil,
+            vary: [],
             replacesVary: false,
             dropSetCookie: false,
             location: nil,
@@ -689,11 +692,11 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
             }
             rewrite.dropAccessControl = true
         }
-        rewrite.accessControl = decision.accessControlPairs
+        rewrite.accessControl = decision.accessControlFieldLines
         if fields.vary.isEmpty {
-            rewrite.vary = decision.varyPair.map { (name: $0.0, value: $0.1) }
+            rewrite.vary = decision.varyFieldLine
         } else if let merged = decision.mergedVary(fields.vary) {
-            rewrite.vary = ("vary", merged)
+            rewrite.vary = Array("vary: \(merged)\r\n".utf8)
             rewrite.replacesVary = true
         }
         if let url = target.openURL {
@@ -891,7 +894,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
                     cors: outcome,
                     reason: rejection?.reason.rawValue,
                     origin: origin,
-                    route: exchange.target?.route,
+                    route: exchange.route,
                     fault: exchange.fault
                 )
             )

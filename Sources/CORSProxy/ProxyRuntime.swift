@@ -71,6 +71,12 @@ final class ConfigurationInForce: Sendable {
         self.configuration = configuration
         self.generation = generation
     }
+
+    /// The index in `configuration.routes` of the route for `path` (`route(forPath:)`), found
+    /// without copying the configuration or the route.
+    func routeIndex(forPath path: Substring) -> Int? {
+        configuration.routes.firstIndex { ProxyConfiguration.covers($0.prefix, path) }
+    }
 }
 
 /// Sent to every connection when the gateway stops: finish the request in flight, then close.

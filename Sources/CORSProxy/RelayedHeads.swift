@@ -245,10 +245,11 @@ enum ClientResponseHead {
     struct Rewrite {
         /// Drop the upstream's Access-Control-* fields (replace mode, when it sent some).
         var dropAccessControl: Bool
-        /// The decision's Access-Control-* fields, written after the upstream's.
-        var accessControl: [(String, String)]
-        /// The Vary field written after them; `replacesVary`: the upstream's Vary lines are dropped for it.
-        var vary: (name: String, value: String)?
+        /// The decision's Access-Control-* field lines, written after the upstream's fields.
+        var accessControl: [UInt8]
+        /// The Vary field line written after them (empty: none); `replacesVary`: the upstream's Vary
+        /// lines are dropped for it.
+        var vary: [UInt8]
         var replacesVary: Bool
         /// Open mode: Set-Cookie dropped, and Location (when rewritten) moved after the CORS fields.
         var dropSetCookie: Bool
@@ -283,8 +284,8 @@ enum ClientResponseHead {
                 }
             }
         }
-        for (name, value) in rewrite.accessControl { HTTP1Writer.writeField(name, value, into: &buffer) }
-        if let vary = rewrite.vary { HTTP1Writer.writeField(vary.name, vary.value, into: &buffer) }
+        buffer.writeBytes(rewrite.accessControl)
+        buffer.writeBytes(rewrite.vary)
         if let location = rewrite.location { HTTP1Writer.writeField("location", location, into: &buffer) }
         if let connection = rewrite.connection { HTTP1Writer.writeField("connection", connection, into: &buffer) }
         if rewrite.chunked { buffer.writeStaticString("transfer-encoding: chunked\r\n") }

@@ -122,8 +122,8 @@ import Testing
 
     static let replace = ClientResponseHead.Rewrite(
         dropAccessControl: true,
-        accessControl: [("access-control-allow-origin", "https://app.example")],
-        vary: ("vary", "Accept-Encoding, Origin"),
+        accessControl: Array("access-control-allow-origin: https://app.example\r\n".utf8),
+        vary: Array("vary: Accept-Encoding, Origin\r\n".utf8),
         replacesVary: true,
         dropSetCookie: false,
         location: nil,

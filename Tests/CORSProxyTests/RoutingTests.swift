@@ -42,8 +42,14 @@ import Testing
                     #expect(wrongPolicy.accessControlNames == [])
                     let legacy = try await get("/api/legacy/x", "https://app.example")
                     #expect(legacy.values("Access-Control-Allow-Origin") == ["https://upstream-own"])
-                    let log = try await gateway.awaitLog(count: 5)
-                    #expect(log.map { $0["route"] } == ["/api", "/api", "/", "/api", "/api/legacy"])
+                    // A preflight answered at the gateway is logged with its route too.
+                    let preflight = try await fetch(
+                        gateway.port, "OPTIONS", "/api/legacy/x",
+                        headers: [("Origin", "https://app.example"), ("Access-Control-Request-Method", "PUT")]
+                    )
+                    #expect(preflight.status == 403)
+                    let log = try await gateway.awaitLog(count: 6)
+                    #expect(log.map { $0["route"] } == ["/api", "/api", "/", "/api", "/api/legacy", "/api/legacy"])
                 }
             }
         }

@@ -339,6 +339,38 @@ import Testing
         }
     }
 
+    @Test func fieldLinesCarryExactlyTheFieldsForEveryOriginAndOutcome() throws {
+        // Field lines are what the gateway copies into its heads; they must say what the HTTPFields say.
+        let origins = (0..<70).map { "https://app\($0).example.com" }
+        let policies = [
+            CORSPolicy(
+                allowOrigins: origins + ["https://*.example.org"],
+                allowMethods: ["PUT"],
+                allowHeaders: ["X-A"],
+                exposeHeaders: ["X-Total-Count"],
+                allowCredentials: true,
+                maxAge: 60
+            ),
+            CORSPolicy(allowOrigins: ["*"], allowMethods: ["PUT"], allowHeaders: ["X-A"], exposeHeaders: ["X-Total-Count"]),
+        ]
+        func lines(_ fields: some Sequence<HTTPField>) -> String { fields.map { "\($0.name.rawName): \($0.value)\r\n" }.joined() }
+        func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
+        for policy in policies {
+            let cors = try responder(policy)
+            for origin in [origins[0], origins[69], "https://a.example.org", "https://evil.test"] {
+                for headers in [nil, "x-a", "x-b"] {
+                    let decision = try #require(cors.decideSynchronously(preflight(origin: origin, method: "PUT", headers: headers)))
+                    #expect(text(decision.preflightAnswerFieldLines) == lines(decision.preflightResponse().headerFields))
+                    #expect(text(decision.accessControlFieldLines) == lines(decision.accessControlFields))
+                    #expect(text(decision.varyFieldLine) == lines(decision.varyField.map { [$0] } ?? []))
+                }
+                let decision = try #require(cors.decideSynchronously(request(.get, [("Origin", origin)])))
+                #expect(text(decision.accessControlFieldLines) == lines(decision.accessControlFields))
+                #expect(text(decision.varyFieldLine) == lines(decision.varyField.map { [$0] } ?? []))
+            }
+        }
+    }
+
     @Test func errorResponsesAreDecoratedToo() throws {
         let responder = try responder(Self.credentialed)
         for status in [HTTPResponse.Status.notFound, .unauthorized, .internalServerError] {
