@@ -44,7 +44,9 @@ import Testing
                     #expect(legacy.values("Access-Control-Allow-Origin") == ["https://upstream-own"])
                     // A preflight answered at the gateway is logged with its route too.
                     let preflight = try await fetch(
-                        gateway.port, "OPTIONS", "/api/legacy/x",
+                        gateway.port,
+                        "OPTIONS",
+                        "/api/legacy/x",
                         headers: [("Origin", "https://app.example"), ("Access-Control-Request-Method", "PUT")]
                     )
                     #expect(preflight.status == 403)
