@@ -877,7 +877,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         }
         guard !exchange.logged else { return }
         exchange.logged = true
-        let outcome = Self.outcomeName(exchange.decision)
+        let outcome = ProxyMetrics.outcomeIndex(exchange.decision)
         runtime.metrics.record(outcome: outcome, fault: exchange.fault)
         if runtime.accessLog.isOn {
             let rejection = exchange.decision?.rejection
@@ -891,7 +891,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
                     durationSeconds: Double((NIODeadline.now() - exchange.start).nanoseconds) / 1e9,
                     bytesIn: exchange.bytesIn,
                     bytesOut: exchange.bytesOut,
-                    cors: outcome,
+                    cors: ProxyMetrics.outcomeNames[outcome],
                     reason: rejection?.reason.rawValue,
                     origin: origin,
                     route: exchange.route,
@@ -919,16 +919,6 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
 
     static func mayHaveBody(_ status: HTTPResponseStatus, _ method: HTTPMethod) -> Bool {
         !(method == .HEAD || status.code == 204 || status.code == 304 || (100..<200).contains(status.code))
-    }
-
-    static func outcomeName(_ decision: CORSDecision?) -> String {
-        switch decision?.outcome {
-        case .none, .notCORS?: return "not-cors"
-        case .preflightAllowed?: return "preflight-allowed"
-        case .preflightRejected?: return "preflight-rejected"
-        case .actualAllowed?: return "allowed"
-        case .actualRejected?: return "rejected"
-        }
     }
 
     // MARK: timeouts

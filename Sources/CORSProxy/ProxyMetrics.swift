@@ -1,3 +1,4 @@
+import CORS
 import CoreMetrics
 import Prometheus
 
@@ -6,7 +7,8 @@ import Prometheus
 /// on the admin address renders it in Prometheus' text format.
 final class ProxyMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
-    private let outcomes: [String: CoreMetrics.Counter]
+    /// In `outcomeNames`' order, indexed by `outcomeIndex` (no string hashed per request).
+    private let outcomes: [CoreMetrics.Counter]
     private let faults: [String: CoreMetrics.Counter]
     private let upstreamLatency: CoreMetrics.Timer
     private let reloads: CoreMetrics.Counter
@@ -18,11 +20,9 @@ final class ProxyMetrics: Sendable {
         let registry = PrometheusCollectorRegistry()
         let factory = PrometheusMetricsFactory(registry: registry)
         self.registry = registry
-        var outcomes: [String: CoreMetrics.Counter] = [:]
-        for name in Self.outcomeNames {
-            outcomes[name] = CoreMetrics.Counter(label: "cors_proxy_requests_total", dimensions: [("cors", name)], factory: factory)
+        outcomes = Self.outcomeNames.map { name in
+            CoreMetrics.Counter(label: "cors_proxy_requests_total", dimensions: [("cors", name)], factory: factory)
         }
-        self.outcomes = outcomes
         var faults: [String: CoreMetrics.Counter] = [:]
         for cause in ProxyFault.allCauses + ["aborted"] {
             faults[cause] = CoreMetrics.Counter(label: "cors_proxy_faults_total", dimensions: [("cause", cause)], factory: factory)
@@ -33,8 +33,19 @@ final class ProxyMetrics: Sendable {
         refusedReloads = CoreMetrics.Counter(label: "cors_proxy_reloads_total", dimensions: [("result", "refused")], factory: factory)
     }
 
-    func record(outcome: String, fault: String?) {
-        outcomes[outcome]?.increment()
+    /// The index in `outcomeNames` of a request's outcome (`not-cors` when there was no decision).
+    static func outcomeIndex(_ decision: CORSDecision?) -> Int {
+        switch decision?.outcome {
+        case .none, .notCORS?: return 0
+        case .preflightAllowed?: return 1
+        case .preflightRejected?: return 2
+        case .actualAllowed?: return 3
+        case .actualRejected?: return 4
+        }
+    }
+
+    func record(outcome: Int, fault: String?) {
+        outcomes[outcome].increment()
         if let fault { faults[fault]?.increment() }
     }
 
