@@ -2,12 +2,13 @@ import NIOCore
 import NIOHTTP1
 
 /// Where one field line lies in a head's bytes: the name, and the value without the whitespace
-/// around it.
+/// around it; and the name's role, so no reader of the head classifies it again.
 struct HTTP1FieldSpan: Equatable {
     var nameStart: Int32
     var nameLength: Int32
     var valueStart: Int32
     var valueLength: Int32
+    var role: FieldRole
 }
 
 /// A parsed head's field lines as ranges of the head's own bytes (shared with the buffer they were
@@ -39,7 +40,8 @@ struct HTTP1Fields {
                     nameStart: Int32(nameStart),
                     nameLength: Int32(valueStart - 2 - nameStart),
                     valueStart: Int32(valueStart),
-                    valueLength: Int32(buffer.writerIndex - 2 - valueStart)
+                    valueLength: Int32(buffer.writerIndex - 2 - valueStart),
+                    role: FieldRole(name)
                 )
             )
         }

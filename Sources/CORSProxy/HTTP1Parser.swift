@@ -479,16 +479,19 @@ struct HTTP1Parser {
             while valueEnd > valueStart, raw[valueEnd - 1] == space || raw[valueEnd - 1] == tab { valueEnd -= 1 }
             let valueBytes = UnsafeRawBufferPointer(rebasing: raw[valueStart..<valueEnd])
             index += 2
+            let role = FieldRole(nameBytes)
             // Only Content-Length, Connection and Transfer-Encoding frame a message.
-            if nameBytes.count == 14 || nameBytes.count == 10 || nameBytes.count == 17 {
-                try framing.record(name: nameBytes, value: valueBytes)
+            switch role {
+            case .contentLength, .connection, .transferEncoding: try framing.record(role, value: valueBytes)
+            default: break
             }
             fields.append(
                 HTTP1FieldSpan(
                     nameStart: Int32(nameStart),
                     nameLength: Int32(nameBytes.count),
                     valueStart: Int32(valueStart),
-                    valueLength: Int32(valueEnd - valueStart)
+                    valueLength: Int32(valueEnd - valueStart),
+                    role: role
                 )
             )
         }
@@ -617,10 +620,11 @@ struct HTTP1Parser {
 }
 
 extension HTTP1Parser.FramingFields {
-    /// Notes a Content-Length or Transfer-Encoding field; a Content-Length that is not one number,
-    /// or that differs from an earlier one, fails (RFC 9112 §6.3 item 5).
-    fileprivate mutating func record(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) throws {
-        if ASCIIBytes.equal(name, "content-length") {
+    /// Notes a Content-Length, Connection or Transfer-Encoding field (`role` says which); a
+    /// Content-Length that is not one number, or that is repeated, fails (RFC 9112 §6.3 item 5).
+    fileprivate mutating func record(_ role: FieldRole, value: UnsafeRawBufferPointer) throws {
+        switch role {
+        case .contentLength:
             var length: Int64 = 0
             guard value.count > 0, value.count <= 18 else { throw HTTP1ParseError.invalidContentLength }
             for byte in value {
@@ -632,12 +636,12 @@ extension HTTP1Parser.FramingFields {
             // forwarding both would leave the next hop to choose.
             guard contentLength == nil else { throw HTTP1ParseError.invalidContentLength }
             contentLength = length
-        } else if ASCIIBytes.equal(name, "connection") {
+        case .connection:
             ASCIIBytes.forEachListItem(value) { option in
                 if ASCIIBytes.equal(option, "close") { close = true }
                 if ASCIIBytes.equal(option, "keep-alive") { keepAlive = true }
             }
-        } else if ASCIIBytes.equal(name, "transfer-encoding") {
+        case .transferEncoding:
             transferEncoding = true
             // Codings are comma-separated, repeated fields continue the list; chunked must come
             // last and once (RFC 9112 §6.1).
@@ -646,6 +650,7 @@ extension HTTP1Parser.FramingFields {
                 if chunkedLast || !isChunked { otherCoding = true }  // a coding after chunked, or not chunked
                 chunkedLast = isChunked
             }
+        default: break
         }
     }
 }

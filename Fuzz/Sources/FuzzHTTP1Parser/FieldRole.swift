@@ -1,0 +1,1 @@
+../../../Sources/CORSProxy/FieldRole.swift
