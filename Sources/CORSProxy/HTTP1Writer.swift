@@ -62,8 +62,15 @@ enum HTTP1Writer {
 
     /// `name: value` and its line end, copied in with one access to the buffer (four writes
     /// would each check the buffer's uniqueness and exclusivity).
+    /// Native strings lend their bytes in place; only a string without contiguous UTF-8 is copied.
     @inline(__always)
     static func writeField(_ name: String, _ value: String, into buffer: inout ByteBuffer) {
+        let written = name.utf8.withContiguousStorageIfAvailable { name in
+            value.utf8.withContiguousStorageIfAvailable { value in
+                writeField(UnsafeRawBufferPointer(name), UnsafeRawBufferPointer(value), into: &buffer)
+            } != nil
+        }
+        if written == true { return }
         var name = name
         var value = value
         name.withUTF8 { name in

@@ -50,7 +50,7 @@ enum UpstreamRequestHead {
         into buffer: inout ByteBuffer
     ) -> Bool {
         HTTP1Writer.writeRequestLine(method: method, uri: uri, into: &buffer)
-        let (named, originalHost, chunked) = fields.withBytes { raw in
+        let chunked = fields.withBytes { raw in
             var named = ConnectionNamedFields()
             var originalHost: HTTP1FieldSpan?
             var chunked = false
@@ -74,9 +74,10 @@ enum UpstreamRequestHead {
                 }
             }
             if chunked && !hasContentLength { buffer.writeStaticString("transfer-encoding: chunked\r\n") }
-            return (named, originalHost.map { HTTP1Fields.value(raw, $0).text }, chunked)
+            let host = originalHost.map { HTTP1Fields.value(raw, $0) }
+            writeForwarding(fields, named: named, peer: peer, style: style, originalHost: host, into: &buffer)
+            return chunked
         }
-        writeForwarding(fields, named: named, peer: peer, style: style, originalHost: originalHost, into: &buffer)
         HTTP1Writer.writeField("host", hostHeader, into: &buffer)
         for (name, value) in rules.setHeaders { HTTP1Writer.writeField(name, value, into: &buffer) }
         buffer.writeStaticString("\r\n")
@@ -84,14 +85,15 @@ enum UpstreamRequestHead {
     }
 
     /// The headers that tell the upstream who asked: the client's address, the scheme and the Host
-    /// it asked for. A peer's own values are kept (and appended to) only from trusted proxies, so
-    /// nobody else can choose the address an upstream logs or rate-limits by.
+    /// it asked for (`originalHost`, the client's Host value). A peer's own values are kept (and
+    /// appended to) only from trusted proxies, so nobody else can choose the address an upstream
+    /// logs or rate-limits by.
     private static func writeForwarding(
         _ fields: HTTP1Fields,
         named: ConnectionNamedFields,
         peer: Peer,
         style: ForwardedStyle,
-        originalHost: String?,
+        originalHost: UnsafeRawBufferPointer?,
         into buffer: inout ByteBuffer
     ) {
         // A trusted peer's values, except those its Connection field says are hop-by-hop.
@@ -100,23 +102,30 @@ enum UpstreamRequestHead {
             return fields.values(name)
         }
         switch style {
+        case .xForwarded where !peer.trusted:
+            // The common case, copied without making a string.
+            HTTP1Writer.writeField("x-forwarded-for", peer.text, into: &buffer)
+            buffer.writeStaticString("x-forwarded-proto: http\r\n")
+            if let originalHost { HTTP1Writer.writeField(UnsafeRawBufferPointer(start: Self.forwardedHost.utf8Start, count: Self.forwardedHost.utf8CodeUnitCount), originalHost, into: &buffer) }
         case .xForwarded:
             let chain = previous("x-forwarded-for").joined(separator: ", ")
             HTTP1Writer.writeField("x-forwarded-for", chain.isEmpty ? peer.text : chain + ", " + peer.text, into: &buffer)
             HTTP1Writer.writeField("x-forwarded-proto", previous("x-forwarded-proto").first ?? "http", into: &buffer)
-            if let host = previous("x-forwarded-host").first ?? originalHost {
+            if let host = previous("x-forwarded-host").first ?? originalHost?.text {
                 HTTP1Writer.writeField("x-forwarded-host", host, into: &buffer)
             }
         case .forwarded:
             let chain = previous("forwarded").joined(separator: ", ")
             let node = peer.text.utf8.contains(UInt8(ascii: ":")) ? "\"[\(peer.text)]\"" : peer.text
             var element = "for=\(node);proto=http"
-            if let originalHost, originalHost.utf8.allSatisfy({ $0 > 0x20 && $0 != 0x22 && $0 != 0x7F }) {
-                element += ";host=\"\(originalHost)\""
+            if let originalHost, originalHost.allSatisfy({ $0 > 0x20 && $0 != 0x22 && $0 != 0x7F }) {
+                element += ";host=\"\(originalHost.text)\""
             }
             HTTP1Writer.writeField("forwarded", chain.isEmpty ? element : chain + ", " + element, into: &buffer)
         }
     }
+
+    private static let forwardedHost: StaticString = "x-forwarded-host"
 
     /// Whether a Transfer-Encoding value lists `chunked`.
     static func listsChunked(_ value: UnsafeRawBufferPointer) -> Bool {
