@@ -106,7 +106,7 @@ enum UpstreamRequestHead {
             // The common case, copied without making a string.
             HTTP1Writer.writeField("x-forwarded-for", peer.text, into: &buffer)
             buffer.writeStaticString("x-forwarded-proto: http\r\n")
-            if let originalHost { HTTP1Writer.writeField(UnsafeRawBufferPointer(start: Self.forwardedHost.utf8Start, count: Self.forwardedHost.utf8CodeUnitCount), originalHost, into: &buffer) }
+            if let originalHost { HTTP1Writer.writeField(Self.forwardedHost, originalHost, into: &buffer) }
         case .xForwarded:
             let chain = previous("x-forwarded-for").joined(separator: ", ")
             HTTP1Writer.writeField("x-forwarded-for", chain.isEmpty ? peer.text : chain + ", " + peer.text, into: &buffer)
@@ -125,7 +125,10 @@ enum UpstreamRequestHead {
         }
     }
 
-    private static let forwardedHost: StaticString = "x-forwarded-host"
+    private static var forwardedHost: UnsafeRawBufferPointer {
+        let name: StaticString = "x-forwarded-host"
+        return UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
+    }
 
     /// Whether a Transfer-Encoding value lists `chunked`.
     static func listsChunked(_ value: UnsafeRawBufferPointer) -> Bool {
