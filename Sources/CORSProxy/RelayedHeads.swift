@@ -106,28 +106,31 @@ enum UpstreamRequestHead {
             // The common case, copied without making a string.
             HTTP1Writer.writeField("x-forwarded-for", peer.text, into: &buffer)
             buffer.writeStaticString("x-forwarded-proto: http\r\n")
-            if let originalHost { HTTP1Writer.writeField(Self.forwardedHost, originalHost, into: &buffer) }
+            if let originalHost { HTTP1Writer.writeField(bytes("x-forwarded-host"), originalHost, into: &buffer) }
         case .xForwarded:
             let chain = previous("x-forwarded-for").joined(separator: ", ")
             HTTP1Writer.writeField("x-forwarded-for", chain.isEmpty ? peer.text : chain + ", " + peer.text, into: &buffer)
             HTTP1Writer.writeField("x-forwarded-proto", previous("x-forwarded-proto").first ?? "http", into: &buffer)
-            if let host = previous("x-forwarded-host").first ?? originalHost?.text {
+            if let host = previous("x-forwarded-host").first {
                 HTTP1Writer.writeField("x-forwarded-host", host, into: &buffer)
+            } else if let originalHost {
+                HTTP1Writer.writeField(bytes("x-forwarded-host"), originalHost, into: &buffer)
             }
         case .forwarded:
             let chain = previous("forwarded").joined(separator: ", ")
             let node = peer.text.utf8.contains(UInt8(ascii: ":")) ? "\"[\(peer.text)]\"" : peer.text
-            var element = "for=\(node);proto=http"
+            var value = Array((chain.isEmpty ? "" : chain + ", ").utf8) + Array("for=\(node);proto=http".utf8)
             if let originalHost, originalHost.allSatisfy({ $0 > 0x20 && $0 != 0x22 && $0 != 0x7F }) {
-                element += ";host=\"\(originalHost.text)\""
+                value += Array(";host=\"".utf8) + originalHost + [UInt8(ascii: "\"")]
             }
-            HTTP1Writer.writeField("forwarded", chain.isEmpty ? element : chain + ", " + element, into: &buffer)
+            value.withUnsafeBytes { HTTP1Writer.writeField(bytes("forwarded"), $0, into: &buffer) }
         }
     }
 
-    private static var forwardedHost: UnsafeRawBufferPointer {
-        let name: StaticString = "x-forwarded-host"
-        return UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
+    /// A field name's bytes. The client's Host value goes into the forwarding headers as its bytes
+    /// were read, as every relayed value does.
+    private static func bytes(_ name: StaticString) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
     }
 
     /// Whether a Transfer-Encoding value lists `chunked`.

@@ -53,6 +53,10 @@ import Testing
             let otherScheme = try await fetch(gateway.port, "GET", "/https://localhost:\(upstream.port)/")
             #expect(otherScheme.status == 403)
             #expect(upstream.record.acceptedConnections == 0)
+            // Open mode's policy decided them: the log names the route.
+            let log = try await gateway.awaitLog(count: 2)
+            #expect(log.map { $0["route"] } == ["open", "open"])
+            #expect(log.map { $0["fault"] } == ["target-not-allowed", "target-not-allowed"])
         }
     }
 

@@ -92,6 +92,40 @@ import Testing
         #expect(head.headers["x-forwarded-for"].isEmpty)
     }
 
+    @Test func theClientsHostGoesIntoEveryForwardingStyleAsItsBytesWereRead() throws {
+        // An obs-text byte (0xE9) in Host: relayed as read, as every field value is, never as U+FFFD.
+        var raw = ByteBuffer(string: "GET / HTTP/1.1\r\nHost: caf")
+        raw.writeInteger(UInt8(0xE9))
+        raw.writeString(".example\r\n\r\n")
+        var parser = HTTP1Parser(role: .request, maximumHeadBytes: 8192)
+        parser.append(raw)
+        guard case .requestHead(let client, _)? = try parser.next() else {
+            Issue.record("the raw head did not parse")
+            return
+        }
+        let host: [UInt8] = Array("caf".utf8) + [0xE9] + Array(".example".utf8)
+        for (style, trusted, name, value) in [
+            (ForwardedStyle.xForwarded, false, "x-forwarded-host", host),
+            (.xForwarded, true, "x-forwarded-host", host),
+            (.forwarded, false, "forwarded", Array("for=203.0.113.7;proto=http;host=\"".utf8) + host + [0x22]),
+        ] {
+            var buffer = ByteBuffer()
+            _ = UpstreamRequestHead.write(
+                method: .GET,
+                uri: "/",
+                clientFields: client.fields,
+                hostHeader: "api.internal",
+                rules: RequestHeaderRules(),
+                peer: .init(text: "203.0.113.7", trusted: trusted),
+                style: style,
+                into: &buffer
+            )
+            let line = Array("\r\n\(name): ".utf8) + value + Array("\r\n".utf8)
+            let bytes = Array(buffer.readableBytesView)
+            #expect(bytes.indices.contains { bytes[$0...].starts(with: line) }, "\(style), trusted \(trusted): \(String(buffer: buffer))")
+        }
+    }
+
     @Test func rulesRemoveAndReplaceFieldsWhateverTheirCase() throws {
         let rules = RequestHeaderRules(set: [(name: "X-Api-Key", value: "k")], remove: ["Referer"])
         let (_, _, head) = try Self.requestHead([("REFERER", "https://a.example/"), ("x-api-key", "client's"), ("Accept", "*/*")], rules: rules)
