@@ -88,6 +88,24 @@ import Testing
         #expect(try Self.events("GET / HTTP/1.0\r\n\r\n") == ["GET / 1.0 close ", "end"])
     }
 
+    @Test func eachFieldsSpanCarriesTheRoleOfItsOwnName() throws {
+        // The readers of a head act on these roles (drop, rewrite, frame) without looking at names.
+        let head =
+            "POST / HTTP/1.1\r\nX-A: 1\r\nCONTENT-LENGTH: 0\r\nAccess-Control-Allow-Origin: *\r\nte: trailers\r\n"
+            + "Vary: Origin\r\nx-forwarded-for: 1.2.3.4\r\nHost: a.example\r\nSet-Cookie: a=b\r\nConnection: x-a\r\n\r\n"
+        var parser = HTTP1Parser(role: .request, maximumHeadBytes: 8192)
+        parser.append(ByteBuffer(string: head))
+        guard case .requestHead(let request, _)? = try parser.next() else {
+            Issue.record("not a request head")
+            return
+        }
+        #expect(
+            request.fields.spans.map(\.role) == [
+                .other, .contentLength, .accessControl, .hopByHop, .vary, .forwarding, .host, .setCookie, .connection,
+            ]
+        )
+    }
+
     @Test func emptyLinesBeforeARequestAreIgnored() throws {
         #expect(try Self.events("\r\n\r\nGET / HTTP/1.1\r\n\r\n") == ["GET / 1.1 ", "end"])
     }
