@@ -102,15 +102,19 @@ enum UpstreamRequestHead {
             return fields.values(name)
         }
         switch style {
-        case .xForwarded where !peer.trusted:
-            // The common case, copied without making a string.
-            HTTP1Writer.writeField("x-forwarded-for", peer.text, into: &buffer)
-            buffer.writeStaticString("x-forwarded-proto: http\r\n")
-            if let originalHost { HTTP1Writer.writeField(bytes("x-forwarded-host"), originalHost, into: &buffer) }
         case .xForwarded:
-            let chain = previous("x-forwarded-for").joined(separator: ", ")
-            HTTP1Writer.writeField("x-forwarded-for", chain.isEmpty ? peer.text : chain + ", " + peer.text, into: &buffer)
-            HTTP1Writer.writeField("x-forwarded-proto", previous("x-forwarded-proto").first ?? "http", into: &buffer)
+            // An untrusted peer has no previous values: each field is then copied without a string built.
+            let chain = previous("x-forwarded-for")
+            if chain.isEmpty {
+                HTTP1Writer.writeField("x-forwarded-for", peer.text, into: &buffer)
+            } else {
+                HTTP1Writer.writeField("x-forwarded-for", chain.joined(separator: ", ") + ", " + peer.text, into: &buffer)
+            }
+            if let proto = previous("x-forwarded-proto").first {
+                HTTP1Writer.writeField("x-forwarded-proto", proto, into: &buffer)
+            } else {
+                buffer.writeStaticString("x-forwarded-proto: http\r\n")
+            }
             if let host = previous("x-forwarded-host").first {
                 HTTP1Writer.writeField("x-forwarded-host", host, into: &buffer)
             } else if let originalHost {
