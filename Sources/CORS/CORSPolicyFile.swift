@@ -152,24 +152,30 @@ public enum CORSPolicyFile {
     /// for every file that embeds policies and says "did you mean".
     public static func nearestKey(to key: String, among candidates: [String]) -> String? {
         let lower = Array(key.lowercased())
+        let typo = max(2, key.count / 3)
         var best: (key: String, distance: Int)?
         for candidate in candidates {
-            let distance = editDistance(lower, Array(candidate.lowercased()))
+            let other = Array(candidate.lowercased())
+            // Lengths further apart than a typo cannot be one: skip the table (a long key costs
+            // its length times each candidate's).
+            guard abs(lower.count - other.count) <= typo else { continue }
+            let distance = editDistance(lower, other)
             if best == nil || distance < best!.distance { best = (candidate, distance) }
         }
-        guard let best, best.distance <= max(2, key.count / 3) else { return nil }
+        guard let best, best.distance <= typo else { return nil }
         return best.key
     }
 
+    /// Levenshtein distance, one row of the table kept at a time.
     private static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
-        if a.isEmpty { return b.count }
         var previous = Array(0...b.count)
-        for i in 1...a.count {
-            var current = [i] + Array(repeating: 0, count: b.count)
-            for j in 1...max(b.count, 1) where j <= b.count {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        var current = previous
+        for i in a.indices {
+            current[0] = i + 1
+            for j in b.indices {
+                current[j + 1] = min(previous[j + 1] + 1, current[j] + 1, previous[j] + (a[i] == b[j] ? 0 : 1))
             }
-            previous = current
+            swap(&previous, &current)
         }
         return previous[b.count]
     }

@@ -55,7 +55,9 @@ struct MessageTemplate: Sendable {
 extension StringProtocol {
     /// Curly quotes as straight ones: browsers, consoles and chat tools change them back and forth.
     var withStraightQuotes: String {
-        String(
+        // Each curly quote (U+2018 to U+201E) starts with the byte E2; most texts have none.
+        guard utf8.contains(0xE2) else { return String(self) }
+        return String(
             map { character -> Character in
                 switch character {
                 case "\u{2018}", "\u{2019}", "\u{201A}": return "'"

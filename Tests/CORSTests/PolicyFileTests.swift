@@ -73,6 +73,21 @@ import Testing
         #expect(problems[0].description == "error: 2:3: unknown key \"allowOrigin\"; did you mean \"allowOrigins\"?")
     }
 
+    /// A key is a typo of a valid one within a third of its length (at least 2 edits): one edit
+    /// past that, or a key far longer than any valid key (whose table was once built anyway, its
+    /// length times each key's), gets no suggestion.
+    @Test(
+        arguments: [
+            ("maxAgexx", "maxAge"), ("maxAgexxx", "maxAge"), ("maxAgexxxx", nil), ("xmaxAgexxx", nil),
+            ("ALLOWORIGINS", "allowOrigins"), ("dangerouslyAllowNullOrigins", "dangerouslyAllowNullOrigin"),
+            (String(repeating: "allowOrigins", count: 100), nil),
+        ] as [(String, String?)]
+    )
+    func suggestionsReachAsFarAsATypoAndNoFurther(_ key: String, _ suggestion: String?) throws {
+        let (_, problems) = try CORSPolicyFile.read("{\"\(key)\": 1}")
+        #expect(problems == [.unknownKey(key, line: 1, column: 2, suggestion: suggestion)])
+    }
+
     @Test func wrongTypesSayWhatWasExpected() throws {
         let (_, problems) = try CORSPolicyFile.read(#"{"allowOrigins": "https://a.com", "maxAge": "600", "allowCredentials": "yes"}"#)
         #expect(problems.count == 3)
