@@ -134,6 +134,27 @@ import Testing
         #expect(head.headers["accept"] == ["*/*"])
     }
 
+    /// The upstream's head byte for byte: the client's end-to-end fields in the client's order and
+    /// spelling, then the chunked redeclaration, the forwarding headers, Host and the rules' fields.
+    /// The other tests reread the head, which would not see a reordering or a respelled name.
+    @Test func theUpstreamHeadKeepsTheClientsFieldsInOrderThenWritesTheGatewaysOwn() throws {
+        let rules = RequestHeaderRules(set: [(name: "X-Api-Key", value: "k")], remove: ["referer"])
+        let (text, chunked, _) = try Self.requestHead(
+            [
+                ("Accept", "application/json"), ("X-Forwarded-For", "6.6.6.6"), ("Host", "public.example"),
+                ("Transfer-Encoding", "chunked"), ("Referer", "https://a.example/"), ("x-Trace", "a b"),
+                ("Connection", "keep-alive"), ("Cookie", "id=1"), ("X-API-KEY", "client's"),
+            ],
+            rules: rules
+        )
+        #expect(chunked)
+        #expect(
+            text == "POST /items?q=1 HTTP/1.1\r\nAccept: application/json\r\nx-Trace: a b\r\nCookie: id=1\r\n"
+                + "transfer-encoding: chunked\r\nx-forwarded-for: 203.0.113.7\r\nx-forwarded-proto: http\r\n"
+                + "x-forwarded-host: public.example\r\nhost: api.internal:8080\r\nx-api-key: k\r\n\r\n"
+        )
+    }
+
     @Test func aChunkedRequestIsRedeclaredChunkedAfterItsTransferEncodingIsDropped() throws {
         let (text, chunked, head) = try Self.requestHead([("Transfer-Encoding", "chunked")])
         #expect(chunked)
