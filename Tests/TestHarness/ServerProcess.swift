@@ -58,8 +58,15 @@ public final class ServerProcess: @unchecked Sendable {
                 self.process = process
                 return
             }
+            // Say which way it failed: a server that exited (a port taken, a bad configuration)
+            // or one still running that never listened within the timeout (a loaded machine).
+            let state =
+                process.isRunning
+                ? "still running, not listening after \(Int(timeout)) s"
+                : "exited with status \(process.terminationStatus)"
             Self.kill(process)
-            problems.append("port \(port): " + ((try? String(contentsOf: output, encoding: .utf8)) ?? "no output"))
+            let printed = (try? String(contentsOf: output, encoding: .utf8)) ?? "no output"
+            problems.append("port \(port) (\(state)): " + printed)
         }
         throw DidNotStart(description: "\(name) did not start:\n" + problems.joined(separator: "\n"))
     }
