@@ -134,11 +134,11 @@ let package = Package(
         .target(name: "BrowserHarness", dependencies: ["TestHarness"], path: "Tests/BrowserHarness"),
         .testTarget(
             name: "CORSTests",
-            dependencies: ["CORS", .product(name: "HTTPTypes", package: "swift-http-types")]
+            dependencies: ["CORS", "TestHarness", .product(name: "HTTPTypes", package: "swift-http-types")]
         ),
         .testTarget(
             name: "CORSBrowserTests",
-            dependencies: ["CORSBrowser", "CORS", .product(name: "HTTPTypes", package: "swift-http-types")]
+            dependencies: ["CORSBrowser", "CORS", "TestHarness", .product(name: "HTTPTypes", package: "swift-http-types")]
         ),
         .testTarget(
             name: "CORSFetchTests",

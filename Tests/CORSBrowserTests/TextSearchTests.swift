@@ -1,3 +1,4 @@
+import TestHarness
 import Testing
 
 @testable import CORSBrowser
@@ -5,17 +6,6 @@ import Testing
 /// The message reader's byte search (`firstRange(ofText:)`) against the standard library's
 /// character search: the same ranges, where a byte match that cuts a character is no match.
 @Suite struct TextSearchTests {
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// Pieces that join into characters across their boundaries: combining marks, a ZWJ, a
     /// prepend character, regional indicators, CR and LF, curly quotes. No piece is canonically
     /// equivalent to another (the standard search would match those, bytes never do).

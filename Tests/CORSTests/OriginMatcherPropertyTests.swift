@@ -1,20 +1,10 @@
 import CORS
+import TestHarness
 import Testing
 
 /// Holds the compiled origin matcher against the obvious definition of each pattern
 /// (`OriginPattern.matches`) on random origins and random pattern sets.
 @Suite struct OriginMatcherPropertyTests {
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let labels = ["a", "b", "foo", "bar", "barfoo", "foobar", "example", "evil", "x-y", "api", "localhost"]
     static let tlds = ["com", "org", "example", "test"]
 

@@ -1,4 +1,5 @@
 import CORS
+import TestHarness
 import Testing
 
 /// Holds the compiled header-name and method lookups (hashed and compared eight bytes at a time,
@@ -27,7 +28,7 @@ import Testing
         let cors = try responder(CORSPolicy(allowOrigins: ["https://app.test"], allowMethods: ["PUT"], allowHeaders: Self.allowedHeaders))
         let listed = Set(Self.allowedHeaders.map { $0.lowercased() })
         let names = Self.candidateNames()
-        var rng = OriginMatcherPropertyTests.SplitMix64(state: 7)
+        var rng = SplitMix64(state: 7)
         var allowedSeen = 0
         for _ in 0..<3000 {
             let picked = (0..<Int.random(in: 1...4, using: &rng)).map { _ in names.randomElement(using: &rng)! }
