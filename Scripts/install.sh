@@ -7,9 +7,11 @@
 # alone). INSTALL_CONFIGURATION=debug links the debug build instead: the same static linking and
 # the same copy, but on top of what `swift build`/`swift test` built (about a minute, where a cold
 # release build takes 20-odd minutes on two busy cores); CI checks the script that way, as the last
-# use of its .build. Not for everyday use: swift-cors' own objects are then compiled for static
-# linking, and SwiftPM does not recompile them for the next plain build, whose link fails ("cannot
-# find -lCoreFoundation") until they are (`touch Sources/*/*.swift`).
+# use of its .build. Not for everyday use: the objects of every module that imports Foundation
+# (swift-cors' own and Hummingbird's) are then compiled for static linking, and SwiftPM does not
+# recompile them for the next plain build, whose link fails ("cannot find -lCoreFoundation") until
+# they are: `find Sources .build/checkouts/hummingbird/Sources -name '*.swift' -exec touch {} +`
+# (then under a minute).
 set -euo pipefail
 
 if [ $# -gt 1 ]; then echo "usage: Scripts/install.sh [PREFIX]" >&2; exit 2; fi
@@ -41,6 +43,10 @@ install -m 0755 "$binary" "$prefix/bin/cors.new"
 mv -f "$prefix/bin/cors.new" "$prefix/bin/cors"
 "$prefix/bin/cors" --help >/dev/null
 echo "installed $prefix/bin/cors"
+if [ "$configuration" = debug ] && [ -z "${INSTALL_SCRATCH_PATH:-}" ]; then
+  echo "note: .build's debug objects are now linked statically; before the next swift build or swift run:"
+  echo "      find Sources .build/checkouts/hummingbird/Sources -name '*.swift' -exec touch {} +"
+fi
 case ":$PATH:" in
   *":$prefix/bin:"*) ;;
   *) echo "note: $prefix/bin is not on your PATH; add it, or run $prefix/bin/cors" ;;
