@@ -10,8 +10,7 @@
 # use of its .build. Not for everyday use: the objects of every module that imports Foundation
 # (swift-cors' own and Hummingbird's) are then compiled for static linking, and SwiftPM does not
 # recompile them for the next plain build, whose link fails ("cannot find -lCoreFoundation") until
-# they are: `find Sources .build/checkouts/hummingbird/Sources -name '*.swift' -exec touch {} +`
-# (then under a minute).
+# they are; the script prints the command that makes them stale (`remedy`, then under a minute).
 set -euo pipefail
 
 if [ $# -gt 1 ]; then echo "usage: Scripts/install.sh [PREFIX]" >&2; exit 2; fi
@@ -43,9 +42,10 @@ install -m 0755 "$binary" "$prefix/bin/cors.new"
 mv -f "$prefix/bin/cors.new" "$prefix/bin/cors"
 "$prefix/bin/cors" --help >/dev/null
 echo "installed $prefix/bin/cors"
+remedy="find Sources .build/checkouts/hummingbird/Sources -name '*.swift' -exec touch {} +"
 if [ "$configuration" = debug ] && [ -z "${INSTALL_SCRATCH_PATH:-}" ]; then
   echo "note: .build's debug objects are now linked statically; before the next swift build or swift run:"
-  echo "      find Sources .build/checkouts/hummingbird/Sources -name '*.swift' -exec touch {} +"
+  echo "      $remedy"
 fi
 case ":$PATH:" in
   *":$prefix/bin:"*) ;;
