@@ -143,7 +143,7 @@ let package = Package(
         .testTarget(
             name: "CORSFetchTests",
             dependencies: [
-                "CORS", "CORSBrowser", "CORSFetch", "CORSHummingbird", "CORSExplain", "BrowserHarness",
+                "CORS", "CORSBrowser", "CORSFetch", "CORSHummingbird", "CORSExplain", "BrowserHarness", "TestHarness",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
                 .product(name: "HummingbirdTesting", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),

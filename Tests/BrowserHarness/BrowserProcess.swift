@@ -11,11 +11,6 @@ import Darwin
 @discardableResult private func closeDescriptor(_ descriptor: Int32) -> Int32 { close(descriptor) }
 @discardableResult private func sendSignal(_ pid: pid_t, _ signal: Int32) -> Int32 { kill(pid, signal) }
 
-/// Held from creating a browser's pipes until it is spawned: `pipe` then `FD_CLOEXEC` is not
-/// atomic, and a browser spawned in between by another test would inherit this one's pipe ends
-/// (its reader would then never see end-of-file when this browser dies).
-let spawnLock = NSLock()
-
 /// A pipe whose ends are closed on exec (only ends a spawn duplicates explicitly reach the child).
 func makePipe() -> [Int32]? {
     var ends: [Int32] = [0, 0]
@@ -48,7 +43,7 @@ final class BrowserProcess: @unchecked Sendable {
     private var reaped = false
 
     /// Spawns `arguments` (the executable first). `descriptors` maps a descriptor of ours onto
-    /// the child's; stdout and stderr go to /dev/null unless mapped.
+    /// the child's; stdout and stderr go to /dev/null unless mapped; no other descriptor is inherited.
     init(arguments: [String], descriptors: [(ours: Int32, theirs: Int32)], profile: URL) throws {
         self.profile = profile
         signal(SIGPIPE, SIG_IGN)  // a write to a dead browser must fail, not kill the tests
@@ -59,12 +54,27 @@ final class BrowserProcess: @unchecked Sendable {
         if !mapped.contains(1) { posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0) }
         if !mapped.contains(2) { posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0) }
         for (ours, theirs) in descriptors { posix_spawn_file_actions_adddup2(&actions, ours, theirs) }
+        // Nothing else reaches the browser: SwiftNIO's sockets are not close-on-exec, and a
+        // browser holding a copy would keep a closed listener listening, or a cut connection open.
+        try Self.closeTheRest(&actions, from: max(2, descriptors.map(\.theirs).max() ?? 2) + 1)
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         var pid: pid_t = 0
         let status = posix_spawn(&pid, arguments[0], &actions, nil, &argv, environ)
         guard status == 0 else { throw BrowserDriverError.launchFailed("posix_spawn \(arguments[0]): error \(status)") }
         self.pid = pid
+    }
+
+    /// Adds "close every descriptor from `lowest` up" to `actions` (glibc's
+    /// `posix_spawn_file_actions_addclosefrom_np`, looked up at run time: Swift's Glibc does not
+    /// import it).
+    private static func closeTheRest(_ actions: inout posix_spawn_file_actions_t, from lowest: Int32) throws {
+        typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else {
+            throw BrowserDriverError.launchFailed("this C library has no posix_spawn_file_actions_addclosefrom_np (glibc 2.34 or later)")
+        }
+        let status = unsafeBitCast(symbol, to: AddCloseFrom.self)(&actions, lowest)
+        guard status == 0 else { throw BrowserDriverError.launchFailed("posix_spawn_file_actions_addclosefrom_np: error \(status)") }
     }
 
     /// Kills the process at once; nothing once it has been reaped.

@@ -33,8 +33,6 @@ public final class Chromium: @unchecked Sendable {
     /// Starts Chromium headless with a fresh profile.
     public init(executable: String, arguments extra: [String] = []) throws {
         let profile = BrowserProcess.freshProfile("cors-chromium")
-        spawnLock.lock()
-        defer { spawnLock.unlock() }
         guard let toBrowser = makePipe(), let fromBrowser = makePipe() else {
             throw DriverError.launchFailed("pipe: errno \(errno)")
         }

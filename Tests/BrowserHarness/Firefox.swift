@@ -46,15 +46,12 @@ public final class Firefox: @unchecked Sendable {
         try FileManager.default.createDirectory(at: profile, withIntermediateDirectories: true)
         let prefs = (Self.userPreferences + extra).map { "user_pref(\"\($0.0)\", \($0.1));\n" }.joined()
         try prefs.write(to: profile.appendingPathComponent("user.js"), atomically: true, encoding: .utf8)
-        spawnLock.lock()
         guard let output = makePipe() else {
-            spawnLock.unlock()
             throw BrowserDriverError.launchFailed("pipe: errno \(errno)")
         }
         let arguments = [executable, "--headless", "--no-remote", "--profile", profile.path, "--remote-debugging-port=0"]
         let spawned = Result { try BrowserProcess(arguments: arguments, descriptors: [(output[1], 1), (output[1], 2)], profile: profile) }
         BrowserProcess.closeFD(output[1])
-        spawnLock.unlock()
         do {
             process = try spawned.get()
         } catch {
