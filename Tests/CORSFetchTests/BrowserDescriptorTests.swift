@@ -28,23 +28,28 @@ import Glibc
         return (descriptor, Int(UInt16(bigEndian: address.sin_port)))
     }
 
-    @Test(.enabled(if: Chromium.shouldRun, Comment(rawValue: Chromium.skipReason)))
-    func aListenerClosedWhileChromiumRunsStopsListening() async throws {
-        let (descriptor, port) = try Self.listener()
-        let free = try await Chromium.session(timeoutSeconds: 60) { _ in
+    /// Opens a listener, then, inside the browser `session` starts, closes it: whether its port is
+    /// free then, and the port.
+    static func portFreedWhileRunning(
+        _ session: (@escaping @Sendable () -> Bool) async throws -> Bool
+    ) async throws -> (free: Bool, port: Int) {
+        let (descriptor, port) = try listener()
+        let free = try await session {
             close(descriptor)
             return ServerProcess.isFree(port: port)
         }
+        return (free, port)
+    }
+
+    @Test(.enabled(if: Chromium.shouldRun, Comment(rawValue: Chromium.skipReason)))
+    func aListenerClosedWhileChromiumRunsStopsListening() async throws {
+        let (free, port) = try await Self.portFreedWhileRunning { body in try await Chromium.session(timeoutSeconds: 60) { _ in body() } }
         #expect(free, "port \(port) still listens after its only descriptor here was closed: Chromium inherited it")
     }
 
     @Test(.enabled(if: Firefox.shouldRun, Comment(rawValue: Firefox.skipReason)))
     func aListenerClosedWhileFirefoxRunsStopsListening() async throws {
-        let (descriptor, port) = try Self.listener()
-        let free = try await Firefox.session(timeoutSeconds: 60) { _ in
-            close(descriptor)
-            return ServerProcess.isFree(port: port)
-        }
+        let (free, port) = try await Self.portFreedWhileRunning { body in try await Firefox.session(timeoutSeconds: 60) { _ in body() } }
         #expect(free, "port \(port) still listens after its only descriptor here was closed: Firefox inherited it")
     }
 }
