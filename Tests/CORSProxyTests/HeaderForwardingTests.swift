@@ -161,4 +161,59 @@ import Testing
             #expect(after.text == "after")
         }
     }
+
+    /// The upstream receives the client's end-to-end fields byte for byte, in their order, names
+    /// as written and repeats kept, then the gateway's forwarding fields and the upstream's Host;
+    /// the body follows unchanged.
+    @Test func theUpstreamRequestIsTheClientsEndToEndFieldsInOrderThenTheGatewaysOwn() async throws {
+        try await withProxy { proxy in
+            let response = try await fetch(
+                proxy.port,
+                "POST",
+                "/items/7?x=1",
+                headers: [
+                    ("Host", "api.example"), ("Origin", TestPolicy.origin), ("Connection", "keep-alive, X-Hop"), ("X-Hop", "1"),
+                    ("Accept", "application/json"), ("Content-Type", "text/plain"), ("Content-Length", "5"), ("Cookie", "a=1"),
+                    ("X-Forwarded-For", "6.6.6.6"), ("Accept", "text/html"), ("TE", "trailers"),
+                ],
+                body: Array("hello".utf8)
+            )
+            #expect(response.status == 200)
+            let expected =
+                "POST /items/7?x=1 HTTP/1.1\r\n" + "Origin: \(TestPolicy.origin)\r\n" + "Accept: application/json\r\n"
+                + "Content-Type: text/plain\r\n" + "Content-Length: 5\r\n" + "Cookie: a=1\r\n" + "Accept: text/html\r\n"
+                + "x-forwarded-for: 127.0.0.1\r\n" + "x-forwarded-proto: http\r\n" + "x-forwarded-host: api.example\r\n"
+                + "host: 127.0.0.1:\(proxy.upstream.port)\r\n" + "\r\n" + "hello"
+            let received = String(decoding: proxy.upstream.record.rawBytes(connection: 1), as: UTF8.self)
+            #expect(received == expected)
+        }
+    }
+
+    /// The client receives the upstream's end-to-end fields in their order (Set-Cookie twice, not
+    /// joined), without hop-by-hop fields or the upstream's own Access-Control-*, then the
+    /// policy's fields and the upstream's Vary with Origin added.
+    @Test func theClientsResponseIsTheUpstreamsEndToEndFieldsInOrderThenThePolicys() async throws {
+        let upstream: UpstreamBehaviour = { _ in
+            Reply.response(
+                200,
+                [
+                    ("Content-Type", "application/json"), ("Set-Cookie", "a=1"), ("Connection", "X-Up-Hop"), ("X-Up-Hop", "1"),
+                    ("Access-Control-Allow-Origin", "*"), ("Vary", "Accept-Encoding"), ("Set-Cookie", "b=2"),
+                    ("Keep-Alive", "timeout=5"), ("X-Request-Id", "r-1"),
+                ],
+                body: "{}"
+            )
+        }
+        try await withProxy(upstream: upstream) { proxy in
+            let response = try await fetch(proxy.port, "GET", "/items", headers: [("Origin", TestPolicy.origin)])
+            #expect(response.status == 200)
+            let expected = [
+                "Content-Type: application/json", "Set-Cookie: a=1", "Set-Cookie: b=2", "X-Request-Id: r-1", "Content-Length: 2",
+                "Access-Control-Allow-Origin: \(TestPolicy.origin)", "Access-Control-Allow-Credentials: true",
+                "Access-Control-Expose-Headers: X-Request-Id", "vary: Accept-Encoding, Origin",
+            ]
+            #expect(response.headers.map { "\($0.name): \($0.value)" } == expected)
+            #expect(response.text == "{}")
+        }
+    }
 }

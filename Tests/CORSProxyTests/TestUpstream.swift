@@ -116,6 +116,8 @@ final class UpstreamRecord: Sendable {
         var open = 0
         /// Response bytes written by `.pattern` steps so far.
         var patternBytesSent = 0
+        /// Each connection's first 64 KiB exactly as received, by connection number.
+        var raw: [Int: [UInt8]] = [:]
     }
 
     let state = Mutex(State())
@@ -125,6 +127,30 @@ final class UpstreamRecord: Sendable {
     var acceptedConnections: Int { state.withLock { $0.accepted } }
     var openConnections: Int { state.withLock { $0.open } }
     var patternBytesSent: Int { state.withLock { $0.patternBytesSent } }
+    /// Connection `number`'s first 64 KiB exactly as received (connections count from 1).
+    func rawBytes(connection number: Int) -> [UInt8] { state.withLock { $0.raw[number] ?? [] } }
+}
+
+/// Keeps a connection's first 64 KiB as they came over the wire, before NIO's decoder reads them.
+private final class RawBytesRecorder: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    let record: UpstreamRecord
+    let connection: Int
+
+    init(record: UpstreamRecord, connection: Int) {
+        self.record = record
+        self.connection = connection
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        record.state.withLock { state in
+            let kept = state.raw[connection, default: []].count
+            if kept < 65_536 { state.raw[connection, default: []] += buffer.readableBytesView.prefix(65_536 - kept) }
+        }
+        context.fireChannelRead(data)
+    }
 }
 
 /// A real HTTP/1.1 upstream on 127.0.0.1 (SwiftNIO, its own event loop): parses requests with
@@ -161,6 +187,7 @@ final class TestUpstream: Sendable {
                             return state.accepted
                         }
                         channel.closeFuture.whenComplete { _ in record.state.withLock { $0.open -= 1 } }
+                        try channel.pipeline.syncOperations.addHandler(RawBytesRecorder(record: record, connection: number))
                         try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
                         try channel.pipeline.syncOperations.addHandler(
                             UpstreamConnectionHandler(record: record, connection: number, readGate: readGate, behaviour: behaviour)
