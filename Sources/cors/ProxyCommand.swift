@@ -84,8 +84,10 @@ struct ProxyCommand: AsyncParsableCommand {
             if let admin = server.adminAddress { line += "; admin on http://\(configuration.admin?.host ?? "127.0.0.1"):\(admin.port ?? 0)" }
             FileHandle.standardOutput.write(Data((line + "\n").utf8))
         }
+        // Trapped before the gateway says it is listening: a SIGHUP sent on that line reloads, never kills.
+        let hangupSignals = await UnixSignalsSequence(trapping: .sighup)
         let hangups = Task {
-            for await _ in await UnixSignalsSequence(trapping: .sighup) { reloader.reload() }
+            for await _ in hangupSignals { reloader.reload() }
         }
         let watcher = Task { await reloader.watch() }
         defer {
