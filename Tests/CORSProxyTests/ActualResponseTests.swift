@@ -92,7 +92,7 @@ import Testing
                 try await fetch(proxy.port, "GET", "/slow", headers: [("Origin", TestPolicy.origin)])
             }
             #expect(response.status == 504)
-            #expect(seconds >= 0.25 && seconds < 3, "answered after \(seconds) s")
+            #expect(seconds >= 0.25 && seconds < 10, "answered after \(seconds) s")
             #expect(response.values("Access-Control-Allow-Origin") == [TestPolicy.origin])
             #expect(response.values("Vary") == ["Origin"])
             #expect(response.text.hasPrefix(#"{"error":"upstream-response-timeout""#), "\(response.text)")

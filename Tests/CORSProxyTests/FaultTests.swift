@@ -64,7 +64,7 @@ import Testing
             #expect(response.status == 200)
             #expect(!response.complete)
             #expect(response.bodyCount == 10)
-            #expect(seconds >= 0.25 && seconds < 3, "cut after \(seconds) s")
+            #expect(seconds >= 0.25 && seconds < 10, "cut after \(seconds) s")
             #expect(try await eventually { proxy.upstream.record.openConnections == 0 })
             // The cut is logged (and counted) by its cause, not as a bare abort.
             let log = try await proxy.gateway.awaitLog(count: 1)
@@ -74,7 +74,7 @@ import Testing
 
     @Test func aDownloadThatNeverFallsSilentIsStillCutAtTheDeadline() async throws {
         var limits = ProxyLimits.quick
-        limits.deadline = .milliseconds(600)
+        limits.deadline = .seconds(2)
         limits.idleTimeout = .seconds(5)
         let upstream: UpstreamBehaviour = { _ in
             [.send(Reply.head(200, [("Content-Length", "100000")])), .trickle(Array("0123456789".utf8), times: 10_000, every: .milliseconds(20))]
@@ -84,7 +84,8 @@ import Testing
             #expect(response.status == 200)
             #expect(!response.complete)
             #expect(response.bodyCount > 0)
-            #expect(seconds >= 0.5 && seconds < 3, "cut after \(seconds) s")
+            // Cut at the 2 s deadline (the bound allows a loaded machine).
+            #expect(seconds >= 1.9 && seconds < 10, "cut after \(seconds) s")
         }
     }
 
@@ -99,7 +100,8 @@ import Testing
             #expect(response.status == 504)
             #expect(response.text.hasPrefix(#"{"error":"deadline-exceeded""#), "\(response.text)")
             #expect(response.values("Access-Control-Allow-Origin") == [TestPolicy.origin])
-            #expect(seconds >= 0.25 && seconds < 3)
+            // At the deadline, well before the 10 s head timeout (the bound allows a loaded machine).
+            #expect(seconds >= 0.25 && seconds < 8)
         }
     }
 

@@ -10,7 +10,9 @@ import Testing
     @Test func aRequestInFlightFinishesAndThenThePortRefusesConnections() async throws {
         let gate = Gate()
         let upstream: UpstreamBehaviour = { _ in [.wait(gate)] + Reply.response(200, body: "finished") }
-        try await withProxy(upstream: upstream, configure: { $0.shutdownGracePeriod = .seconds(5) }) { proxy in
+        var limits = ProxyLimits.quick
+        limits.responseHeadTimeout = .seconds(20)  // the gate, not a timeout, decides when the answer comes
+        try await withProxy(upstream: upstream, limits: limits, configure: { $0.shutdownGracePeriod = .seconds(5) }) { proxy in
             defer { gate.open() }
             let inFlight = Task { [port = proxy.port] in
                 try await blocking { try RawConnection(port: port).request("GET", "/slow") }

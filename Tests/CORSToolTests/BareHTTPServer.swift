@@ -230,16 +230,10 @@ final class BareHTTPServer: @unchecked Sendable {
         }
     }
 
-    #if canImport(Glibc)
-    private static let noSignal = Int32(MSG_NOSIGNAL)  // a client gone is a failed send, not SIGPIPE
-    #else
-    private static let noSignal: Int32 = 0
-    #endif
-
     private static func sendAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
         var sent = 0
         while sent < bytes.count {
-            let result = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, noSignal) }
+            let result = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, sendWithoutSIGPIPE) }
             if result < 0, errno == EINTR { continue }
             guard result > 0 else { return false }
             sent += result

@@ -18,6 +18,13 @@ public struct RawHTTPResponse: Sendable {
 
 public enum RawHTTPRequestError: Error { case connect(Int32), malformed(String) }
 
+/// `send` flags under which a peer gone is a failed send, not a SIGPIPE that ends the test process.
+#if canImport(Glibc)
+public let sendWithoutSIGPIPE = Int32(MSG_NOSIGNAL)
+#else
+public let sendWithoutSIGPIPE: Int32 = 0
+#endif
+
 /// One request on a fresh connection, read to the connection's end. With `connectionClose` false
 /// the request asks nothing about the connection (HTTP/1.1 keep-alive), so the answer is read to
 /// whenever the server closes (or the ten-second receive timeout).
@@ -54,7 +61,7 @@ public func rawRequest(
     let bytes = Array(text.utf8)
     var sent = 0
     while sent < bytes.count {
-        let result = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+        let result = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, sendWithoutSIGPIPE) }
         guard result > 0 else { throw RawHTTPRequestError.connect(errno) }
         sent += result
     }

@@ -97,14 +97,6 @@ public final class ServerProcess: @unchecked Sendable {
     /// Whether nothing listens on `port` now.
     public static func isFree(port: Int) -> Bool { listeningInode(port: port) == nil }
 
-    /// A port below the ephemeral range that nothing listens on now: an upstream that is down.
-    public static func closedPort() -> Int {
-        while true {
-            let port = Int.random(in: 20000..<32000)
-            if isFree(port: port) { return port }
-        }
-    }
-
     /// Waits until a socket listening on 127.0.0.1:`port` belongs to a process of `process`'s
     /// group (its own or a worker's), or it exits, or `timeout` passes.
     static func waitUntilBound(port: Int, by process: Process, timeout: Double) -> Bool {
