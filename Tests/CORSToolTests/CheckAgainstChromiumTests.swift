@@ -86,10 +86,14 @@ import Testing
                 try tab.navigate(to: "http://\(request.pageHost):\(port)/page")  // any document of that origin will do
                 let mark = browser.eventCount
                 let verdict = try tab.evaluate(Self.script(for: request, port: port), as: BrowserVerdict.self)
+                func text(_ event: BrowserEvent) -> String? { (event.params["entry"] as? [String: Any])?["text"] as? String }
+                // A blocked fetch's console line may trail its promise: wait for it when one is due.
+                if !verdict.ok {
+                    _ = try? browser.waitForEvent("Log.entryAdded", since: mark, timeout: 5) { text($0)?.hasPrefix("Access to fetch at") == true }
+                }
                 _ = try tab.evaluate("0")
                 let console = tab.events(since: mark).lazy.filter { $0.method == "Log.entryAdded" }
-                    .compactMap { ($0.params["entry"] as? [String: Any])?["text"] as? String }
-                    .first { $0.hasPrefix("Access to fetch at") }
+                    .compactMap(text).first { $0.hasPrefix("Access to fetch at") }
                 observed.append((verdict, console))
             }
             return observed
