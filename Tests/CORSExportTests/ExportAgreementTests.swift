@@ -241,9 +241,8 @@ import Testing
         await gateway.shutdown()
         // The server's own error when the upstream cannot be reached (502 or 503, as each server
         // says it) carries the same headers as the gateway's: both started again toward a port
-        // nothing listens on (no pooled connection to race with): port 1, privileged, which no
-        // parallel test's server can take, unlike a port merely free now.
-        let deadPort = 1
+        // nothing listens on (no pooled connection to race with).
+        let deadPort = ServerProcess.closedPort
         let deadURL = UpstreamURL(scheme: .http, host: "127.0.0.1", port: deadPort)
         let deadGateway = try CORSProxyServer(
             configuration: ProxyConfiguration(

@@ -62,7 +62,7 @@ import Testing
     }
 
     @Test func anUnreachableUpstreamIsA502WithTheCORSHeadersAndAJSONCause() async throws {
-        let closed = try await TestUpstream.closedPort()
+        let closed = ServerProcess.closedPort
         let route = ProxyRoute(
             prefix: "/",
             upstream: UpstreamURL(scheme: .http, host: "127.0.0.1", port: closed),

@@ -1,7 +1,7 @@
 import Foundation
+import TestHarness
 
 #if canImport(Glibc)
-import TestHarness
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
@@ -13,12 +13,7 @@ private func systemConnect(_ fd: Int32, _ address: UnsafePointer<sockaddr>, _ le
     connect(fd, address, length)
 }
 private func systemSend(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
-    #if canImport(Glibc)
-    // MSG_NOSIGNAL: a peer that closed makes this fail with EPIPE instead of killing the process.
-    send(fd, bytes, count, Int32(MSG_NOSIGNAL))
-    #else
-    send(fd, bytes, count, 0)
-    #endif
+    send(fd, bytes, count, sendWithoutSIGPIPE)
 }
 private func newSocket() -> Int32 {
     #if canImport(Glibc)

@@ -207,13 +207,6 @@ final class TestUpstream: Sendable {
         try? await channel.close()
         try? await group.shutdownGracefully()
     }
-
-    /// A port nothing listens on: bound once, then closed.
-    static func closedPort() async throws -> Int {
-        // Port 1 on loopback: privileged, so no test (and nothing in CI) listens there, unlike a
-        // port just released, which a parallel test's listener or connection may take at once.
-        1
-    }
 }
 
 /// One upstream connection: records each request and plays its behaviour's steps, one answer at a time.

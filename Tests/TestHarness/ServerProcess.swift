@@ -94,6 +94,11 @@ public final class ServerProcess: @unchecked Sendable {
         process.waitUntilExit()
     }
 
+    /// A port nothing listens on, for an upstream that is down: 1 on loopback, privileged, so no
+    /// test (and nothing in CI) listens there, unlike a port merely free now, which a parallel
+    /// test's listener or connection may take at once.
+    public static let closedPort = 1
+
     /// Whether nothing listens on `port` now.
     public static func isFree(port: Int) -> Bool { listeningInode(port: port) == nil }
 
